@@ -1,0 +1,132 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from exchange.organisations.models import (
+    AccreditationScheme,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    Region,
+    Site,
+)
+
+
+class AccreditationOutputSerializer(serializers.Serializer):
+    scheme = serializers.CharField(source="accreditation_scheme")
+    number = serializers.CharField(source="accreditation_number")
+    valid_until = serializers.DateField(source="accreditation_valid_until")
+    valid = serializers.SerializerMethodField()
+
+    def get_valid(self, organisation: Organisation) -> bool:
+        return organisation.has_valid_accreditation()
+
+
+class OrganisationOutputSerializer(serializers.ModelSerializer):
+    enterprise_number = serializers.CharField(source="enterprise_number_display")
+    verified = serializers.BooleanField(source="is_verified")
+    accreditation = serializers.SerializerMethodField()
+    eligibility_kind = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "eligibility_kind",
+            "enterprise_number",
+            "region",
+            "language",
+            "email",
+            "auto_approve_claims",
+            "accreditation",
+            "verified",
+            "verified_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(AccreditationOutputSerializer(allow_null=True))
+    def get_accreditation(self, organisation: Organisation):
+        if not organisation.accreditation_number:
+            return None
+        return AccreditationOutputSerializer(organisation).data
+
+    def get_eligibility_kind(self, organisation: Organisation) -> str:
+        return organisation.eligibility_kind()
+
+
+class OrganisationInputSerializer(serializers.Serializer):
+    """Field types only: the domain rules (KBO check digits, duplicates) live in the service."""
+
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+    enterprise_number = serializers.CharField(max_length=20)
+    region = serializers.ChoiceField(choices=Region.choices)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    auto_approve_claims = serializers.BooleanField(required=False)
+    accreditation_scheme = serializers.ChoiceField(
+        choices=AccreditationScheme.choices, required=False, allow_blank=True
+    )
+    accreditation_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    accreditation_valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class MemberUserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    user = MemberUserOutputSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class MembershipCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=MembershipRole.choices)
+
+
+class MembershipUpdateInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=MembershipRole.choices)
+
+
+class VerifyOutputSerializer(OrganisationOutputSerializer):
+    class Meta(OrganisationOutputSerializer.Meta):
+        fields = [*OrganisationOutputSerializer.Meta.fields, "verified_by"]
+
+    verified_by = serializers.CharField(source="verified_by.username", allow_null=True)
+
+
+class SiteOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "street",
+            "postcode",
+            "municipality",
+            "region",
+            "latitude",
+            "longitude",
+        ]
+
+
+class SiteInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    street = serializers.CharField(max_length=200)
+    postcode = serializers.CharField(max_length=4)
+    municipality = serializers.CharField(max_length=100)
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    latitude = serializers.DecimalField(max_digits=8, decimal_places=6)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6)

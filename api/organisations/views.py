@@ -1,0 +1,165 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from api.mixins import ScopedViewMixin
+from api.organisations.filters import OrganisationFilter
+from api.organisations.serializers import (
+    MembershipCreateInputSerializer,
+    MembershipOutputSerializer,
+    MembershipUpdateInputSerializer,
+    OrganisationInputSerializer,
+    OrganisationOutputSerializer,
+    SiteInputSerializer,
+    SiteOutputSerializer,
+    VerifyOutputSerializer,
+)
+from exchange.organisations import selectors, services
+from exchange.organisations.models import Organisation, Site
+
+
+class OrganisationViewSet(
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organisations: the verified directory, your own, and (for moderators) all."""
+
+    queryset_for_schema = Organisation.objects.none()
+    serializer_class = OrganisationOutputSerializer
+    filterset_class = OrganisationFilter
+
+    def scoped_queryset(self):
+        return selectors.organisation_list(user=self.request.user)
+
+    @extend_schema(
+        request=OrganisationInputSerializer, responses={201: OrganisationOutputSerializer}
+    )
+    def create(self, request):
+        """Register a new organisation (unverified) with you as its admin."""
+        serializer = OrganisationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = services.organisation_register(
+            user=request.user, **serializer.validated_data
+        )
+        return Response(
+            OrganisationOutputSerializer(organisation).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=OrganisationInputSerializer(partial=True), responses=OrganisationOutputSerializer
+    )
+    def partial_update(self, request, pk=None):
+        """Change your organisation (admins). Kind, enterprise number and accreditation are
+        locked once a moderator verified them (409)."""
+        organisation = self.get_object()
+        serializer = OrganisationInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        actor = selectors.membership_for_user(user=request.user, organisation_id=organisation.pk)
+        organisation = services.organisation_update(
+            actor=actor, organisation=organisation, **serializer.validated_data
+        )
+        return Response(OrganisationOutputSerializer(organisation).data)
+
+    @extend_schema(request=None, responses=VerifyOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Moderators: confirm the organisation's enterprise number and accreditation."""
+        organisation = services.organisation_verify(
+            user=request.user, organisation=self.get_object()
+        )
+        return Response(VerifyOutputSerializer(organisation).data)
+
+    @extend_schema(methods=["get"], responses=MembershipOutputSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["post"],
+        request=MembershipCreateInputSerializer,
+        responses={201: MembershipOutputSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def members(self, request, pk=None):
+        """The organisation's members (its own people and moderators see them); admins of a
+        verified organisation add people who signed up, by e-mail."""
+        organisation = self.get_object()
+        if request.method == "POST":
+            serializer = MembershipCreateInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            actor = selectors.membership_for_user(
+                user=request.user, organisation_id=organisation.pk
+            )
+            membership = services.membership_add(actor=actor, **serializer.validated_data)
+            return Response(
+                MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED
+            )
+        members = selectors.organisation_visible_members(
+            user=request.user, organisation=organisation
+        )
+        return Response(MembershipOutputSerializer(members, many=True).data)
+
+    @extend_schema(
+        methods=["patch"],
+        request=MembershipUpdateInputSerializer,
+        responses=MembershipOutputSerializer,
+    )
+    @extend_schema(methods=["delete"], request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"members/(?P<membership_id>\d+)",
+        filterset_class=None,
+    )
+    def member(self, request, pk=None, membership_id=None):
+        """Admins change a member's role or remove them (an organisation keeps one admin)."""
+        organisation = self.get_object()
+        actor = selectors.membership_for_user(user=request.user, organisation_id=organisation.pk)
+        membership = get_object_or_404(
+            selectors.organisation_members(organisation=organisation), pk=membership_id
+        )
+        if request.method == "DELETE":
+            services.membership_remove(actor=actor, membership=membership)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = MembershipUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            actor=actor, membership=membership, **serializer.validated_data
+        )
+        return Response(MembershipOutputSerializer(membership).data)
+
+
+class SiteViewSet(
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The sites (addresses) of the organisation you act for."""
+
+    queryset_for_schema = Site.objects.none()
+    serializer_class = SiteOutputSerializer
+
+    def scoped_queryset(self):
+        return selectors.site_list(actor=self.require_actor())
+
+    @extend_schema(request=SiteInputSerializer, responses={201: SiteOutputSerializer})
+    def create(self, request):
+        serializer = SiteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_create(actor=self.require_actor(), **serializer.validated_data)
+        return Response(SiteOutputSerializer(site).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SiteInputSerializer(partial=True), responses=SiteOutputSerializer)
+    def partial_update(self, request, pk=None):
+        site = self.get_object()
+        serializer = SiteInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_update(
+            actor=self.require_actor(), site=site, **serializer.validated_data
+        )
+        return Response(SiteOutputSerializer(site).data)
+
+    def destroy(self, request, pk=None):
+        services.site_delete(actor=self.require_actor(), site=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

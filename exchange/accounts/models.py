@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person. Signs in with username or e-mail; acts for one organisation at a time."""
+
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    current_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("current organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message=_("An account with this e-mail address already exists."),
+            )
+        ]
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_superuser or self._in_group("moderator")
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.is_superuser or self._in_group("analyst")
+
+    def _in_group(self, name: str) -> bool:
+        cache = getattr(self, "_group_names", None)
+        if cache is None:
+            cache = self._group_names = set(self.groups.values_list("name", flat=True))
+        return name in cache

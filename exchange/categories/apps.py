@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CategoriesConfig(AppConfig):
+    name = "exchange.categories"
+    label = "categories"

@@ -1,0 +1,24 @@
+from django.db.models import Prefetch, Q, QuerySet
+
+from exchange.categories.models import Category, CategoryFactor, FactorVersion
+
+
+def category_list() -> QuerySet[Category]:
+    current = CategoryFactor.objects.filter(version__is_current=True).select_related("version")
+    return Category.objects.select_related("parent").prefetch_related(
+        Prefetch("factors", queryset=current, to_attr="current_factors")
+    )
+
+
+def subtree_condition(path: str, *, field: str = "path") -> Q:
+    """Matches the category at ``path`` and all its descendants (an indexed prefix query);
+    ``field`` lets other models filter through their category (``category__path``)."""
+    return Q(**{field: path}) | Q(**{f"{field}__startswith": f"{path}/"})
+
+
+def category_subtree(category: Category) -> QuerySet[Category]:
+    return Category.objects.filter(subtree_condition(category.path))
+
+
+def factor_version_current() -> FactorVersion | None:
+    return FactorVersion.objects.filter(is_current=True).first()

@@ -1,0 +1,64 @@
+"""The one error type that services raise, and how it maps to HTTP."""
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """How a refusal is answered: the API maps kinds to status codes."""
+
+    INVALID = "invalid"  # 400: bad input
+    FORBIDDEN = "forbidden"  # 403: known actor, not allowed
+    NOT_FOUND = "not_found"  # 404: missing or not visible to the actor
+    CONFLICT = "conflict"  # 409: the object's state forbids it
+
+
+class ApplicationError(Exception):
+    """A refusal by a service, before anything was written.
+
+    ``code`` is a member of the app's error-code enum, ``message`` a translated text
+    for people, ``field`` the input it concerns (if any), ``extra`` machine-readable
+    details (for example what quantity remains).
+    """
+
+    def __init__(
+        self,
+        *,
+        code: StrEnum | str,
+        message: str,
+        kind: ErrorKind = ErrorKind.INVALID,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.code = str(code)
+        self.message = message
+        self.kind = kind
+        self.field = field
+        self.errors = errors or ({field: [str(message)]} if field else {})
+        self.extra = extra or {}
+
+    @classmethod
+    def from_validation_error(cls, exc, *, code: str = "invalid") -> "ApplicationError":
+        """Wrap Django's ValidationError (field dict or plain) as a 400 refusal."""
+        if hasattr(exc, "error_dict"):
+            errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        else:
+            errors = {"non_field_errors": [str(m) for m in exc.messages]}
+        first_field, first_messages = next(iter(errors.items()))
+        first_errors = exc.error_dict[first_field] if hasattr(exc, "error_dict") else exc.error_list
+        first_code = next((e.code for e in first_errors if getattr(e, "code", None)), None)
+        return cls(
+            code=first_code or code,
+            message=first_messages[0],
+            field=None if first_field == "non_field_errors" else first_field,
+            errors=errors,
+        )
+
+
+class CommonError(StrEnum):
+    NOT_A_MEMBER = "not_a_member"
+    ROLE_REQUIRED = "role_required"
+    NOT_VERIFIED = "organisation_not_verified"
+    NO_ORGANISATION = "no_organisation"
+    PLATFORM_ROLE_REQUIRED = "platform_role_required"

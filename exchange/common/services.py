@@ -1,0 +1,27 @@
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from exchange.common.models import AuditEvent
+
+
+def audit_event_record(
+    *,
+    actor,
+    obj: models.Model,
+    action: str,
+    organisation=None,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Append an audit event; call it inside the service's transaction."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        organisation=organisation,
+        object_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        data=data or {},
+    )

@@ -1,0 +1,418 @@
+"""Writes on organisations, sites and memberships. Validate everything, then act."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.services import audit_event_record
+from exchange.organisations.access import (
+    require_moderator,
+    require_role,
+    require_verified,
+)
+from exchange.organisations.errors import OrganisationError
+from exchange.organisations.models import (
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    Site,
+)
+from exchange.organisations.validators import (
+    normalise_enterprise_number,
+    region_for_postcode,
+    validate_in_belgium,
+)
+
+User = get_user_model()
+
+ORGANISATION_FIELDS = (
+    "name",
+    "kind",
+    "enterprise_number",
+    "region",
+    "language",
+    "email",
+    "auto_approve_claims",
+    "accreditation_scheme",
+    "accreditation_number",
+    "accreditation_valid_until",
+)
+# Facts a moderator checked: their owners change them only before verification.
+VERIFIED_FACTS = (
+    "kind",
+    "enterprise_number",
+    "accreditation_scheme",
+    "accreditation_number",
+    "accreditation_valid_until",
+)
+SITE_FIELDS = ("name", "street", "postcode", "municipality", "region", "latitude", "longitude")
+
+
+def _organisation_clean(organisation: Organisation) -> None:
+    """Normalise and check an organisation in memory; raise ApplicationError (400)."""
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        organisation.enterprise_number = normalise_enterprise_number(organisation.enterprise_number)
+    except ValidationError as exc:
+        errors["enterprise_number"] = [exc]
+    accreditation = (
+        organisation.accreditation_scheme,
+        organisation.accreditation_number,
+        organisation.accreditation_valid_until,
+    )
+    if any(accreditation):
+        if organisation.kind != OrganisationKind.SOCIAL_ECONOMY:
+            errors["accreditation_number"] = [
+                ValidationError(
+                    _("Only social-economy enterprises carry an accreditation."),
+                    code="accreditation_not_allowed",
+                )
+            ]
+        elif not all(accreditation):
+            errors["accreditation_number"] = [
+                ValidationError(
+                    _("An accreditation needs its scheme, its number and its expiry date."),
+                    code=OrganisationError.ACCREDITATION_INCOMPLETE,
+                )
+            ]
+    try:
+        exclude = ["verified_by", "enterprise_number"] if "enterprise_number" in errors else None
+        organisation.full_clean(exclude=exclude or ["verified_by"])
+    except ValidationError as exc:
+        for field, field_errors in exc.error_dict.items():
+            if field == "enterprise_number":
+                field_errors = [
+                    ValidationError(e.messages[0], code=OrganisationError.ENTERPRISE_NUMBER_TAKEN)
+                    if e.code == "unique"
+                    else e
+                    for e in field_errors
+                ]
+            errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
+@transaction.atomic
+def organisation_register(*, user, **fields) -> Organisation:
+    """Register a new, unverified organisation with ``user`` as its admin."""
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    organisation = Organisation(**fields)
+    _organisation_clean(organisation)
+    organisation.save()
+    Membership.objects.create(user=user, organisation=organisation, role=MembershipRole.ADMIN)
+    if user.current_organisation_id is None:
+        user.current_organisation = organisation
+        user.save(update_fields=["current_organisation"])
+    audit_event_record(
+        actor=user,
+        organisation=organisation,
+        obj=organisation,
+        action="register",
+        to_state="unverified",
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor: Membership, organisation: Organisation, **fields) -> Organisation:
+    require_role(actor, MembershipRole.ADMIN)
+    if actor.organisation_id != organisation.pk:
+        raise ApplicationError(
+            code="not_found", kind=ErrorKind.NOT_FOUND, message=_("No such organisation.")
+        )
+    changed = {
+        name: value for name, value in fields.items() if getattr(organisation, name) != value
+    }
+    unknown = set(changed) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    if "enterprise_number" in changed:
+        try:
+            if normalise_enterprise_number(changed["enterprise_number"]) == (
+                organisation.enterprise_number
+            ):
+                del changed["enterprise_number"]
+        except ValidationError:
+            pass  # reported by _organisation_clean below
+    locked = sorted(set(changed) & set(VERIFIED_FACTS)) if organisation.is_verified else []
+    if locked:
+        raise ApplicationError(
+            code=OrganisationError.VERIFIED_FACT_LOCKED,
+            kind=ErrorKind.CONFLICT,
+            field=locked[0],
+            message=_(
+                "The organisation is verified: ask a moderator to change its kind, "
+                "enterprise number or accreditation."
+            ),
+        )
+    for name, value in changed.items():
+        setattr(organisation, name, value)
+    _organisation_clean(organisation)
+    if changed:
+        organisation.save(update_fields=[*changed, "updated_at"])
+        audit_event_record(
+            actor=actor.user,
+            organisation=organisation,
+            obj=organisation,
+            action="update",
+            data={"fields": sorted(changed)},
+        )
+    return organisation
+
+
+@transaction.atomic
+def organisation_verify(*, user, organisation: Organisation) -> Organisation:
+    """A moderator confirms the enterprise number (and accreditation) of an organisation."""
+    from exchange.organisations.tasks import organisation_verified_notify_task
+
+    require_moderator(user)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.is_verified:
+        raise ApplicationError(
+            code=OrganisationError.ALREADY_VERIFIED,
+            kind=ErrorKind.CONFLICT,
+            message=_("%(organisation)s was already verified on %(date)s.")
+            % {
+                "organisation": organisation.name,
+                "date": timezone.localtime(organisation.verified_at).date().isoformat(),
+            },
+        )
+    organisation.verified_at = timezone.now()
+    organisation.verified_by = user
+    organisation.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    audit_event_record(
+        actor=user,
+        obj=organisation,
+        action="verify",
+        from_state="unverified",
+        to_state="verified",
+    )
+    transaction.on_commit(lambda: organisation_verified_notify_task.delay(organisation.pk))
+    return organisation
+
+
+def organisation_verified_notify(*, organisation_id: int) -> int:
+    """Tell the organisation's admins it was verified, once. Returns the e-mails sent."""
+    from exchange.common.mail import mail_send_translated
+
+    claimed = Organisation.objects.filter(
+        pk=organisation_id, verified_at__isnull=False, verification_notified_at__isnull=True
+    ).update(verification_notified_at=timezone.now())
+    if not claimed:
+        return 0
+    organisation = Organisation.objects.get(pk=organisation_id)
+    admins = organisation_admins(organisation)
+    try:
+        for user in admins:
+            mail_send_translated(
+                user=user,
+                subject=gettext_noop("%(organisation)s is verified"),
+                template="organisations/email/verified.txt",
+                context={"organisation": organisation, "user": user},
+                subject_params={"organisation": organisation.name},
+            )
+    except Exception:
+        # Let the retry send it: the flag only stands once the mail went out.
+        Organisation.objects.filter(pk=organisation_id).update(verification_notified_at=None)
+        raise
+    return len(admins)
+
+
+def organisation_admins(organisation: Organisation) -> list:
+    return [
+        m.user
+        for m in organisation.memberships.select_related("user").filter(
+            role=MembershipRole.ADMIN, user__is_active=True
+        )
+    ]
+
+
+# --- Sites ---------------------------------------------------------------------
+
+
+def _site_clean(site: Site) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    postcode_region = region_for_postcode(site.postcode)
+    if postcode_region is None:
+        errors["postcode"] = [
+            ValidationError(
+                _("A Belgian postcode has 4 digits, from 1000 to 9999."), code="postcode_invalid"
+            )
+        ]
+    elif not site.region:
+        site.region = postcode_region
+    elif site.region != postcode_region:
+        errors["region"] = [
+            ValidationError(
+                _("Postcode %(postcode)s lies in region %(region)s.")
+                % {"postcode": site.postcode, "region": postcode_region},
+                code=OrganisationError.REGION_MISMATCH,
+            )
+        ]
+    for validate in (
+        lambda: validate_in_belgium(Decimal(str(site.latitude)), Decimal(str(site.longitude))),
+        lambda: site.full_clean(
+            exclude=[*errors.keys(), "organisation"], validate_constraints=not errors
+        ),
+    ):
+        try:
+            validate()
+        except ValidationError as exc:
+            for field, field_errors in exc.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
+@transaction.atomic
+def site_create(*, actor: Membership, **fields) -> Site:
+    require_role(actor, MembershipRole.ADMIN)
+    site = Site(organisation=actor.organisation, **fields)
+    _site_clean(site)
+    site.save()
+    audit_event_record(actor=actor.user, organisation=actor.organisation, obj=site, action="create")
+    return site
+
+
+@transaction.atomic
+def site_update(*, actor: Membership, site: Site, **fields) -> Site:
+    require_role(actor, MembershipRole.ADMIN)
+    for name, value in fields.items():
+        if name not in SITE_FIELDS:
+            raise ValueError(f"unknown site field: {name}")
+        setattr(site, name, value)
+    if "postcode" in fields and "region" not in fields:
+        site.region = ""  # derived again from the new postcode
+    _site_clean(site)
+    site.save()
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=site,
+        action="update",
+        data={"fields": sorted(fields)},
+    )
+    return site
+
+
+@transaction.atomic
+def site_delete(*, actor: Membership, site: Site) -> None:
+    require_role(actor, MembershipRole.ADMIN)
+    audit_event_record(actor=actor.user, organisation=actor.organisation, obj=site, action="delete")
+    site.delete()
+
+
+# --- Members -------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_add(*, actor: Membership, email: str, role: str) -> Membership:
+    """An admin of a verified organisation adds a person who has an account."""
+    require_role(actor, MembershipRole.ADMIN)
+    require_verified(actor)
+    if role not in MembershipRole.values:
+        raise ApplicationError(
+            code="invalid_role",
+            field="role",
+            message=_("Choose one of: %(roles)s.") % {"roles": ", ".join(MembershipRole.values)},
+        )
+    user = User.objects.filter(email__iexact=(email or "").strip()).first()
+    if user is None:
+        raise ApplicationError(
+            code=OrganisationError.UNKNOWN_USER,
+            field="email",
+            message=_(
+                "Nobody has signed up with this e-mail address yet: ask them to sign up first."
+            ),
+        )
+    if Membership.objects.filter(user=user, organisation=actor.organisation).exists():
+        raise ApplicationError(
+            code=OrganisationError.ALREADY_MEMBER,
+            kind=ErrorKind.CONFLICT,
+            field="email",
+            message=_("%(email)s is already a member.") % {"email": user.email},
+        )
+    membership = Membership.objects.create(user=user, organisation=actor.organisation, role=role)
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=membership,
+        action="add",
+        to_state=role,
+    )
+    return membership
+
+
+def _require_another_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=MembershipRole.ADMIN
+    ).exclude(pk=membership.pk)
+    if membership.role == MembershipRole.ADMIN and not others.exists():
+        raise ApplicationError(
+            code=OrganisationError.LAST_ADMIN,
+            kind=ErrorKind.CONFLICT,
+            message=_("An organisation keeps at least one administrator."),
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    require_role(actor, MembershipRole.ADMIN)
+    if role not in MembershipRole.values:
+        raise ApplicationError(
+            code="invalid_role",
+            field="role",
+            message=_("Choose one of: %(roles)s.") % {"roles": ", ".join(MembershipRole.values)},
+        )
+    if role != MembershipRole.ADMIN:
+        _require_another_admin(membership)
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=membership,
+        action="change_role",
+        from_state=old,
+        to_state=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    require_role(actor, MembershipRole.ADMIN)
+    _require_another_admin(membership)
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=membership,
+        action="remove",
+        from_state=membership.role,
+    )
+    user = membership.user
+    membership.delete()
+    if user.current_organisation_id == actor.organisation_id:
+        user.current_organisation = None
+        user.save(update_fields=["current_organisation"])
+
+
+def user_switch_organisation(*, user, organisation_id: int) -> Membership:
+    """Make ``organisation_id`` the one the user acts for by default."""
+    from exchange.organisations.selectors import membership_for_user
+
+    membership = membership_for_user(user=user, organisation_id=organisation_id)
+    if user.current_organisation_id != membership.organisation_id:
+        user.current_organisation = membership.organisation
+        user.save(update_fields=["current_organisation"])
+    return membership

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from exchange.organisations import views
+
+app_name = "organisations"
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("verification/", views.verification_queue, name="verification_queue"),
+    path("switch/", views.switch, name="switch"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+]

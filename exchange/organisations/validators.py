@@ -1,0 +1,75 @@
+"""Belgian identifiers and places: the enterprise number, regions, coordinates."""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# Belgium's bounding box (WGS84), with a small margin for border sites.
+BELGIUM_LAT = (Decimal("49.49"), Decimal("51.51"))
+BELGIUM_LON = (Decimal("2.54"), Decimal("6.41"))
+
+
+def normalise_enterprise_number(value: str) -> str:
+    """Return the 10 digits of a KBO/BCE enterprise number, or raise ValidationError.
+
+    Accepts the usual spellings: ``0123.456.749``, ``0123 456 749``, ``BE0123456749``.
+    The number has 10 digits, starts with 0 or 1, and its last two digits equal
+    97 - (the first eight modulo 97).
+    """
+    raw = (value or "").strip().upper()
+    if raw.startswith("BE"):
+        raw = raw[2:]
+    digits = re.sub(r"[\s.\-]", "", raw)
+    if not re.fullmatch(r"\d{10}", digits):
+        raise ValidationError(
+            _("An enterprise number has 10 digits, for example 0123.456.749."),
+            code="enterprise_number_format",
+        )
+    if digits[0] not in "01":
+        raise ValidationError(
+            _("An enterprise number starts with 0 or 1."), code="enterprise_number_prefix"
+        )
+    if int(digits[8:]) != 97 - int(digits[:8]) % 97:
+        raise ValidationError(
+            _("This enterprise number fails its check digits: please check it for a typing error."),
+            code="enterprise_number_checksum",
+        )
+    return digits
+
+
+def format_enterprise_number(digits: str) -> str:
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}" if len(digits) == 10 else digits
+
+
+def region_for_postcode(postcode: str) -> str | None:
+    """The region of a Belgian postcode (bpost ranges), or None if it is not one."""
+    if not re.fullmatch(r"\d{4}", postcode or ""):
+        return None
+    code = int(postcode)
+    if 1000 <= code <= 1299:
+        return "BRU"
+    if 1300 <= code <= 1499 or 4000 <= code <= 7999:
+        return "WAL"
+    if 1500 <= code <= 3999 or 8000 <= code <= 9999:
+        return "VLG"
+    return None
+
+
+def validate_in_belgium(latitude: Decimal, longitude: Decimal) -> None:
+    errors = {}
+    if not BELGIUM_LAT[0] <= Decimal(latitude) <= BELGIUM_LAT[1]:
+        errors["latitude"] = ValidationError(
+            _("The latitude must lie in Belgium (between %(low)s and %(high)s).")
+            % {"low": BELGIUM_LAT[0], "high": BELGIUM_LAT[1]},
+            code="outside_belgium",
+        )
+    if not BELGIUM_LON[0] <= Decimal(longitude) <= BELGIUM_LON[1]:
+        errors["longitude"] = ValidationError(
+            _("The longitude must lie in Belgium (between %(low)s and %(high)s).")
+            % {"low": BELGIUM_LON[0], "high": BELGIUM_LON[1]},
+            code="outside_belgium",
+        )
+    if errors:
+        raise ValidationError(errors)

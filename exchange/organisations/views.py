@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from exchange.common.errors import ApplicationError
+from exchange.common.forms import add_application_error
+from exchange.organisations import selectors, services
+from exchange.organisations.access import require_moderator
+from exchange.organisations.forms import MemberAddForm, OrganisationForm, SiteForm
+from exchange.organisations.models import Membership
+
+
+def _visible_organisation(request, pk: int):
+    return get_object_or_404(selectors.organisation_list(user=request.user), pk=pk)
+
+
+def _own_membership(request, organisation) -> Membership | None:
+    return selectors.user_memberships(user=request.user).filter(organisation=organisation).first()
+
+
+@login_required
+def register(request):
+    form = OrganisationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_register(user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered. A moderator will verify it shortly.")
+                % {"name": organisation.name},
+            )
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(request, "organisations/register.html", {"form": form})
+
+
+@login_required
+def detail(request, pk: int):
+    organisation = _visible_organisation(request, pk)
+    membership = _own_membership(request, organisation)
+    is_admin = bool(membership and membership.is_admin)
+    member_form = MemberAddForm(prefix="member")
+    site_form = SiteForm(prefix="site")
+    if request.method == "POST":
+        if not is_admin:
+            raise Http404
+        try:
+            if "add_member" in request.POST:
+                member_form = MemberAddForm(request.POST, prefix="member")
+                if member_form.is_valid():
+                    services.membership_add(actor=membership, **member_form.cleaned_data)
+                    messages.success(request, _("Member added."))
+                    return redirect("organisations:detail", pk=pk)
+            elif "add_site" in request.POST:
+                site_form = SiteForm(request.POST, prefix="site")
+                if site_form.is_valid():
+                    services.site_create(actor=membership, **site_form.cleaned_data)
+                    messages.success(request, _("Site added."))
+                    return redirect("organisations:detail", pk=pk)
+        except ApplicationError as exc:
+            add_application_error(member_form if "add_member" in request.POST else site_form, exc)
+    context = {
+        "organisation": organisation,
+        "membership": membership,
+        "is_admin": is_admin,
+        "members": selectors.organisation_visible_members(
+            user=request.user, organisation=organisation
+        ),
+        "sites": organisation.sites.all() if membership or request.user.is_moderator else [],
+        "member_form": member_form,
+        "site_form": site_form,
+    }
+    return render(request, "organisations/detail.html", context)
+
+
+@login_required
+def edit(request, pk: int):
+    organisation = _visible_organisation(request, pk)
+    membership = _own_membership(request, organisation)
+    if membership is None or not membership.is_admin:
+        raise Http404
+    fields = list(OrganisationForm.base_fields)
+    initial = {name: getattr(organisation, name) for name in fields}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                actor=membership, organisation=organisation, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organisations:detail", pk=pk)
+    return render(request, "organisations/edit.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def verification_queue(request):
+    try:
+        require_moderator(request.user)
+    except ApplicationError as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        organisation = get_object_or_404(
+            selectors.organisation_verification_queue(), pk=request.POST.get("organisation")
+        )
+        try:
+            services.organisation_verify(user=request.user, organisation=organisation)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
+        return redirect("organisations:verification_queue")
+    queue = selectors.organisation_verification_queue().prefetch_related("memberships__user")
+    return render(request, "organisations/verification_queue.html", {"queue": queue})
+
+
+@login_required
+@require_POST
+def switch(request):
+    try:
+        membership = services.user_switch_organisation(
+            user=request.user, organisation_id=request.POST.get("organisation")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("You now act for %(name)s.") % {"name": membership.organisation.name}
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "home"
+    return redirect(next_url)

@@ -1,0 +1,72 @@
+import pytest
+
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_token_is_given_for_username_or_email(api_client):
+    user = UserFactory(username="an", email="an@example.org")
+    for login in ("an", "AN@example.org"):
+        response = api_client.post(
+            "/api/v1/auth/token/", {"username": login, "password": "correct horse battery"}
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api_client.get("/api/v1/me/").json()["username"] == user.username
+
+
+def test_a_wrong_password_gets_a_clear_400(api_client):
+    UserFactory(username="an")
+    response = api_client.post("/api/v1/auth/token/", {"username": "an", "password": "nope"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_credentials"
+    assert response.json()["errors"]["password"]
+
+
+def test_the_api_needs_a_signed_in_user(api_client):
+    response = api_client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert api_client.get("/api/v1/sites/").status_code == 401
+
+
+def test_me_lists_memberships_and_the_acting_organisation(fed_admin, client_for):
+    other = MembershipFactory(user=fed_admin.user, role="viewer").organisation
+    client = client_for(fed_admin.user)
+    body = client.get("/api/v1/me/").json()
+    assert body["acting_organisation"] == fed_admin.organisation_id
+    assert {m["organisation"]["id"] for m in body["memberships"]} == {
+        fed_admin.organisation_id,
+        other.pk,
+    }
+    # the header picks another of my organisations for one request
+    body = client_for(fed_admin.user, organisation=other).get("/api/v1/me/").json()
+    assert body["acting_organisation"] == other.pk
+    # PATCH makes it my current organisation
+    response = client.patch("/api/v1/me/", {"current_organisation": other.pk, "language": "de"})
+    assert response.status_code == 200
+    assert response.json()["acting_organisation"] == other.pk
+    assert response.json()["language"] == "de"
+
+
+def test_acting_for_an_organisation_i_do_not_belong_to_is_forbidden(fed_admin, client_for):
+    stranger = OrganisationFactory()
+    client = client_for(fed_admin.user, organisation=stranger)
+    for url in ("/api/v1/me/", "/api/v1/sites/", "/api/v1/organisations/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert response.json()["code"] == "not_a_member"
+        assert response.json()["errors"]["X-Organisation"]
+    response = client_for(fed_admin.user).patch(
+        "/api/v1/me/", {"current_organisation": stranger.pk}
+    )
+    assert response.status_code == 403
+    fed_admin.user.refresh_from_db()
+    assert fed_admin.user.current_organisation_id == fed_admin.organisation_id
+
+
+def test_an_unknown_language_is_refused(fed_admin, client_for):
+    response = client_for(fed_admin.user).patch("/api/v1/me/", {"language": "es"})
+    assert response.status_code == 400
+    assert "language" in response.json()["errors"]

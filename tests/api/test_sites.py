@@ -1,0 +1,64 @@
+import pytest
+
+from exchange.organisations.models import Site
+from tests.factories import SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/sites/"
+SITE = {
+    "name": "Namur depot",
+    "street": "Rue de Fer 12",
+    "postcode": "5000",
+    "municipality": "Namur",
+    "latitude": "50.4669",
+    "longitude": "4.8675",
+}
+
+
+def test_admins_add_sites_and_see_only_their_own(client_for, fed_admin):
+    foreign = SiteFactory()
+    client = client_for(fed_admin.user)
+    response = client.post(URL, SITE, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["region"] == "WAL"
+    ids = [s["id"] for s in client.get(URL).json()["results"]]
+    assert ids == [response.json()["id"]]
+    assert client.get(f"{URL}{foreign.pk}/").status_code == 404
+    assert client.patch(f"{URL}{foreign.pk}/", {"name": "x"}).status_code == 404
+    assert client.delete(f"{URL}{foreign.pk}/").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.name != "x"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"latitude": "52.3676", "longitude": "4.9041"}, "latitude"),  # Amsterdam
+        ({"longitude": "-0.12"}, "longitude"),
+        ({"latitude": "north"}, "latitude"),
+        ({"region": "XYZ"}, "region"),
+        ({"region": "VLG"}, "region"),  # 5000 is in Wallonia
+        ({"postcode": "50000"}, "postcode"),
+    ],
+)
+def test_bad_sites_get_400_and_nothing_is_written(client_for, fed_admin, overrides, field):
+    response = client_for(fed_admin.user).post(URL, {**SITE, **overrides}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not Site.objects.exists()
+
+
+def test_members_who_are_not_admins_cannot_add_sites(client_for, make_member):
+    viewer = make_member("viewer")
+    response = client_for(viewer.user).post(URL, SITE, format="json")
+    assert response.status_code == 403
+    assert not Site.objects.exists()
+
+
+def test_someone_without_an_organisation_gets_a_clear_403(client_for):
+    from tests.factories import UserFactory
+
+    response = client_for(UserFactory()).get(URL)
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_organisation"

@@ -1,0 +1,81 @@
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from exchange.celery import app as celery_app
+from exchange.organisations.models import MembershipRole
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_broker(tmp_path_factory):
+    """Tests never share a queue with a running platform: the filesystem broker gets a
+    folder of its own, any other broker a queue of its own."""
+    if str(celery_app.conf.broker_url).startswith("filesystem://"):
+        folder = tmp_path_factory.mktemp("broker")
+        (folder / "queue").mkdir()
+        (folder / "control").mkdir()
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+            "polling_interval": 0.05,
+        }
+    celery_app.conf.task_default_queue = f"exchange-test-{uuid.uuid4().hex[:10]}"
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def _member(role: str, **organisation_kwargs):
+    membership = MembershipFactory(
+        role=role, organisation=OrganisationFactory(**organisation_kwargs)
+    )
+    membership.user.current_organisation = membership.organisation
+    membership.user.save(update_fields=["current_organisation"])
+    return membership
+
+
+@pytest.fixture
+def make_member(db):
+    """make_member(role="admin", kind="federal", unverified=False, ...) -> Membership."""
+
+    def make(role: str = MembershipRole.MEMBER, **organisation_kwargs):
+        return _member(role, **organisation_kwargs)
+
+    return make
+
+
+@pytest.fixture
+def fed_admin(make_member):
+    return make_member(MembershipRole.ADMIN, kind="federal", name="FPS Alpha")
+
+
+@pytest.fixture
+def moderator(db):
+    user = UserFactory(username="mod")
+    user.groups.add(Group.objects.get(name="moderator"))
+    return user
+
+
+@pytest.fixture
+def client_for(api_client):
+    """client_for(user) -> an APIClient signed in with the user's token."""
+    from rest_framework.authtoken.models import Token
+
+    def make(user, organisation=None):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+        if organisation is not None:
+            headers["HTTP_X_ORGANISATION"] = str(organisation.pk)
+        client.credentials(**headers)
+        return client
+
+    return make

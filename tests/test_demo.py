@@ -1,0 +1,41 @@
+import pytest
+from django.contrib.auth import authenticate
+
+from exchange.common.demo import demo_seed
+from exchange.organisations.models import Membership, Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_loads_twice_and_every_demo_login_works(settings):
+    demo_seed()
+    demo_seed()
+    assert Organisation.objects.filter(verified_at__isnull=False).count() == 6
+    kinds = sorted(Organisation.objects.values_list("kind", flat=True))
+    assert kinds == [
+        "federal",
+        "federal",
+        "nonprofit",
+        "public",
+        "social_economy",
+        "social_economy",
+    ]
+    assert set(Organisation.objects.values_list("region", flat=True)) == {"BRU", "VLG", "WAL"}
+    for username in (
+        "fed.admin",
+        "fed.member",
+        "fed2.member",
+        "social.member",
+        "social2.member",
+        "public.member",
+        "nonprofit.member",
+        "moderator",
+        "analyst",
+    ):
+        user = authenticate(username=username, password=settings.DEMO_PASSWORD)
+        assert user is not None, username
+    assert authenticate(username="moderator", password="demo").is_moderator
+    assert authenticate(username="analyst", password="demo").is_analyst
+    assert Membership.objects.get(user__username="fed.admin").role == "admin"
+    assert Membership.objects.get(user__username="fed.member").role == "member"
+    assert Organisation.objects.get(name="Kringwinkel Demo").has_valid_accreditation()
