@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "exchange.accounts",
     "exchange.organisations",
     "exchange.categories",
+    "exchange.lots",
     "api",
 ]
 
@@ -234,6 +236,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SanitisationMethodEnum": "exchange.lots.models.SanitisationMethod",
+        "ErasureMethodEnum": "exchange.lots.models.LotItem.ErasureMethod",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_organisation_header",
@@ -265,11 +271,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Expire lots past their date and announce claim windows that opened.
+    "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
+}
 
 # --- Reuse Exchange domain settings -------------------------------------------
 EXCHANGE_FEDERAL_WINDOW_DAYS = env_int("EXCHANGE_FEDERAL_WINDOW_DAYS", 10)
 EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS", 10)
+EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 
 LOGGING = {

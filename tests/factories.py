@@ -75,3 +75,62 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = MembershipRole.MEMBER
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "categories.Category"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"category-{n}")
+    path = factory.LazyAttribute(lambda c: c.code)
+    name_nl = factory.LazyAttribute(lambda c: f"{c.code} nl")
+    name_fr = factory.LazyAttribute(lambda c: f"{c.code} fr")
+    name_de = factory.LazyAttribute(lambda c: f"{c.code} de")
+    name_en = factory.LazyAttribute(lambda c: f"{c.code} en")
+    unit_weight_kg = Decimal("10")
+    replacement_value_eur = Decimal("100")
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    """A lot made through the domain service, so derived fields are right."""
+
+    class Meta:
+        model = "lots.Lot"
+
+    class Params:
+        published = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from exchange.categories.models import Category
+        from exchange.lots.services.lots import LotInput, lot_create, lot_publish
+        from exchange.organisations.models import Membership
+
+        published = kwargs.pop("published", False)
+        owner = kwargs.pop("owner", None)
+        site = kwargs.pop("site", None) or SiteFactory(organisation=owner or OrganisationFactory())
+        actor = Membership.objects.filter(organisation=site.organisation, role="admin").first()
+        if actor is None:
+            actor = MembershipFactory(organisation=site.organisation, role="admin")
+        category = kwargs.pop("category", None)
+        if category is None:
+            category = Category.objects.filter(code="office-chair").first() or CategoryFactory()
+        data = LotInput(
+            site=site,
+            category=category,
+            title=kwargs.pop("title", "Office chairs"),
+            description=kwargs.pop("description", "Black, adjustable"),
+            quantity=kwargs.pop("quantity", 10),
+            unit_weight_kg=kwargs.pop("unit_weight_kg", None),
+            condition=kwargs.pop("condition", "good"),
+            available_until=kwargs.pop(
+                "available_until", timezone.localdate() + datetime.timedelta(days=60)
+            ),
+            pickup_notes=kwargs.pop("pickup_notes", ""),
+            items=kwargs.pop("items", None),
+        )
+        lot = lot_create(actor=actor, data=data)
+        if published:
+            lot = lot_publish(actor=actor, lot=lot, now=kwargs.pop("published_at", None))
+        return lot

@@ -4,11 +4,13 @@ from exchange.celery import app as celery_app
 
 
 @pytest.fixture
-def broker(request):
-    """Point the Celery app at another broker for one test, then restore it."""
+def broker(monkeypatch):
+    """Point the Celery app at another broker for one test, then restore it. Celery
+    reads CELERY_BROKER_URL from the environment before its own configuration."""
     saved = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
 
     def use(url: str, options: dict | None = None):
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         celery_app.conf.broker_url = url
         celery_app.conf.broker_transport_options = options or {}
 

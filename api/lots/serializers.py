@@ -1,0 +1,247 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from exchange.categories.models import Category
+from exchange.lots.models import (
+    MAX_QUANTITY,
+    MAX_UNIT_WEIGHT_KG,
+    Condition,
+    Lot,
+    LotItem,
+    LotPhoto,
+    SanitisationAttestation,
+    SanitisationMethod,
+)
+from exchange.organisations.models import Site
+
+
+class LotCategoryOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "requires_data_sanitisation"]
+
+
+class LotSiteOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "street", "postcode", "municipality", "region"]
+
+
+class LotOwnerOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class LotPhotoOutputSerializer(serializers.ModelSerializer):
+    thumbnail_url = serializers.SerializerMethodField()
+    web_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LotPhoto
+        fields = ["id", "status", "thumbnail_url", "web_url", "width", "height", "alt_text"]
+
+    def _url(self, field) -> str | None:
+        if not field:
+            return None
+        url = field.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request and url.startswith("/") else url
+
+    def get_thumbnail_url(self, photo: LotPhoto) -> str | None:
+        return self._url(photo.thumbnail)
+
+    def get_web_url(self, photo: LotPhoto) -> str | None:
+        return self._url(photo.web)
+
+
+class LotItemOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LotItem
+        fields = [
+            "id",
+            "serial_number",
+            "asset_tag",
+            "make_model",
+            "media_type",
+            "erasure_method",
+            "erasure_tool",
+            "erasure_verified",
+            "erasure_performer",
+            "erasure_date",
+        ]
+
+
+class NextTierOutputSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    opens_at = serializers.DateTimeField()
+
+
+class LotOutputSerializer(serializers.ModelSerializer):
+    category = LotCategoryOutputSerializer()
+    site = LotSiteOutputSerializer()
+    owner = LotOwnerOutputSerializer()
+    quantity_available = serializers.IntegerField()
+    unit_weight_kg = serializers.DecimalField(
+        source="effective_unit_weight_kg", max_digits=9, decimal_places=3
+    )
+    tier = serializers.CharField(allow_null=True)
+    next_tier = serializers.SerializerMethodField()
+    photos = LotPhotoOutputSerializer(many=True)
+    items = LotItemOutputSerializer(many=True)
+    distance_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lot
+        fields = [
+            "id",
+            "title",
+            "description",
+            "category",
+            "quantity",
+            "quantity_available",
+            "unit_weight_kg",
+            "unit_weight_measured",
+            "condition",
+            "site",
+            "owner",
+            "status",
+            "tier",
+            "next_tier",
+            "published_at",
+            "available_until",
+            "pickup_notes",
+            "federal_window_days",
+            "social_economy_window_days",
+            "window_reason",
+            "photos",
+            "items",
+            "distance_km",
+            "created_at",
+        ]
+
+    @extend_schema_field(NextTierOutputSerializer(allow_null=True))
+    def get_next_tier(self, lot: Lot):
+        upcoming = lot.next_tier_opens_at()
+        return {"tier": upcoming[0], "opens_at": upcoming[1]} if upcoming else None
+
+    def get_distance_km(self, lot: Lot) -> float | None:
+        distance = getattr(lot, "distance_km", None)
+        return None if distance is None else round(distance, 1)
+
+
+class LotItemInputSerializer(serializers.Serializer):
+    serial_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    asset_tag = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    make_model = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    media_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class LotInputSerializer(serializers.Serializer):
+    """Field types and ranges; the domain rules (your site, dates, windows, devices) are
+    the service's."""
+
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_weight_kg = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.001"),
+        max_value=MAX_UNIT_WEIGHT_KG,
+    )
+    unit_weight_measured = serializers.BooleanField(required=False, default=False)
+    condition = serializers.ChoiceField(choices=Condition.choices)
+    available_until = serializers.DateField()
+    pickup_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    federal_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    social_economy_window_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0
+    )
+    window_reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    items = LotItemInputSerializer(many=True, required=False)
+
+
+class SanitisationInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=SanitisationMethod.choices)
+    performed_on = serializers.DateField()
+    responsible_person = serializers.CharField(max_length=200)
+    certificate = serializers.FileField(required=False, allow_null=True)
+
+
+class SanitisationAttestationOutputSerializer(serializers.ModelSerializer):
+    certificate_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SanitisationAttestation
+        fields = ["method", "performed_on", "responsible_person", "certificate_url", "created_at"]
+
+    def get_certificate_url(self, attestation) -> str | None:
+        return attestation.certificate.url if attestation.certificate else None
+
+
+class SanitisationOutputSerializer(serializers.Serializer):
+    required = serializers.BooleanField()
+    attestation = SanitisationAttestationOutputSerializer(allow_null=True)
+    devices = LotItemOutputSerializer(many=True)
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class ErasureRecordInputSerializer(serializers.Serializer):
+    serial_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    asset_tag = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    make_model = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    media_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    method = serializers.ChoiceField(choices=LotItem.ErasureMethod.choices)
+    tool = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    verified = serializers.BooleanField(allow_null=True)
+    performer = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    date = serializers.DateField()
+
+
+class ErasuresInputSerializer(serializers.Serializer):
+    records = ErasureRecordInputSerializer(many=True, required=False)
+    file = serializers.FileField(
+        required=False, help_text="An erasure report as CSV, as erasure tools export it."
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("records") and not attrs.get("file"):
+            raise serializers.ValidationError({"records": ["Send records, or a CSV file."]})
+        return attrs
+
+
+class PhotoInputSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 15 MB.")
+    alt_text = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or Windows-1252) or XLSX, one lot a row.")
+
+
+class ImportProblemOutputSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ImportOutputSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    created = serializers.ListField(child=serializers.IntegerField())
+    problems = ImportProblemOutputSerializer(many=True)

@@ -1,0 +1,257 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.lots.filters import LotFilter
+from api.lots.serializers import (
+    ErasuresInputSerializer,
+    ImportInputSerializer,
+    ImportOutputSerializer,
+    LotInputSerializer,
+    LotOutputSerializer,
+    LotPhotoOutputSerializer,
+    PhotoInputSerializer,
+    SanitisationInputSerializer,
+    SanitisationOutputSerializer,
+)
+from api.mixins import ScopedViewMixin
+from exchange.common.errors import ApplicationError
+from exchange.lots import selectors
+from exchange.lots.models import Lot, SanitisationAttestation
+from exchange.lots.services.imports import import_template, lots_import
+from exchange.lots.services.lots import (
+    ItemInput,
+    LotInput,
+    lot_create,
+    lot_delete,
+    lot_publish,
+    lot_update,
+    lot_withdraw,
+)
+from exchange.lots.services.photos import lot_photo_add, lot_photo_delete
+from exchange.lots.services.sanitisation import (
+    ErasureInput,
+    erasure_csv_parse,
+    lot_erasures_record,
+    lot_sanitisation_attest,
+    sanitisation_gaps,
+)
+
+
+def _lot_input(validated: dict, lot: Lot | None = None) -> LotInput:
+    values = dict(validated)
+    if "items" in values:
+        values["items"] = [ItemInput(**item) for item in values["items"]]
+    if lot is None:
+        return LotInput(**values)
+    return LotInput.from_lot(lot, **values)
+
+
+class LotViewSet(
+    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Lots: the published catalogue for everyone, and your organisation's own lots in
+    every status. Only members of the owner change a lot."""
+
+    queryset_for_schema = Lot.objects.none()
+    serializer_class = LotOutputSerializer
+    filterset_class = LotFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def scoped_queryset(self):
+        return selectors.lot_list(actor=self.actor)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.acting_membership = self.actor  # for the request-scoped filters
+
+    def _output(self, lot: Lot, status_code=status.HTTP_200_OK) -> Response:
+        lot = selectors.lot_list(actor=self.actor).get(pk=lot.pk)
+        return Response(self.get_serializer(lot).data, status=status_code)
+
+    @extend_schema(request=LotInputSerializer, responses={201: LotOutputSerializer})
+    def create(self, request):
+        """Create a draft lot."""
+        serializer = LotInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lot = lot_create(actor=self.require_actor(), data=_lot_input(serializer.validated_data))
+        return self._output(lot, status.HTTP_201_CREATED)
+
+    @extend_schema(request=LotInputSerializer(partial=True), responses=LotOutputSerializer)
+    def partial_update(self, request, pk=None):
+        """Change a draft (409 once published); ``items`` replaces the item list."""
+        lot = self.get_object()
+        serializer = LotInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        lot = lot_update(
+            actor=self.require_actor(), lot=lot, data=_lot_input(serializer.validated_data, lot)
+        )
+        return self._output(lot)
+
+    def destroy(self, request, pk=None):
+        """Delete a draft (409 once published: withdraw it instead)."""
+        lot_delete(actor=self.require_actor(), lot=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=LotOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a draft: the federal claim window opens now. 409 says what is missing
+        (for IT that holds data: the sanitisation attestation and erasure records)."""
+        lot = lot_publish(actor=self.require_actor(), lot=self.get_object())
+        return self._output(lot)
+
+    @extend_schema(request=None, responses=LotOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        lot = lot_withdraw(actor=self.require_actor(), lot=self.get_object())
+        return self._output(lot)
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoInputSerializer},
+        responses={201: LotPhotoOutputSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser],
+        filterset_class=None,
+    )
+    def photos(self, request, pk=None):
+        """Add a photo (multipart field ``image``); thumbnail and web size follow shortly."""
+        lot = self.get_object()
+        serializer = PhotoInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photo = lot_photo_add(
+            actor=self.require_actor(),
+            lot=lot,
+            upload=serializer.validated_data["image"],
+            alt_text=serializer.validated_data["alt_text"],
+        )
+        return Response(
+            LotPhotoOutputSerializer(photo, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True, methods=["delete"], url_path=r"photos/(?P<photo_id>\d+)", filterset_class=None
+    )
+    def photo(self, request, pk=None, photo_id=None):
+        lot = self.get_object()
+        photo = get_object_or_404(lot.photos.all(), pk=photo_id)
+        lot_photo_delete(actor=self.require_actor(), lot=lot, photo=photo)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _sanitisation_body(self, lot: Lot):
+        lot = selectors.lot_list(actor=self.actor).get(pk=lot.pk)
+        return SanitisationOutputSerializer(
+            {
+                "required": lot.category.requires_data_sanitisation,
+                "attestation": SanitisationAttestation.objects.filter(lot=lot).first(),
+                "devices": lot.items.all(),
+                "missing": sanitisation_gaps(lot),
+            }
+        ).data
+
+    @extend_schema(methods=["get"], responses=SanitisationOutputSerializer, filters=False)
+    @extend_schema(
+        methods=["post"],
+        request={
+            "multipart/form-data": SanitisationInputSerializer,
+            "application/json": SanitisationInputSerializer,
+        },
+        responses=SanitisationOutputSerializer,
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def sanitisation(self, request, pk=None):
+        """The data-sanitisation attestation (NIST SP 800-88: clear, purge, destroy, or no
+        storage media), with an optional certificate PDF, and what publication still needs."""
+        lot = self.get_object()
+        if request.method == "POST":
+            serializer = SanitisationInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            lot_sanitisation_attest(
+                actor=self.require_actor(), lot=lot, **serializer.validated_data
+            )
+        return Response(self._sanitisation_body(lot))
+
+    @extend_schema(
+        request={
+            "multipart/form-data": ErasuresInputSerializer,
+            "application/json": ErasuresInputSerializer,
+        },
+        responses=SanitisationOutputSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="sanitisation/erasures", filterset_class=None)
+    def erasures(self, request, pk=None):
+        """Each device's erasure record: JSON ``records`` or a CSV ``file`` as erasure tools
+        export it. Devices are matched by serial number or asset tag; unlisted ones are added."""
+        lot = self.get_object()
+        serializer = ErasuresInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data.get("file")
+        if upload is not None:
+            records, problems = erasure_csv_parse(upload.read())
+            if problems:
+                raise ApplicationError(
+                    code="erasure_report_invalid",
+                    field="file",
+                    message=problems[0]["reason"],
+                    extra={"problems": problems},
+                )
+        else:
+            records = [ErasureInput(**r) for r in serializer.validated_data["records"]]
+        lot_erasures_record(actor=self.require_actor(), lot=lot, records=records)
+        return Response(self._sanitisation_body(lot))
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInputSerializer},
+        parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only")],
+        responses={200: ImportOutputSerializer, 201: ImportOutputSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_lots(self, request):
+        """Bulk import from CSV or XLSX (columns: see the template). ``?dry_run=1`` lists
+        every bad row; without it, every row becomes a draft lot, or none does (400)."""
+        serializer = ImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+        report = lots_import(
+            actor=self.require_actor(), name=upload.name, data=upload.read(), dry_run=dry_run
+        )
+        return Response(
+            ImportOutputSerializer(report).data,
+            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="import/template",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def import_template(self, request):
+        """The import template with an example row."""
+        file_format = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        content, content_type = import_template(file_format=file_format)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
+        return response

@@ -1,0 +1,25 @@
+from enum import StrEnum
+
+
+class LotError(StrEnum):
+    NOT_FOUND = "lot_not_found"
+    NOT_A_DRAFT = "lot_not_a_draft"
+    NOT_PUBLISHABLE = "lot_not_publishable"
+    NOT_WITHDRAWABLE = "lot_not_withdrawable"
+    LIVE_CLAIMS = "lot_has_live_claims"
+    SITE_NOT_OWNED = "site_not_owned"
+    UNKNOWN_CATEGORY = "unknown_category"
+    DATE_IN_PAST = "date_in_past"
+    WINDOW_TOO_LONG = "window_too_long"
+    WINDOW_REASON_REQUIRED = "window_reason_required"
+    DUPLICATE_ITEM = "duplicate_item"
+    TOO_MANY_ITEMS = "too_many_items"
+    SANITISATION_NOT_NEEDED = "sanitisation_not_needed"
+    SANITISATION_MISSING = "sanitisation_missing"
+    ERASURE_MISSING = "erasure_missing"
+    NOT_A_PDF = "not_a_pdf"
+    PHOTO_INVALID = "photo_invalid"
+    PHOTO_TOO_LARGE = "photo_too_large"
+    PHOTO_TOO_MANY_PIXELS = "photo_too_many_pixels"
+    PHOTO_LIMIT = "photo_limit"
+    IMPORT_INVALID = "import_invalid"

@@ -1,0 +1,31 @@
+"""The text a lot is found by: title, description and category names in four languages,
+lower-cased and without accents so that "ecran" finds "Écran"."""
+
+import re
+import unicodedata
+
+from exchange.categories.models import Category
+
+
+def normalise_text(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", without_accents.lower()).strip()
+
+
+def search_terms(query: str) -> list[str]:
+    """Words of a free-text query (letters and digits only), at most 8."""
+    return re.findall(r"\w+", normalise_text(query))[:8]
+
+
+def category_names_with_ancestors(category: Category) -> list[str]:
+    names: list[str] = []
+    node = category
+    while node is not None:
+        names.extend(node.names().values())
+        node = node.parent
+    return names
+
+
+def lot_search_document(*, title: str, description: str, category: Category) -> str:
+    return normalise_text(" ".join([title, description, *category_names_with_ancestors(category)]))

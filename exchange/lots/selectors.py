@@ -1,0 +1,103 @@
+"""Reads on lots: what a person may see, and the catalogue's search and filters."""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+
+from exchange.categories.models import Category
+from exchange.categories.selectors import subtree_condition
+from exchange.lots.eligibility import claimable_condition
+from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotPhoto, LotStatus
+from exchange.lots.search import search_terms
+from exchange.organisations.models import Membership, Site
+
+EARTH_RADIUS_KM = 6371.0
+KM_PER_DEGREE_LATITUDE = 111.32
+
+
+def lot_list(*, actor: Membership | None) -> QuerySet[Lot]:
+    """Published lots for everyone; the acting organisation's own lots in every status."""
+    visible = Q(status=LotStatus.PUBLISHED)
+    if actor is not None:
+        visible |= Q(owner_id=actor.organisation_id)
+    return (
+        Lot.objects.filter(visible)
+        .select_related("category", "site", "owner")
+        .prefetch_related(
+            Prefetch("photos", queryset=LotPhoto.objects.order_by("position", "id")), "items"
+        )
+    )
+
+
+def lot_own_list(*, actor: Membership) -> QuerySet[Lot]:
+    return lot_list(actor=actor).filter(owner_id=actor.organisation_id)
+
+
+def lot_filter_text(queryset: QuerySet[Lot], query: str) -> QuerySet[Lot]:
+    """Every word must match the start of a word of the title, description or category
+    names (any language, accents ignored). Full-text with a GIN index on PostgreSQL."""
+    terms = search_terms(query)
+    if not terms:
+        return queryset
+    if connection.vendor == "postgresql":
+        raw = " & ".join(f"{term}:*" for term in terms)
+        return queryset.filter(search_vector=SearchQuery(raw, search_type="raw", config="simple"))
+    for term in terms:
+        queryset = queryset.filter(search_document__contains=term)
+    return queryset
+
+
+def lot_filter_category(queryset: QuerySet[Lot], category: Category) -> QuerySet[Lot]:
+    return queryset.filter(subtree_condition(category.path, field="category__path"))
+
+
+def lot_filter_min_condition(queryset: QuerySet[Lot], condition: str) -> QuerySet[Lot]:
+    return queryset.filter(condition_rank__gte=CONDITION_RANK[Condition(condition)])
+
+
+def lot_filter_claimable(queryset: QuerySet[Lot], actor: Membership | None) -> QuerySet[Lot]:
+    if actor is None:
+        return queryset.none()
+    return queryset.filter(claimable_condition(actor.organisation))
+
+
+@dataclass(frozen=True)
+class Origin:
+    latitude: float
+    longitude: float
+
+
+def site_origin(site: Site) -> Origin:
+    return Origin(float(site.latitude), float(site.longitude))
+
+
+def lot_filter_near(queryset: QuerySet[Lot], origin: Origin, radius_km: float) -> QuerySet[Lot]:
+    """Lots within ``radius_km`` of ``origin``: an indexed latitude/longitude box first,
+    then the exact great-circle distance, annotated as ``distance_km``."""
+    dlat = radius_km / KM_PER_DEGREE_LATITUDE
+    dlon = radius_km / (KM_PER_DEGREE_LATITUDE * max(math.cos(math.radians(origin.latitude)), 0.01))
+    box = Q(
+        latitude__gte=Decimal(str(round(origin.latitude - dlat, 6))),
+        latitude__lte=Decimal(str(round(origin.latitude + dlat, 6))),
+        longitude__gte=Decimal(str(round(origin.longitude - dlon, 6))),
+        longitude__lte=Decimal(str(round(origin.longitude + dlon, 6))),
+    )
+    return lot_annotate_distance(queryset.filter(box), origin).filter(distance_km__lte=radius_km)
+
+
+def lot_annotate_distance(queryset: QuerySet[Lot], origin: Origin) -> QuerySet[Lot]:
+    lat1 = math.radians(origin.latitude)
+    lat2 = Radians(F("latitude"), output_field=FloatField())
+    half_dlat = (lat2 - lat1) / 2
+    half_dlon = (
+        Radians(F("longitude"), output_field=FloatField()) - math.radians(origin.longitude)
+    ) / 2
+    haversine = Power(Sin(half_dlat), 2) + math.cos(lat1) * Cos(lat2) * Power(Sin(half_dlon), 2)
+    return queryset.annotate(
+        distance_km=2 * EARTH_RADIUS_KM * ASin(Sqrt(haversine), output_field=FloatField())
+    )

@@ -1,0 +1,1 @@
+"""Writes on lots: lifecycle, items, sanitisation, photos and bulk import."""

@@ -1,0 +1,215 @@
+"""Lot photos: decoded to validate, turned upright, stripped of all metadata and
+re-encoded at upload; a Celery task then makes the web size and the thumbnail."""
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.services import audit_event_record
+from exchange.common.storage import atomic_with_files, delete_files_on_commit
+from exchange.lots.errors import LotError
+from exchange.lots.models import Lot, LotPhoto, LotStatus, PhotoStatus
+from exchange.lots.services.lots import lock_lot, require_owner
+from exchange.organisations.access import require_writer
+from exchange.organisations.models import Membership
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_PHOTO_BYTES = 15 * 1024 * 1024
+MAX_PHOTOS_PER_LOT = 10
+WEB_SIZE = (1280, 1280)
+THUMBNAIL_SIZE = (320, 320)
+# Lots may take photos while they are still offered.
+PHOTO_STATUSES = (LotStatus.DRAFT, LotStatus.PUBLISHED, LotStatus.RESERVED)
+
+
+@dataclass
+class CleanImage:
+    content: bytes
+    format: str
+    width: int
+    height: int
+
+
+def _refuse(code: str, message: str) -> ApplicationError:
+    return ApplicationError(code=code, field="image", message=message)
+
+
+def photo_clean(upload) -> CleanImage:
+    """Decode an upload and re-encode it upright without metadata, or refuse it (400).
+
+    The bytes decide, never the name or content type: only JPEG, PNG and WebP decoders
+    are tried, a decompression bomb (more pixels than EXCHANGE_PHOTO_MAX_PIXELS) is an
+    error, and a truncated or corrupt file fails the full decode.
+    """
+    if upload.size > MAX_PHOTO_BYTES:
+        raise _refuse(
+            LotError.PHOTO_TOO_LARGE,
+            _("The photo is larger than %(mb)s MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+        )
+    max_pixels = settings.EXCHANGE_PHOTO_MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between the limit and twice the limit: make that an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload, formats=ALLOWED_FORMATS) as probe:
+                if probe.width * probe.height > max_pixels:
+                    raise Image.DecompressionBombError("too many pixels")
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload, formats=ALLOWED_FORMATS) as image:
+                image_format = image.format
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _refuse(
+            LotError.PHOTO_TOO_MANY_PIXELS,
+            _("The photo has more than %(mp)s million pixels.") % {"mp": max_pixels // 1_000_000},
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise _refuse(LotError.PHOTO_INVALID, _("This is not a JPEG, PNG or WebP image.")) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _refuse(
+            LotError.PHOTO_INVALID, _("The image is damaged or incomplete and cannot be read.")
+        ) from exc
+
+    clean = upright.copy()
+    clean.info = {}  # no EXIF, GPS, XMP, ICC or text chunks survive
+    if image_format == "JPEG" and clean.mode not in ("RGB", "L"):
+        clean = clean.convert("RGB")
+    out = io.BytesIO()
+    options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {"optimize": True}
+    clean.save(out, format=image_format, **options)
+    return CleanImage(out.getvalue(), image_format, clean.width, clean.height)
+
+
+def lot_photo_add(*, actor: Membership, lot: Lot, upload, alt_text: str = "") -> LotPhoto:
+    """Add a photo to a lot (at most ten); the derived sizes follow in a task."""
+    from exchange.lots.tasks import lot_photo_process_task
+
+    require_writer(actor)
+    require_owner(actor, lot)
+    image = photo_clean(upload)  # the heavy work, before any lock or write
+    with atomic_with_files() as saved:
+        lot = lock_lot(lot)
+        if lot.status not in PHOTO_STATUSES:
+            raise ApplicationError(
+                code=LotError.NOT_A_DRAFT,
+                kind=ErrorKind.CONFLICT,
+                message=_("A %(status)s lot takes no more photos.")
+                % {"status": lot.get_status_display()},
+            )
+        count = lot.photos.count()
+        if count >= MAX_PHOTOS_PER_LOT:
+            raise _refuse(
+                LotError.PHOTO_LIMIT,
+                _("A lot has at most %(max)s photos.") % {"max": MAX_PHOTOS_PER_LOT},
+            )
+        photo = LotPhoto(
+            lot=lot,
+            position=count,
+            width=image.width,
+            height=image.height,
+            alt_text=(alt_text or "").strip()[:300],
+        )
+        name = f"{uuid.uuid4().hex}.{EXTENSIONS[image.format]}"
+        photo.original.save(name, ContentFile(image.content), save=False)
+        saved.add(photo.original.storage, photo.original.name)
+        photo.save()
+        audit_event_record(
+            actor=actor.user,
+            organisation=actor.organisation,
+            obj=lot,
+            action="add_photo",
+            data={"photo": photo.pk},
+        )
+        photo_id = photo.pk
+        transaction.on_commit(lambda: lot_photo_process_task.delay(photo_id))
+    return photo
+
+
+@transaction.atomic
+def lot_photo_delete(*, actor: Membership, lot: Lot, photo: LotPhoto) -> None:
+    require_writer(actor)
+    require_owner(actor, lot)
+    lock_lot(lot)
+    if photo.lot_id != lot.pk:
+        raise ApplicationError(
+            code="photo_not_found", kind=ErrorKind.NOT_FOUND, message=_("No such photo.")
+        )
+    delete_files_on_commit(
+        [(f.storage, f.name) for f in (photo.original, photo.web, photo.thumbnail) if f]
+    )
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=lot,
+        action="delete_photo",
+        data={"photo": photo.pk},
+    )
+    photo.delete()
+
+
+def _render(image: Image.Image, size: tuple[int, int]) -> bytes:
+    copy = image.copy()
+    copy.thumbnail(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    out = io.BytesIO()
+    copy.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def photo_derivatives(content: bytes) -> tuple[bytes, bytes]:
+    """(web size, thumbnail) as JPEG from a cleaned original."""
+    with Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS) as image:
+        if image.format == "JPEG":
+            # Let the JPEG decoder scale down by a power of two while decoding: a
+            # 6000x4000 photo is then never held at full size in memory.
+            image.draft("RGB", (WEB_SIZE[0], WEB_SIZE[1]))
+        image.load()
+        if image.mode in ("RGBA", "LA", "P"):
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            image = flat
+        elif image.mode != "RGB":
+            image = image.convert("RGB")
+        web = _render(image, WEB_SIZE)
+        with Image.open(io.BytesIO(web)) as web_image:
+            web_image.load()
+            thumbnail = _render(web_image, THUMBNAIL_SIZE)
+    return web, thumbnail
+
+
+def lot_photo_process(*, photo_id: int) -> bool:
+    """Make the web size and thumbnail of a photo. Idempotent: a photo already done, or
+    gone, is left alone; a second concurrent run discards its own files."""
+    photo = LotPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.status == PhotoStatus.READY:
+        return False
+    with photo.original.open("rb") as source:
+        content = source.read()
+    web, thumbnail = photo_derivatives(content)
+    stem = photo.original.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    storage = photo.original.storage
+    web_name = storage.save(photo_upload_path(photo, f"{stem}-web.jpg"), ContentFile(web))
+    thumb_name = storage.save(photo_upload_path(photo, f"{stem}-thumb.jpg"), ContentFile(thumbnail))
+    done = LotPhoto.objects.filter(pk=photo_id, status=PhotoStatus.PROCESSING).update(
+        web=web_name, thumbnail=thumb_name, status=PhotoStatus.READY
+    )
+    if not done:
+        storage.delete(web_name)
+        storage.delete(thumb_name)
+    return bool(done)
+
+
+def photo_upload_path(photo: LotPhoto, filename: str) -> str:
+    return photo.original.field.upload_to(photo, filename)

@@ -1,0 +1,11 @@
+"""Events other parts of the platform listen to (matching, notifications).
+
+Both are sent after the transaction that caused them has committed.
+"""
+
+from django.dispatch import Signal
+
+# sender=Lot, lot=<Lot>
+lot_published = Signal()
+# sender=Lot, lot=<Lot>, tier=<Tier value that just opened>
+lot_tier_opened = Signal()
