@@ -1,6 +1,8 @@
+import time
 import uuid
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
@@ -26,6 +28,13 @@ def _isolated_broker(tmp_path_factory):
         }
     celery_app.conf.task_default_queue = f"exchange-test-{uuid.uuid4().hex[:10]}"
     yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploads of each test land in a folder of their own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -60,7 +69,7 @@ def fed_admin(make_member):
 @pytest.fixture
 def moderator(db):
     user = UserFactory(username="mod")
-    user.groups.add(Group.objects.get(name="moderator"))
+    user.groups.add(Group.objects.get_or_create(name="moderator")[0])
     return user
 
 
@@ -79,3 +88,22 @@ def client_for(api_client):
         return client
 
     return make
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker (a thread of this process) consuming the configured broker."""
+    with start_worker(
+        celery_app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker

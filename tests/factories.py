@@ -98,9 +98,6 @@ class LotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "lots.Lot"
 
-    class Params:
-        published = False
-
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from exchange.categories.models import Category

@@ -2,12 +2,13 @@ import pytest
 from django.contrib.auth import authenticate
 
 from exchange.common.demo import demo_seed
+from exchange.lots.models import Lot, LotPhoto
 from exchange.organisations.models import Membership, Organisation
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_loads_twice_and_every_demo_login_works(settings):
+def test_demo_data_loads_twice_with_working_logins_and_a_living_catalogue(settings):
     demo_seed()
     demo_seed()
     assert Organisation.objects.filter(verified_at__isnull=False).count() == 6
@@ -39,3 +40,11 @@ def test_demo_data_loads_twice_and_every_demo_login_works(settings):
     assert Membership.objects.get(user__username="fed.admin").role == "admin"
     assert Membership.objects.get(user__username="fed.member").role == "member"
     assert Organisation.objects.get(name="Kringwinkel Demo").has_valid_accreditation()
+    # and a living catalogue
+    published = Lot.objects.filter(status="published")
+    assert published.count() >= 24
+    assert {lot.tier for lot in published} == {"federal", "social_economy", "open"}
+    assert set(published.values_list("region", flat=True)) == {"BRU", "VLG", "WAL"}
+    assert published.values("category").distinct().count() >= 10
+    assert not LotPhoto.objects.exclude(status="ready").exists()
+    assert Lot.objects.filter(status="draft", owner__name="FPS Demo Logistics").exists()

@@ -238,7 +238,7 @@ class LotViewSet(
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     @action(
@@ -250,7 +250,7 @@ class LotViewSet(
     )
     def import_template(self, request):
         """The import template with an example row."""
-        file_format = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        file_format = "xlsx" if request.query_params.get("type") == "xlsx" else "csv"
         content, content_type = import_template(file_format=file_format)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'

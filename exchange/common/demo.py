@@ -164,4 +164,7 @@ def demo_seed() -> dict[str, object]:
             user.groups.add(Group.objects.get_or_create(name=group)[0])
         user.save()
         users.append(user)
-    return {"organisations": organisations, "users": users, "password": password}
+    from exchange.lots.demo import demo_lots_seed
+
+    lots = demo_lots_seed(organisations)
+    return {"organisations": organisations, "users": users, "password": password, "lots": lots}

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class LotError(StrEnum):
     NOT_FOUND = "lot_not_found"
+    NOT_OWNER = "lot_not_owner"
     NOT_A_DRAFT = "lot_not_a_draft"
     NOT_PUBLISHABLE = "lot_not_publishable"
     NOT_WITHDRAWABLE = "lot_not_withdrawable"

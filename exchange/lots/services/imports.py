@@ -136,8 +136,8 @@ def _parse_date(text: str) -> datetime.date | None:
 
 def _row_input(
     number: int, row: dict[str, str], report: ImportReport, *, sites, categories
-) -> LotInput | None:
-    before = len(report.problems)
+) -> LotInput:
+    """The row as a LotInput; cells that cannot be read are reported and left empty."""
     data = LotInput(
         title=row.get("title", ""),
         description=row.get("description", ""),
@@ -181,7 +181,7 @@ def _row_input(
         report.problem(number, "available_until", _("Not a date: %(value)s") % {"value": raw_date})
     serials = [s.strip() for s in row.get("serial_numbers", "").replace("|", ";").split(";")]
     data.items = [ItemInput(serial_number=s) for s in serials if s]
-    return data if len(report.problems) == before else None
+    return data
 
 
 def lots_import(*, actor: Membership, name: str, data: bytes, dry_run: bool) -> ImportReport:
@@ -225,8 +225,6 @@ def lots_import(*, actor: Membership, name: str, data: bytes, dry_run: bool) -> 
     for number, cells in body:
         row = {header[i]: (cells[i] if i < len(cells) else "") for i in range(len(header))}
         data = _row_input(number, row, report, sites=sites, categories=categories)
-        if data is None:
-            continue
         for item in data.items:
             if item.serial_number in seen_serials:
                 report.problem(
@@ -236,14 +234,18 @@ def lots_import(*, actor: Membership, name: str, data: bytes, dry_run: bool) -> 
                     % {"value": item.serial_number, "row": seen_serials[item.serial_number]},
                 )
             seen_serials.setdefault(item.serial_number, number)
+        reported = {p["column"] for p in report.problems if p["row"] == number}
         try:
             lot_validate(actor=actor, data=data)
         except ApplicationError as exc:
-            for column, messages in exc.errors.items():
-                for message in messages:
-                    report.problem(number, column.split(".")[0], message)
+            for field_name, messages in exc.errors.items():
+                column = "serial_numbers" if field_name.startswith("items") else field_name
+                if column not in reported:
+                    report.problem(number, column, messages[0])
+                    reported.add(column)
             continue
-        inputs.append((number, data))
+        if not reported:
+            inputs.append((number, data))
     if report.problems or dry_run:
         return _finish(report)
     with transaction.atomic():

@@ -263,9 +263,13 @@ def lots_reindex(lot_ids=None) -> None:
 
 
 def require_owner(actor: Membership, lot: Lot) -> None:
+    """Only members of the owner change a lot. (Lots the actor may not even see answer
+    404 before this, in the selectors.)"""
     if lot.owner_id != actor.organisation_id:
         raise ApplicationError(
-            code=LotError.NOT_FOUND, kind=ErrorKind.NOT_FOUND, message=_("No such lot.")
+            code=LotError.NOT_OWNER,
+            kind=ErrorKind.FORBIDDEN,
+            message=_("Only members of the organisation that posted this lot may change it."),
         )
 
 

@@ -183,7 +183,7 @@ def test_another_organisation_cannot_touch_the_lot(owner, make_member):
     ):
         with pytest.raises(ApplicationError) as excinfo:
             call()
-        assert excinfo.value.kind == ErrorKind.NOT_FOUND
+        assert excinfo.value.kind == ErrorKind.FORBIDDEN
     lot.refresh_from_db()
     assert lot.status == LotStatus.DRAFT
 

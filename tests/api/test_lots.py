@@ -1,0 +1,460 @@
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from exchange.categories.models import Category
+from exchange.categories.services import categories_load
+from exchange.lots.models import Lot, LotPhoto
+from exchange.lots.services.lots import ItemInput
+from tests.exchange.lots.conftest import image_bytes
+from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/lots/"
+IN_A_MONTH = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def categories(db):
+    categories_load()
+
+
+@pytest.fixture
+def owner(fed_admin):
+    fed_admin.site = SiteFactory(organisation=fed_admin.organisation, name="HQ")
+    return fed_admin
+
+
+def category(code):
+    return Category.objects.get(code=code).pk
+
+
+def lot_body(site, **overrides):
+    body = {
+        "site": site.pk,
+        "category": category("office-chair"),
+        "title": "Office chairs, black",
+        "description": "Adjustable, from the 4th floor",
+        "quantity": 20,
+        "condition": "good",
+        "available_until": IN_A_MONTH,
+    }
+    body.update(overrides)
+    return body
+
+
+def test_a_federal_service_posts_an_it_lot_attests_and_publishes_it(client_for, owner):
+    client = client_for(owner.user)
+    # a draft laptop lot with its devices
+    body = lot_body(
+        owner.site,
+        category=category("laptop"),
+        title="Laptops Latitude 5420",
+        quantity=2,
+        items=[{"serial_number": "SN-A"}, {"serial_number": "SN-B", "asset_tag": "FPS-0042"}],
+    )
+    response = client.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    lot = response.json()
+    assert set(lot) >= {
+        "id",
+        "title",
+        "description",
+        "category",
+        "quantity",
+        "quantity_available",
+        "unit_weight_kg",
+        "condition",
+        "site",
+        "owner",
+        "status",
+        "tier",
+        "published_at",
+        "available_until",
+        "photos",
+        "items",
+    }
+    assert lot["status"] == "draft" and lot["tier"] is None
+    assert lot["unit_weight_kg"] == "1.800"  # the category's typical weight
+    lot_url = f"{URL}{lot['id']}/"
+    # with a photo
+    response = client.post(
+        f"{lot_url}photos/",
+        {"image": SimpleUploadedFile("laptop.jpg", image_bytes(), "image/jpeg")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    # publishing is refused until the data sanitisation is attested
+    response = client.post(f"{lot_url}publish/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "lot_not_publishable"
+    assert response.json()["missing"]
+    pdf = SimpleUploadedFile("cert.pdf", b"%PDF-1.7\n...\n%%EOF\n", "application/pdf")
+    response = client.post(
+        f"{lot_url}sanitisation/",
+        {
+            "method": "purge",
+            "performed_on": timezone.localdate().isoformat(),
+            "responsible_person": "Els Vermeulen",
+            "certificate": pdf,
+        },
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    assert " ".join(response.json()["missing"]).count("SN-") == 2  # both devices still open
+    records = [
+        {
+            "serial_number": s,
+            "method": "purge",
+            "verified": True,
+            "date": timezone.localdate().isoformat(),
+            "tool": "Eraser 7.2",
+        }
+        for s in ("SN-A", "SN-B")
+    ]
+    response = client.post(f"{lot_url}sanitisation/erasures/", {"records": records}, format="json")
+    assert response.status_code == 200 and response.json()["missing"] == []
+    response = client.post(f"{lot_url}publish/")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "published"
+    assert response.json()["tier"] == "federal"
+    assert response.json()["next_tier"]["tier"] == "social_economy"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"quantity": 0}, "quantity"),
+        ({"quantity": -1}, "quantity"),
+        ({"quantity": 10**9}, "quantity"),
+        ({"quantity": "many"}, "quantity"),
+        ({"unit_weight_kg": "0"}, "unit_weight_kg"),
+        ({"unit_weight_kg": "-2"}, "unit_weight_kg"),
+        ({"unit_weight_kg": "1e9"}, "unit_weight_kg"),
+        ({"category": 999999}, "category"),
+        ({"available_until": "2001-01-01"}, "available_until"),
+        ({"available_until": "tomorrow"}, "available_until"),
+        ({"condition": "mint"}, "condition"),
+        ({"title": ""}, "title"),
+        ({"items": [{"serial_number": ""}]}, "items.0.serial_number"),
+    ],
+)
+def test_bad_input_gets_400_naming_the_field_and_nothing_is_written(
+    client_for, owner, overrides, field
+):
+    response = client_for(owner.user).post(URL, lot_body(owner.site, **overrides), format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not Lot.objects.exists()
+
+
+def test_a_site_of_another_organisation_is_refused(client_for, owner):
+    response = client_for(owner.user).post(URL, lot_body(SiteFactory()), format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "site_not_owned"
+
+
+def test_others_see_published_lots_only_and_change_nothing(client_for, owner, make_member):
+    draft = LotFactory(site=owner.site, title="Draft desks")
+    published = LotFactory(site=owner.site, title="Published chairs", published=True)
+    other = client_for(make_member("admin").user)
+    assert [l["id"] for l in other.get(URL).json()["results"]] == [published.pk]
+    assert other.get(f"{URL}{draft.pk}/").status_code == 404
+    assert other.patch(f"{URL}{draft.pk}/", {"title": "x"}, format="json").status_code == 404
+    assert other.delete(f"{URL}{draft.pk}/").status_code == 404
+    assert other.post(f"{URL}{published.pk}/withdraw/").status_code == 403
+    response = other.post(
+        f"{URL}{published.pk}/photos/",
+        {"image": SimpleUploadedFile("a.jpg", image_bytes())},
+        format="multipart",
+    )
+    assert response.status_code == 403
+    published.refresh_from_db()
+    assert published.status == "published"
+    mine = client_for(owner.user).get(URL).json()["results"]
+    assert {l["id"] for l in mine} == {draft.pk, published.pk}
+
+
+def test_drafts_change_and_delete_published_lots_do_not(client_for, owner):
+    client = client_for(owner.user)
+    lot = LotFactory(site=owner.site)
+    response = client.patch(
+        f"{URL}{lot.pk}/", {"quantity": 7, "items": [{"asset_tag": "T-1"}]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["quantity"] == 7
+    assert [i["asset_tag"] for i in response.json()["items"]] == ["T-1"]
+    assert client.post(f"{URL}{lot.pk}/publish/").status_code == 200
+    assert client.patch(f"{URL}{lot.pk}/", {"quantity": 3}, format="json").status_code == 409
+    assert client.delete(f"{URL}{lot.pk}/").status_code == 409
+    assert client.post(f"{URL}{lot.pk}/withdraw/").json()["status"] == "withdrawn"
+    draft = LotFactory(site=owner.site)
+    assert client.delete(f"{URL}{draft.pk}/").status_code == 204
+    assert not Lot.objects.filter(pk=draft.pk).exists()
+
+
+def test_photo_uploads_refuse_non_images_and_an_eleventh_photo(client_for, owner):
+    client = client_for(owner.user)
+    lot = LotFactory(site=owner.site)
+    photos_url = f"{URL}{lot.pk}/photos/"
+    response = client.post(
+        photos_url,
+        {"image": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n<html>", "image/png")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["image"]
+    assert client.post(photos_url, {}, format="multipart").status_code == 400
+    small = image_bytes(size=(32, 32))
+    for _ in range(10):
+        assert (
+            client.post(
+                photos_url, {"image": SimpleUploadedFile("a.jpg", small)}, format="multipart"
+            ).status_code
+            == 201
+        )
+    response = client.post(
+        photos_url, {"image": SimpleUploadedFile("a.jpg", small)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "photo_limit"
+    photo = LotPhoto.objects.filter(lot=lot).first()
+    assert client.delete(f"{photos_url}{photo.pk}/").status_code == 204
+    assert LotPhoto.objects.filter(lot=lot).count() == 9
+
+
+@pytest.fixture
+def catalogue(owner):
+    """Published lots across regions and categories."""
+    namur = SiteFactory(
+        organisation=owner.organisation,
+        name="Namur",
+        postcode="5000",
+        region="WAL",
+        municipality="Namur",
+        latitude="50.4669",
+        longitude="4.8675",
+    )
+    ghent = SiteFactory(
+        organisation=owner.organisation,
+        name="Ghent",
+        postcode="9000",
+        region="VLG",
+        municipality="Gent",
+        latitude="51.0543",
+        longitude="3.7174",
+    )
+    return {
+        "chairs_bru": LotFactory(site=owner.site, title="Black office chairs", published=True),
+        "chairs_wal": LotFactory(
+            site=namur, title="Chaises de bureau", condition="fair", published=True
+        ),
+        "desk_vlg": LotFactory(
+            site=ghent,
+            title="Bureaus",
+            category=Category.objects.get(code="desk"),
+            condition="new",
+            published=True,
+        ),
+        "monitors_bru": LotFactory(
+            site=owner.site,
+            title="Écrans 24 pouces",
+            category=Category.objects.get(code="monitor"),
+            published=True,
+            available_until=timezone.localdate() + datetime.timedelta(days=3),
+        ),
+    }
+
+
+def ids(response):
+    assert response.status_code == 200, response.json()
+    return [lot["id"] for lot in response.json()["results"]]
+
+
+def test_search_by_text_in_any_language_region_category_and_condition(client_for, owner, catalogue):
+    client = client_for(owner.user)
+    c = catalogue
+    assert set(ids(client.get(URL, {"q": "chair"}))) == {c["chairs_bru"].pk, c["chairs_wal"].pk}
+    assert set(ids(client.get(URL, {"q": "bureaustoel"}))) == {
+        c["chairs_bru"].pk,
+        c["chairs_wal"].pk,
+    }
+    assert ids(client.get(URL, {"q": "chair", "region": "BRU"})) == [c["chairs_bru"].pk]
+    assert ids(client.get(URL, {"q": "ecrans"})) == [c["monitors_bru"].pk]  # accents ignored
+    furniture = Category.objects.get(code="furniture").pk
+    assert set(ids(client.get(URL, {"category": furniture}))) == {
+        c["chairs_bru"].pk,
+        c["chairs_wal"].pk,
+        c["desk_vlg"].pk,
+    }
+    assert set(ids(client.get(URL, {"min_condition": "good"}))) == {
+        c["chairs_bru"].pk,
+        c["desk_vlg"].pk,
+        c["monitors_bru"].pk,
+    }
+    assert ids(client.get(URL, {"ordering": "closing_soon"}))[0] == c["monitors_bru"].pk
+    assert client.get(URL, {"region": "XX"}).status_code == 400
+
+
+def test_distance_from_one_of_my_sites(client_for, owner, catalogue):
+    client = client_for(owner.user)
+    c = catalogue
+    # Brussels to Namur is about 55 km, to Ghent about 50 km
+    near = client.get(URL, {"near_site": owner.site.pk, "radius_km": 20}).json()["results"]
+    assert {l["id"] for l in near} == {c["chairs_bru"].pk, c["monitors_bru"].pk}
+    assert all(l["distance_km"] < 1 for l in near)
+    wide = ids(
+        client.get(URL, {"near_site": owner.site.pk, "radius_km": 80, "ordering": "nearest"})
+    )
+    assert set(wide[:2]) == {c["chairs_bru"].pk, c["monitors_bru"].pk}
+    assert set(wide[2:]) == {c["chairs_wal"].pk, c["desk_vlg"].pk}
+    foreign_site = SiteFactory()
+    assert client.get(URL, {"near_site": foreign_site.pk}).status_code == 400
+    assert client.get(URL, {"ordering": "nearest"}).status_code == 400
+
+
+def test_claimable_follows_the_claim_windows(client_for, owner, catalogue):
+    federal = MembershipFactory(organisation=OrganisationFactory(kind="federal"), role="member")
+    social = MembershipFactory(organisation=OrganisationFactory(social_economy=True), role="member")
+    assert len(ids(client_for(federal.user).get(URL, {"claimable": "true"}))) == 4
+    assert ids(client_for(social.user).get(URL, {"claimable": "true"})) == []
+    assert ids(client_for(owner.user).get(URL, {"claimable": "true"})) == []  # own lots
+    Lot.objects.filter(pk=catalogue["desk_vlg"].pk).update(
+        social_economy_opens_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert ids(client_for(social.user).get(URL, {"claimable": "true"})) == [
+        catalogue["desk_vlg"].pk
+    ]
+
+
+def test_the_list_costs_the_same_queries_whatever_the_page_size(
+    client_for, owner, django_assert_max_num_queries
+):
+    for n in range(30):
+        LotFactory(
+            site=owner.site,
+            title=f"Chairs {n}",
+            published=True,
+            items=[ItemInput(serial_number=f"S{n}-{i}") for i in range(3)],
+        )
+    client = client_for(owner.user)
+    with django_assert_max_num_queries(10) as small:
+        assert len(client.get(URL, {"page_size": 5}).json()["results"]) == 5
+    with django_assert_max_num_queries(10) as large:
+        assert len(client.get(URL, {"page_size": 30}).json()["results"]) == 30
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_api_needs_a_signed_in_user(api_client):
+    assert api_client.get(URL).status_code == 401
+
+
+# --- Bulk import -------------------------------------------------------------------
+
+HEADER = "title,category,quantity,condition,available_until,site,unit_weight_kg,serial_numbers"
+
+
+def csv_file(*rows, header=HEADER, encoding="utf-8", name="lots.csv"):
+    return SimpleUploadedFile(name, "\n".join([header, *rows]).encode(encoding), "text/csv")
+
+
+def test_a_dry_run_lists_every_bad_row_and_writes_nothing(client_for, owner):
+    upload = csv_file(
+        f"Chairs,office-chair,10,good,{IN_A_MONTH},HQ,12,",
+        f"Sofas,sofa-deluxe,2,good,{IN_A_MONTH},HQ,,",
+        f"Desks,desk,0,good,{IN_A_MONTH},HQ,,",
+        "Laptops,laptop,2,good,2001-01-01,HQ,,SN1;SN2",
+        f"Screens,monitor,3,shiny,{IN_A_MONTH},Elsewhere,-1,",
+    )
+    response = client_for(owner.user).post(
+        f"{URL}import/?dry_run=1", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    problems = {(p["row"], p["column"]) for p in body["problems"]}
+    assert problems == {
+        (3, "category"),
+        (4, "quantity"),
+        (5, "available_until"),
+        (6, "site"),
+        (6, "condition"),
+        (6, "unit_weight_kg"),
+    }
+    assert body["rows"] == 5 and body["created"] == []
+    assert not Lot.objects.exists()
+
+
+def test_an_import_writes_all_rows_or_none(client_for, owner):
+    client = client_for(owner.user)
+    good = f"Chairs,office-chair,10,good,{IN_A_MONTH},HQ,12,"
+    bad = f"Desks,desk,0,good,{IN_A_MONTH},HQ,,"
+    response = client.post(f"{URL}import/", {"file": csv_file(good, bad)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["row"] == 3
+    assert not Lot.objects.exists()
+    laptops = f"Laptops,laptop,2,fair,{IN_A_MONTH},{owner.site.pk},,SN1;SN2"
+    response = client.post(f"{URL}import/", {"file": csv_file(good, laptops)}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["created"]) == 2
+    lots = Lot.objects.order_by("pk")
+    assert [l.status for l in lots] == ["draft", "draft"]
+    assert list(lots[1].items.values_list("serial_number", flat=True)) == ["SN1", "SN2"]
+
+
+def test_wrong_columns_and_encodings_are_refused(client_for, owner):
+    client = client_for(owner.user)
+    response = client.post(
+        f"{URL}import/", {"file": csv_file("x,y", header="name,amount")}, format="multipart"
+    )
+    assert response.status_code == 400
+    columns = {p["column"] for p in response.json()["problems"]}
+    assert {"name", "amount", "title", "category"} <= columns
+    utf16 = csv_file(f"Chairs,office-chair,10,good,{IN_A_MONTH},HQ,,", encoding="utf-16")
+    response = client.post(f"{URL}import/", {"file": utf16}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()["errors"]
+    # Windows-1252 (Excel's CSV on Belgian machines) is read
+    latin = csv_file(f"Chaises abîmées,office-chair,10,fair,{IN_A_MONTH},HQ,,", encoding="cp1252")
+    response = client.post(f"{URL}import/", {"file": latin}, format="multipart")
+    assert response.status_code == 201
+    assert Lot.objects.get().title == "Chaises abîmées"
+    fake_xlsx = SimpleUploadedFile("lots.xlsx", b"not a spreadsheet")
+    assert client.post(f"{URL}import/", {"file": fake_xlsx}, format="multipart").status_code == 400
+    assert not Lot.objects.exclude(title="Chaises abîmées").exists()
+
+
+def test_xlsx_imports_with_the_template(client_for, owner):
+    client = client_for(owner.user)
+    template = client.get(f"{URL}import/template/", {"type": "xlsx"})
+    assert template.status_code == 200
+    columns = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
+    assert columns[:3] == ("title", "category", "quantity")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["title", "category", "quantity", "condition", "available_until", "site"])
+    sheet.append(
+        [
+            "Stoelen",
+            "office-chair",
+            5,
+            "good",
+            timezone.localdate() + datetime.timedelta(days=9),
+            "HQ",
+        ]
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    response = client.post(
+        f"{URL}import/",
+        {"file": SimpleUploadedFile("lots.xlsx", out.getvalue())},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    assert Lot.objects.get().title == "Stoelen"
+    csv_template = client.get(f"{URL}import/template/")
+    assert csv_template.content.decode().splitlines()[0].startswith("title,category,quantity")
