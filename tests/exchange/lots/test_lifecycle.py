@@ -217,4 +217,21 @@ def test_the_periodic_job_expires_lots_and_announces_tiers_once(
     assert events == [(opened.pk, Tier.SOCIAL_ECONOMY)]
     assert Lot.objects.get(pk=stale.pk).status == LotStatus.EXPIRED
     assert AuditEvent.objects.filter(action="tier_opened", object_id=str(opened.pk)).count() == 1
-    lot_tier_opened.receivers.clear()
+    lot_tier_opened.disconnect(dispatch_uid="test-tier-opened")
+
+
+def test_advance_lots_runs_from_the_command_line(owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    lot = lot_publish(actor=owner, lot=lot_create(actor=owner, data=lot_input(owner.site)))
+    Lot.objects.filter(pk=lot.pk).update(
+        available_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    out = StringIO()
+    call_command("advance_lots", stdout=out)
+    assert "1 lots expired" in out.getvalue()
+    call_command("advance_lots", stdout=out)
+    assert "0 lots expired" in out.getvalue()
+    assert Lot.objects.get(pk=lot.pk).status == LotStatus.EXPIRED
