@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "exchange.organisations",
     "exchange.categories",
     "exchange.lots",
+    "exchange.claims",
+    "exchange.impact",
+    "exchange.notifications",
     "api",
 ]
 
@@ -118,6 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too (not shared-cache memory), so that concurrent threads and a
+    # worker process see the same database and wait for locks instead of failing.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-exchange.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -274,6 +280,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Expire lots past their date and announce claim windows that opened.
     "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
+    # Write the impact records that a lost task never wrote.
+    "impact-sweep": {"task": "impact.impact_records_sweep", "schedule": 900.0},
 }
 
 # --- Reuse Exchange domain settings -------------------------------------------
@@ -281,6 +289,8 @@ EXCHANGE_FEDERAL_WINDOW_DAYS = env_int("EXCHANGE_FEDERAL_WINDOW_DAYS", 10)
 EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS", 10)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
+# Where people reach the platform: links in e-mails.
+EXCHANGE_BASE_URL = os.environ.get("EXCHANGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

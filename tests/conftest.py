@@ -1,3 +1,4 @@
+import os
 import time
 import uuid
 
@@ -14,9 +15,13 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_broker(tmp_path_factory):
     """Tests never share a queue with a running platform: the filesystem broker gets a
-    folder of its own, any other broker a queue of its own."""
+    folder of its own, any other broker a queue of its own. The environment carries
+    both to worker processes that tests start."""
+    queue = f"exchange-test-{uuid.uuid4().hex[:10]}"
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
     if str(celery_app.conf.broker_url).startswith("filesystem://"):
         folder = tmp_path_factory.mktemp("broker")
+        os.environ["EXCHANGE_BROKER_DIR"] = str(folder)
         (folder / "queue").mkdir()
         (folder / "control").mkdir()
         celery_app.conf.broker_transport_options = {
@@ -26,7 +31,7 @@ def _isolated_broker(tmp_path_factory):
             "store_processed": False,
             "polling_interval": 0.05,
         }
-    celery_app.conf.task_default_queue = f"exchange-test-{uuid.uuid4().hex[:10]}"
+    celery_app.conf.task_default_queue = queue
     yield
 
 
@@ -35,6 +40,14 @@ def _media_root(settings, tmp_path):
     """Uploads of each test land in a folder of their own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def categories(db):
+    """The category tree and its impact factors, from the versioned data file."""
+    from exchange.categories.services import categories_load
+
+    categories_load()
 
 
 @pytest.fixture

@@ -88,6 +88,9 @@ class Lot(TimeStampedModel):
         max_length=16, choices=Tier.choices, blank=True, editable=False
     )
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # How the owner closed an expired lot's remainder: sold, recycled or disposed.
+    close_outcome = models.CharField(max_length=12, blank=True, editable=False)
+    close_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Copied from the site so that search filters on one indexed table.
     region = models.CharField(max_length=3, editable=False)
     latitude = models.DecimalField(max_digits=8, decimal_places=6, editable=False)

@@ -1,14 +1,6 @@
 import io
 
-import pytest
 from PIL import Image
-
-from exchange.categories.services import categories_load
-
-
-@pytest.fixture
-def categories(db):
-    categories_load()
 
 
 def image_bytes(fmt: str = "JPEG", size=(640, 480), color=(200, 120, 40), **save_kwargs) -> bytes:

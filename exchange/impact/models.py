@@ -1,0 +1,90 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(models.TextChoices):
+    REUSED_FEDERAL = "reused_federal", _("Reused by a federal service")
+    REUSED_SOCIAL_ECONOMY = "reused_social_economy", _("Reused by the social economy")
+    REUSED_OTHER = "reused_other", _("Reused by another body")
+    SOLD = "sold", _("Sold through the federal sales service")
+    RECYCLED = "recycled", _("Recycled")
+    DISPOSED = "disposed", _("Disposed of")
+
+
+REUSE_OUTCOMES = (
+    Outcome.REUSED_FEDERAL,
+    Outcome.REUSED_SOCIAL_ECONOMY,
+    Outcome.REUSED_OTHER,
+    Outcome.SOLD,
+)
+
+
+class ImpactSource(models.TextChoices):
+    HANDOVER = "handover", _("Handover of a claim")
+    LOT_CLOSE = "lot_close", _("Closing of an expired lot")
+    CORRECTION = "correction", _("Correction")
+
+
+class ImpactRecord(models.Model):
+    """An append-only fact: what happened to a quantity of a lot. A correction is a new,
+    compensating record; a record is never edited."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    occurred_on = models.DateField(db_index=True)
+    source = models.CharField(max_length=12, choices=ImpactSource.choices)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    lot = models.ForeignKey("lots.Lot", on_delete=models.PROTECT, related_name="impact_records")
+    claim = models.ForeignKey(
+        "claims.Claim",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="impact_records",
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    quantity = models.IntegerField()
+    weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    co2e_avoided_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    replacement_value_eur = models.DecimalField(max_digits=12, decimal_places=2)
+    factor_version = models.ForeignKey(
+        "categories.FactorVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    donor = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="impact_given"
+    )
+    recipient = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="impact_received",
+    )
+    category = models.ForeignKey("categories.Category", on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["occurred_on", "outcome"], name="impact_date_outcome_idx"),
+            models.Index(fields=["donor", "occurred_on"], name="impact_donor_date_idx"),
+            models.Index(fields=["recipient", "occurred_on"], name="impact_recipient_date_idx"),
+        ]
+        constraints = [
+            # Exactly one original record per handover and per closing of a lot, however
+            # often the job runs.
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(source="handover"),
+                name="impact_one_record_per_handover",
+            ),
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=models.Q(source="lot_close"),
+                name="impact_one_record_per_lot_close",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome}: {self.quantity} of lot {self.lot_id}"

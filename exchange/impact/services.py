@@ -1,0 +1,174 @@
+"""Impact records (DESIGN §5): kg diverted, CO2e avoided and euros saved, computed from
+the versioned category factors and written exactly once per handover or closing."""
+
+import logging
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from exchange.categories.models import CategoryFactor, FactorVersion
+from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, ImpactSource, Outcome
+from exchange.lots.models import Lot
+
+logger = logging.getLogger(__name__)
+
+KG = Decimal("0.001")
+EUR = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ImpactFigures:
+    weight_kg: Decimal
+    co2e_avoided_kg: Decimal
+    replacement_value_eur: Decimal
+    factor_version: FactorVersion
+
+
+def outcome_for_recipient_kind(kind: str) -> Outcome:
+    return {
+        "federal": Outcome.REUSED_FEDERAL,
+        "social_economy": Outcome.REUSED_SOCIAL_ECONOMY,
+    }.get(kind, Outcome.REUSED_OTHER)
+
+
+def impact_compute(
+    *,
+    lot: Lot,
+    quantity: int,
+    outcome: str,
+    measured_weight_kg: Decimal | None = None,
+    version: FactorVersion | None = None,
+) -> ImpactFigures:
+    """The figures for ``quantity`` units of ``lot`` that ended as ``outcome``.
+
+    weight = the measured total, else quantity x (the lot's unit weight, else the
+    category's in the factor version); CO2e = quantity x the category's per-unit reuse
+    factor for reuse outcomes (sold included), else weight x the weight-based factor;
+    recycling: weight x the recycling factor where one is known; disposal: 0;
+    value = quantity x the replacement value for reuse outcomes, 0 otherwise.
+    """
+    version = version or FactorVersion.objects.get(is_current=True)
+    factor = CategoryFactor.objects.filter(version=version, category_id=lot.category_id).first()
+    category = lot.category
+    if measured_weight_kg is not None:
+        weight = Decimal(measured_weight_kg)
+    else:
+        unit = lot.unit_weight_kg or (factor.unit_weight_kg if factor else category.unit_weight_kg)
+        weight = quantity * unit
+    if outcome in REUSE_OUTCOMES:
+        if factor is not None and factor.co2e_avoided_per_unit_kg is not None:
+            co2e = quantity * factor.co2e_avoided_per_unit_kg
+        else:
+            co2e = weight * version.weight_based_co2e_per_kg
+        value = quantity * category.replacement_value_eur
+    elif outcome == Outcome.RECYCLED and factor is not None and factor.recycling_co2e_per_kg:
+        co2e, value = weight * factor.recycling_co2e_per_kg, Decimal(0)
+    else:
+        co2e, value = Decimal(0), Decimal(0)
+    return ImpactFigures(
+        weight_kg=weight.quantize(KG, ROUND_HALF_UP),
+        co2e_avoided_kg=Decimal(co2e).quantize(KG, ROUND_HALF_UP),
+        replacement_value_eur=Decimal(value).quantize(EUR, ROUND_HALF_UP),
+        factor_version=version,
+    )
+
+
+def _write_once(lookup: dict, values: dict) -> ImpactRecord:
+    """Create the record unless its unique key exists; a concurrent twin loses the race
+    on the unique constraint and returns the winner's record."""
+    existing = ImpactRecord.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return ImpactRecord.objects.create(**lookup, **values)
+    except IntegrityError:
+        return ImpactRecord.objects.get(**lookup)
+
+
+def impact_record_for_claim(*, claim_id: int) -> ImpactRecord | None:
+    """The impact record of a handover; None while the claim is not collected."""
+    from exchange.claims.models import Claim, ClaimStatus
+
+    claim = (
+        Claim.objects.select_related("lot__category", "claimant", "lot__owner")
+        .filter(pk=claim_id, status=ClaimStatus.COLLECTED)
+        .first()
+    )
+    if claim is None:
+        return None
+    lot = claim.lot
+    outcome = outcome_for_recipient_kind(claim.claimant.kind)
+    figures = impact_compute(
+        lot=lot,
+        quantity=claim.collected_quantity,
+        outcome=outcome,
+        measured_weight_kg=claim.measured_weight_kg,
+    )
+    return _write_once(
+        {"claim": claim, "source": ImpactSource.HANDOVER},
+        {
+            "occurred_on": timezone.localdate(claim.collected_at),
+            "outcome": outcome,
+            "lot": lot,
+            "quantity": claim.collected_quantity,
+            "weight_kg": figures.weight_kg,
+            "co2e_avoided_kg": figures.co2e_avoided_kg,
+            "replacement_value_eur": figures.replacement_value_eur,
+            "factor_version": figures.factor_version,
+            "donor": lot.owner,
+            "recipient": claim.claimant,
+            "category": lot.category,
+            "region": lot.region,
+        },
+    )
+
+
+def impact_record_for_lot_close(*, lot_id: int) -> ImpactRecord | None:
+    """The impact record of an expired lot's remainder, closed as sold, recycled or disposed."""
+    lot = Lot.objects.select_related("category", "owner").filter(pk=lot_id).first()
+    if lot is None or not lot.close_outcome or not lot.close_quantity:
+        return None
+    figures = impact_compute(lot=lot, quantity=lot.close_quantity, outcome=lot.close_outcome)
+    return _write_once(
+        {"lot": lot, "source": ImpactSource.LOT_CLOSE},
+        {
+            "occurred_on": timezone.localdate(lot.status_changed_at),
+            "outcome": lot.close_outcome,
+            "quantity": lot.close_quantity,
+            "weight_kg": figures.weight_kg,
+            "co2e_avoided_kg": figures.co2e_avoided_kg,
+            "replacement_value_eur": figures.replacement_value_eur,
+            "factor_version": figures.factor_version,
+            "donor": lot.owner,
+            "recipient": None,
+            "category": lot.category,
+            "region": lot.region,
+        },
+    )
+
+
+def impact_records_sweep() -> int:
+    """Write the records a lost task never wrote. Returns how many it wrote."""
+    from exchange.claims.models import Claim, ClaimStatus
+
+    written = 0
+    missing_claims = Claim.objects.filter(status=ClaimStatus.COLLECTED).exclude(
+        impact_records__source=ImpactSource.HANDOVER
+    )
+    for claim_id in missing_claims.values_list("pk", flat=True):
+        impact_record_for_claim(claim_id=claim_id)
+        written += 1
+    missing_lots = (
+        Lot.objects.exclude(close_outcome="")
+        .filter(close_quantity__gt=0)
+        .exclude(impact_records__source=ImpactSource.LOT_CLOSE)
+    )
+    for lot_id in missing_lots.values_list("pk", flat=True):
+        impact_record_for_lot_close(lot_id=lot_id)
+        written += 1
+    if written:
+        logger.warning("impact sweep wrote %s records that a task had not written", written)
+    return written

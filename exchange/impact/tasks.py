@@ -1,0 +1,35 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from exchange.impact.services import (
+    impact_record_for_claim,
+    impact_record_for_lot_close,
+    impact_records_sweep,
+)
+
+# Losing one of these would lose a reported kilogram: acknowledge only once done,
+# give the message back when the worker dies, retry on database trouble.
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, OSError),
+    "retry_backoff": True,
+    "retry_kwargs": {"max_retries": 10},
+}
+
+
+@shared_task(name="impact.impact_record_for_claim", **RELIABLE)
+def impact_record_for_claim_task(claim_id: int) -> int | None:
+    record = impact_record_for_claim(claim_id=claim_id)
+    return record.pk if record else None
+
+
+@shared_task(name="impact.impact_record_for_lot_close", **RELIABLE)
+def impact_record_for_lot_close_task(lot_id: int) -> int | None:
+    record = impact_record_for_lot_close(lot_id=lot_id)
+    return record.pk if record else None
+
+
+@shared_task(name="impact.impact_records_sweep", **RELIABLE)
+def impact_records_sweep_task() -> int:
+    return impact_records_sweep()

@@ -1,0 +1,95 @@
+"""Notices to people: in-app, in their own language, and by e-mail through a task."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from exchange.notifications.models import Notification
+from exchange.organisations.models import Organisation
+
+
+def notify_users(
+    *,
+    users,
+    kind: str,
+    key: str,
+    title: str,
+    template: str,
+    context: dict,
+    url: str = "",
+    title_params: dict | None = None,
+) -> list[Notification]:
+    """Write one notification per person (once per ``key``) in their language, and
+    e-mail it after commit. ``title`` is an untranslated (gettext_noop) string."""
+    from exchange.notifications.tasks import notification_email_send_task
+
+    created = []
+    for user in users:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            text_title = translation.gettext(title) % (title_params or {})
+            body = render_to_string(template, {**context, "user": user}).strip()
+        notification, is_new = Notification.objects.get_or_create(
+            user=user,
+            key=key,
+            defaults={"kind": kind, "title": text_title[:200], "body": body, "url": url},
+        )
+        if is_new:
+            created.append(notification)
+            notification_id = notification.pk
+            transaction.on_commit(lambda pk=notification_id: notification_email_send_task.delay(pk))
+    return created
+
+
+def notify_organisation(*, organisation: Organisation, **kwargs) -> list[Notification]:
+    """Notify every active member of an organisation."""
+    users = [
+        membership.user
+        for membership in organisation.memberships.select_related("user").filter(
+            user__is_active=True
+        )
+    ]
+    return notify_users(users=users, **kwargs)
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """E-mail a notification once; the flag stands only once the mail went out."""
+    from django.core.mail import send_mail
+
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    if not notification.user.email:
+        return False
+    link = f"{settings.EXCHANGE_BASE_URL}{notification.url}" if notification.url else ""
+    try:
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.body}\n\n{link}".strip(),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def notification_unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    """Mark some (or all) of a person's notifications read; returns how many changed."""
+    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=notification_ids)
+    return queryset.update(read_at=timezone.now())
