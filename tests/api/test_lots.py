@@ -163,7 +163,7 @@ def test_others_see_published_lots_only_and_change_nothing(client_for, owner, ma
     draft = LotFactory(site=owner.site, title="Draft desks")
     published = LotFactory(site=owner.site, title="Published chairs", published=True)
     other = client_for(make_member("admin").user)
-    assert [l["id"] for l in other.get(URL).json()["results"]] == [published.pk]
+    assert [lot["id"] for lot in other.get(URL).json()["results"]] == [published.pk]
     assert other.get(f"{URL}{draft.pk}/").status_code == 404
     assert other.patch(f"{URL}{draft.pk}/", {"title": "x"}, format="json").status_code == 404
     assert other.delete(f"{URL}{draft.pk}/").status_code == 404
@@ -177,7 +177,7 @@ def test_others_see_published_lots_only_and_change_nothing(client_for, owner, ma
     published.refresh_from_db()
     assert published.status == "published"
     mine = client_for(owner.user).get(URL).json()["results"]
-    assert {l["id"] for l in mine} == {draft.pk, published.pk}
+    assert {lot["id"] for lot in mine} == {draft.pk, published.pk}
 
 
 def test_drafts_change_and_delete_published_lots_do_not(client_for, owner):
@@ -306,8 +306,8 @@ def test_distance_from_one_of_my_sites(client_for, owner, catalogue):
     c = catalogue
     # Brussels to Namur is about 55 km, to Ghent about 50 km
     near = client.get(URL, {"near_site": owner.site.pk, "radius_km": 20}).json()["results"]
-    assert {l["id"] for l in near} == {c["chairs_bru"].pk, c["monitors_bru"].pk}
-    assert all(l["distance_km"] < 1 for l in near)
+    assert {lot["id"] for lot in near} == {c["chairs_bru"].pk, c["monitors_bru"].pk}
+    assert all(lot["distance_km"] < 1 for lot in near)
     wide = ids(
         client.get(URL, {"near_site": owner.site.pk, "radius_km": 80, "ordering": "nearest"})
     )
@@ -402,7 +402,7 @@ def test_an_import_writes_all_rows_or_none(client_for, owner):
     assert response.status_code == 201, response.json()
     assert len(response.json()["created"]) == 2
     lots = Lot.objects.order_by("pk")
-    assert [l.status for l in lots] == ["draft", "draft"]
+    assert [lot.status for lot in lots] == ["draft", "draft"]
     assert list(lots[1].items.values_list("serial_number", flat=True)) == ["SN1", "SN2"]
 
 
