@@ -3,7 +3,10 @@ from rest_framework.routers import DefaultRouter
 
 from api.accounts.views import MeView, TokenView
 from api.categories.views import CategoryViewSet
+from api.claims.views import ClaimViewSet
+from api.impact.views import ImpactRecordViewSet
 from api.lots.views import LotViewSet
+from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
 
 router = DefaultRouter()
@@ -11,6 +14,9 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("sites", SiteViewSet, basename="site")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("lots", LotViewSet, basename="lot")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("impact", ImpactRecordViewSet, basename="impact")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.claims.serializers import LotCloseInputSerializer
 from api.lots.filters import LotFilter
 from api.lots.serializers import (
     ErasuresInputSerializer,
@@ -23,6 +24,7 @@ from api.mixins import ScopedViewMixin
 from exchange.common.errors import ApplicationError
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation
+from exchange.lots.services.closing import lot_close
 from exchange.lots.services.imports import import_template, lots_import
 from exchange.lots.services.lots import (
     ItemInput,
@@ -110,6 +112,18 @@ class LotViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         lot = lot_withdraw(actor=self.require_actor(), lot=self.get_object())
+        return self._output(lot)
+
+    @extend_schema(request=LotCloseInputSerializer, responses=LotOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close an expired lot: its unclaimed remainder was sold (through the federal
+        sales service), recycled or disposed of. Writes the impact record."""
+        serializer = LotCloseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lot = lot_close(
+            actor=self.require_actor(), lot=self.get_object(), **serializer.validated_data
+        )
         return self._output(lot)
 
     @extend_schema(

@@ -1,0 +1,80 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from exchange.claims.models import Claim
+from exchange.lots.services.closing import CLOSE_OUTCOMES
+
+
+class ClaimLotOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    owner = serializers.IntegerField(source="owner_id")
+    owner_name = serializers.CharField(source="owner.name")
+
+
+class ClaimOrganisationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class ClaimOutputSerializer(serializers.ModelSerializer):
+    lot = ClaimLotOutputSerializer()
+    claimant = ClaimOrganisationOutputSerializer()
+    document_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "lot",
+            "claimant",
+            "quantity",
+            "note",
+            "status",
+            "tier",
+            "decline_reason",
+            "pickup_at",
+            "collected_quantity",
+            "measured_weight_kg",
+            "created_at",
+            "decided_at",
+            "collected_at",
+            "document_url",
+        ]
+
+    def get_document_url(self, claim: Claim) -> str | None:
+        if claim.status not in ("approved", "collected"):
+            return None
+        return f"/api/v1/claims/{claim.pk}/document/"
+
+
+class ClaimCreateInputSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ClaimDeclineInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class ClaimScheduleInputSerializer(serializers.Serializer):
+    pickup_at = serializers.DateTimeField()
+
+
+class ClaimCollectInputSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField()
+    weight_kg = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.001"),
+    )
+
+
+class LotCloseInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[(o, o) for o in CLOSE_OUTCOMES])

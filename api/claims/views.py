@@ -1,0 +1,159 @@
+import django_filters
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.claims.serializers import (
+    ClaimCollectInputSerializer,
+    ClaimCreateInputSerializer,
+    ClaimDeclineInputSerializer,
+    ClaimOutputSerializer,
+    ClaimScheduleInputSerializer,
+)
+from api.mixins import ScopedViewMixin
+from exchange.claims import selectors, services
+from exchange.claims.documents import claim_transfer_document
+from exchange.claims.models import Claim, ClaimStatus
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.lots.selectors import lot_list
+
+
+class ClaimFilter(django_filters.FilterSet):
+    lot = django_filters.NumberFilter(field_name="lot_id")
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
+    role = django_filters.ChoiceFilter(
+        choices=[("claimant", "claimant"), ("owner", "owner")],
+        method="filter_role",
+        label="claimant: claims we made; owner: claims on our lots",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["lot", "status", "role"]
+
+    def filter_role(self, queryset, name, value: str):
+        return selectors.claim_filter_role(
+            queryset, actor=self.request.acting_membership, role=value
+        )
+
+
+class ClaimViewSet(
+    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Claims your organisation made and claims on its lots. A claim on another
+    organisation's business answers 404."""
+
+    queryset_for_schema = Claim.objects.none()
+    serializer_class = ClaimOutputSerializer
+    filterset_class = ClaimFilter
+
+    def scoped_queryset(self):
+        return selectors.claim_list(actor=self.actor)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.acting_membership = self.actor
+
+    def _answer(self, claim: Claim, code=status.HTTP_200_OK) -> Response:
+        claim = self.scoped_queryset().get(pk=claim.pk)
+        return Response(ClaimOutputSerializer(claim).data, status=code)
+
+    @extend_schema(request=ClaimCreateInputSerializer, responses={201: ClaimOutputSerializer})
+    def create(self, request):
+        """Claim units of a published lot: 403 outside your claim window (the answer says
+        when it opens), 409 when not enough is left (the answer says what remains)."""
+        serializer = ClaimCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = self.require_actor()
+        lot = lot_list(actor=actor).filter(pk=serializer.validated_data["lot"]).first()
+        if lot is None:
+            raise ApplicationError(
+                code="lot_not_found",
+                field="lot",
+                kind=ErrorKind.INVALID,
+                message=_("No published lot with this id."),
+            )
+        claim = services.claim_create(
+            actor=actor,
+            lot=lot,
+            quantity=serializer.validated_data["quantity"],
+            note=serializer.validated_data["note"],
+        )
+        return self._answer(claim, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._answer(
+            services.claim_approve(actor=self.require_actor(), claim=self.get_object())
+        )
+
+    @extend_schema(request=ClaimDeclineInputSerializer, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        serializer = ClaimDeclineInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.claim_decline(
+            actor=self.require_actor(), claim=self.get_object(), **serializer.validated_data
+        )
+        return self._answer(claim)
+
+    @extend_schema(request=None, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._answer(
+            services.claim_cancel(actor=self.require_actor(), claim=self.get_object())
+        )
+
+    @extend_schema(request=ClaimScheduleInputSerializer, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        serializer = ClaimScheduleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.claim_schedule(
+            actor=self.require_actor(), claim=self.get_object(), **serializer.validated_data
+        )
+        return self._answer(claim)
+
+    @extend_schema(request=ClaimCollectInputSerializer, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def collect(self, request, pk=None):
+        """The handover: the owner confirms the collected quantity (at most the approved
+        one) and, where known, the measured total weight."""
+        serializer = ClaimCollectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.claim_collect(
+            actor=self.require_actor(),
+            claim=self.get_object(),
+            quantity=serializer.validated_data["quantity"],
+            weight_kg=serializer.validated_data.get("weight_kg"),
+        )
+        return self._answer(claim)
+
+    @extend_schema(request=None, responses=ClaimOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        return self._answer(
+            services.claim_no_show(actor=self.require_actor(), claim=self.get_object())
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def document(self, request, pk=None):
+        """The transfer document (PDF) of an approved or collected claim, for both sides."""
+        claim = self.get_object()
+        if claim.status not in (ClaimStatus.APPROVED, ClaimStatus.COLLECTED):
+            raise ApplicationError(
+                code="no_document",
+                kind=ErrorKind.CONFLICT,
+                message=_("A transfer document exists once the claim is approved."),
+            )
+        response = HttpResponse(
+            claim_transfer_document(claim=claim), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="transfer-{claim.pk}.pdf"'
+        return response

@@ -1,0 +1,17 @@
+from django.db.models import Q, QuerySet
+
+from exchange.impact.models import ImpactRecord
+from exchange.organisations.models import Membership
+
+
+def impact_record_list(*, user, actor: Membership | None) -> QuerySet[ImpactRecord]:
+    """Analysts and moderators read every record; members read their organisation's,
+    as donor and as recipient."""
+    records = ImpactRecord.objects.select_related(
+        "factor_version", "donor", "recipient", "category", "lot", "claim"
+    )
+    if getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False):
+        return records
+    if actor is None:
+        return records.none()
+    return records.filter(Q(donor_id=actor.organisation_id) | Q(recipient_id=actor.organisation_id))
