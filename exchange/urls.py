@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("exchange.accounts.urls")),
     path("organisations/", include("exchange.organisations.urls")),
+    path("lots/", include("exchange.lots.urls")),
     path("", include("exchange.common.urls")),
 ]
 
