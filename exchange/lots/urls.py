@@ -1,0 +1,25 @@
+from django.urls import path, re_path
+
+from exchange.lots import views
+
+app_name = "lots"
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("mine/", views.mine, name="mine"),
+    path("new/", views.create, name="create"),
+    path("import/", views.import_lots, name="import"),
+    re_path(
+        r"^import/template\.(?P<file_format>csv|xlsx)$",
+        views.import_template_download,
+        name="import_template",
+    ),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/publish/", views.publish, name="publish"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/photos/", views.photos, name="photos"),
+    path("<int:pk>/photos/upload/", views.photo_upload, name="photo_upload"),
+    path("<int:pk>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("<int:pk>/sanitisation/", views.sanitisation, name="sanitisation"),
+]

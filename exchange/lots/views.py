@@ -1,0 +1,417 @@
+"""The lot pages: the catalogue, a lot, posting and editing, photos, sanitisation, one's
+own lots and the bulk import. Each view parses, calls one service or selector, and
+shows the answer; the rules live in the services."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.forms import add_application_error
+from exchange.lots import selectors
+from exchange.lots.forms import (
+    AttestationForm,
+    CatalogueFilterForm,
+    ErasureReportForm,
+    ImportForm,
+    LotForm,
+    LotStatusFilterForm,
+    PhotoUploadForm,
+)
+from exchange.lots.models import Lot, LotStatus
+from exchange.lots.services.imports import IMPORT_COLUMNS, import_template, lots_import
+from exchange.lots.services.lots import (
+    lot_create,
+    lot_delete,
+    lot_publication_gaps,
+    lot_publish,
+    lot_update,
+    lot_withdraw,
+)
+from exchange.lots.services.photos import MAX_PHOTOS_PER_LOT, lot_photo_add, lot_photo_delete
+from exchange.lots.services.sanitisation import (
+    erasure_csv_parse,
+    lot_erasures_record,
+    lot_sanitisation_attest,
+    sanitisation_gaps,
+)
+from exchange.organisations.models import Membership
+from exchange.organisations.selectors import membership_for_user
+
+CATALOGUE_PAGE_SIZE = 24
+MY_LOTS_PAGE_SIZE = 50
+
+
+def _actor(request) -> Membership | None:
+    if not request.user.is_authenticated:
+        return None
+    return membership_for_user(user=request.user)
+
+
+def member_required(view):
+    """Signed in and acting for an organisation; the view receives the membership."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        actor = _actor(request)
+        if actor is None:
+            messages.info(
+                request,
+                _("Register your organisation, or ask its administrator to add you, to post lots."),
+            )
+            return redirect("organisations:register")
+        return view(request, actor, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_lot(actor: Membership, pk: int) -> Lot:
+    """One of the acting organisation's lots; any other is 404, like a missing one."""
+    return get_object_or_404(selectors.lot_own_list(actor=actor), pk=pk)
+
+
+# --- Reading ---------------------------------------------------------------------
+
+
+@require_GET
+def catalogue(request):
+    actor = _actor(request)
+    form = CatalogueFilterForm(request.GET or None, actor=actor)
+    lots = form.filter(selectors.lot_list(actor=None))  # the published lots
+    page = Paginator(lots, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "actor": actor,
+        "near_site": form.selected_site,
+    }
+    return render(request, "lots/catalogue.html", context)
+
+
+@require_GET
+def detail(request, pk: int):
+    actor = _actor(request)
+    lot = get_object_or_404(selectors.lot_list(actor=actor), pk=pk)
+    is_owner = actor is not None and lot.owner_id == actor.organisation_id
+    context = {
+        "lot": lot,
+        "actor": actor,
+        "is_owner": is_owner,
+        "can_edit": is_owner and actor.can_write,
+        "photos": lot.photos.all(),
+        "items": lot.items.all(),
+        "next_tier": lot.next_tier_opens_at(),
+        "gaps": lot_publication_gaps(lot) if is_owner and lot.status == LotStatus.DRAFT else [],
+        "attestation": getattr(lot, "sanitisation", None) if is_owner else None,
+    }
+    return render(request, "lots/detail.html", context)
+
+
+@member_required
+@require_GET
+def mine(request, actor: Membership):
+    form = LotStatusFilterForm(request.GET or None)
+    lots = selectors.lot_own_list(actor=actor).order_by("-created_at", "-id")
+    if form.is_valid() and form.cleaned_data["status"]:
+        lots = lots.filter(status=form.cleaned_data["status"])
+    page = Paginator(lots, MY_LOTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "lots/mine.html", {"form": form, "page": page, "actor": actor})
+
+
+# --- Writing a lot ---------------------------------------------------------------
+
+
+@member_required
+def create(request, actor: Membership):
+    form = LotForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lot = lot_create(actor=actor, data=form.lot_input())
+        except ApplicationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request, _("The draft is saved. Add photos, then publish it when it is complete.")
+            )
+            return redirect("lots:detail", pk=lot.pk)
+    return render(request, "lots/form.html", {"form": form, "lot": None, "actor": actor})
+
+
+@member_required
+def edit(request, actor: Membership, pk: int):
+    lot = _own_lot(actor, pk)
+    form = LotForm(request.POST or None, actor=actor, lot=lot)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lot = lot_update(actor=actor, lot=lot, data=form.lot_input())
+        except ApplicationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return redirect("lots:detail", pk=lot.pk)
+    return render(request, "lots/form.html", {"form": form, "lot": lot, "actor": actor})
+
+
+@member_required
+def delete(request, actor: Membership, pk: int):
+    lot = _own_lot(actor, pk)
+    if request.method == "POST":
+        try:
+            lot_delete(actor=actor, lot=lot)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("lots:detail", pk=pk)
+        messages.success(request, _("The draft “%(title)s” is deleted.") % {"title": lot.title})
+        return redirect("lots:mine")
+    return render(request, "lots/delete.html", {"lot": lot})
+
+
+@member_required
+@require_POST
+def publish(request, actor: Membership, pk: int):
+    lot = _own_lot(actor, pk)
+    try:
+        lot_publish(actor=actor, lot=lot)
+    except ApplicationError as exc:
+        if exc.extra.get("missing"):
+            messages.error(
+                request, _("The lot cannot be published yet: what is missing is listed below.")
+            )
+        else:
+            messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The lot is published: federal services may claim it from now on.")
+        )
+    return redirect("lots:detail", pk=pk)
+
+
+@member_required
+@require_POST
+def withdraw(request, actor: Membership, pk: int):
+    lot = _own_lot(actor, pk)
+    try:
+        lot_withdraw(actor=actor, lot=lot)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The lot is withdrawn: nobody can claim it any more."))
+    return redirect("lots:detail", pk=pk)
+
+
+# --- Photos ----------------------------------------------------------------------
+
+
+@member_required
+def photos(request, actor: Membership, pk: int):
+    """The photos of a lot; the form posts here without JavaScript (several files at
+    once), and photo-upload.js posts each file to ``photo_upload`` with a progress bar."""
+    lot = _own_lot(actor, pk)
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        added = 0
+        for upload in form.cleaned_data["images"]:
+            try:
+                lot_photo_add(
+                    actor=actor, lot=lot, upload=upload, alt_text=form.cleaned_data["alt_text"]
+                )
+            except ApplicationError as exc:
+                messages.error(
+                    request,
+                    _("%(file)s: %(reason)s") % {"file": upload.name, "reason": exc.message},
+                )
+            else:
+                added += 1
+        if added:
+            messages.success(
+                request,
+                ngettext("%(count)s photo added.", "%(count)s photos added.", added)
+                % {"count": added},
+            )
+        return redirect("lots:photos", pk=pk)
+    context = {
+        "lot": lot,
+        "photos": lot.photos.all(),
+        "form": form,
+        "max_photos": MAX_PHOTOS_PER_LOT,
+        "can_edit": actor.can_write,
+    }
+    return render(request, "lots/photos.html", context)
+
+
+@member_required
+@require_POST
+def photo_upload(request, actor: Membership, pk: int):
+    """One photo, for the upload script: JSON with the new photo's list item."""
+    lot = _own_lot(actor, pk)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": _("Choose a photo.")}, status=400)
+    try:
+        photo = lot_photo_add(
+            actor=actor, lot=lot, upload=upload, alt_text=request.POST.get("alt_text", "")
+        )
+    except ApplicationError as exc:
+        status = {ErrorKind.CONFLICT: 409, ErrorKind.FORBIDDEN: 403}.get(exc.kind, 400)
+        return JsonResponse({"error": str(exc.message)}, status=status)
+    html = render_to_string(
+        "lots/_photo_item.html",
+        {"photo": photo, "lot": lot, "can_edit": True, "index": photo.position + 1},
+        request=request,
+    )
+    return JsonResponse({"id": photo.pk, "html": html}, status=201)
+
+
+@member_required
+@require_POST
+def photo_delete(request, actor: Membership, pk: int, photo_id: int):
+    lot = _own_lot(actor, pk)
+    photo = get_object_or_404(lot.photos.all(), pk=photo_id)
+    try:
+        lot_photo_delete(actor=actor, lot=lot, photo=photo)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The photo is deleted."))
+    return redirect("lots:photos", pk=pk)
+
+
+# --- Sanitisation ----------------------------------------------------------------
+
+
+def _erasure_problems(exc: ApplicationError, records) -> list[dict]:
+    """A refusal of lot_erasures_record as rows of the problem table: errors on a record
+    name its device (the service does not know the file's row numbers)."""
+    problems = []
+    for key, reasons in exc.errors.items():
+        parts = key.split(".")
+        device, column = "", ""
+        if parts[0] == "records" and len(parts) == 3 and parts[1].isdigit():
+            record = records[int(parts[1])]
+            device, column = record.serial_number or record.asset_tag, parts[2]
+        for reason in reasons:
+            problems.append({"row": "", "device": device, "column": column, "reason": reason})
+    return problems or [{"row": "", "device": "", "column": "", "reason": exc.message}]
+
+
+@member_required
+def sanitisation(request, actor: Membership, pk: int):
+    lot = _own_lot(actor, pk)
+    attestation = getattr(lot, "sanitisation", None)
+    initial = (
+        {
+            "method": attestation.method,
+            "performed_on": attestation.performed_on,
+            "responsible_person": attestation.responsible_person,
+        }
+        if attestation
+        else {}
+    )
+    attest_form = AttestationForm(initial=initial, prefix="attest")
+    report_form = ErasureReportForm(prefix="erasures")
+    problems: list[dict] = []
+    if request.method == "POST" and "attest" in request.POST:
+        attest_form = AttestationForm(request.POST, request.FILES, prefix="attest")
+        if attest_form.is_valid():
+            try:
+                lot_sanitisation_attest(actor=actor, lot=lot, **attest_form.cleaned_data)
+            except ApplicationError as exc:
+                add_application_error(attest_form, exc)
+            else:
+                messages.success(request, _("The sanitisation attestation is saved."))
+                return redirect("lots:sanitisation", pk=pk)
+    elif request.method == "POST" and "erasures" in request.POST:
+        report_form = ErasureReportForm(request.POST, request.FILES, prefix="erasures")
+        if report_form.is_valid():
+            records, problems = erasure_csv_parse(report_form.cleaned_data["report"].read())
+            if not problems:
+                try:
+                    devices = lot_erasures_record(actor=actor, lot=lot, records=records)
+                except ApplicationError as exc:
+                    problems = _erasure_problems(exc, records)
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "The erasure record of %(count)s device is saved.",
+                            "The erasure records of %(count)s devices are saved.",
+                            len(devices),
+                        )
+                        % {"count": len(devices)},
+                    )
+                    return redirect("lots:sanitisation", pk=pk)
+    context = {
+        "lot": lot,
+        "attestation": attestation,
+        "attest_form": attest_form,
+        "report_form": report_form,
+        "problems": problems,
+        "devices": lot.items.all(),
+        "gaps": sanitisation_gaps(lot),
+        "can_edit": actor.can_write and lot.status == LotStatus.DRAFT,
+    }
+    return render(request, "lots/sanitisation.html", context)
+
+
+# --- Import ----------------------------------------------------------------------
+
+
+@member_required
+def import_lots(request, actor: Membership):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, problems = None, []
+    dry_run = "import" not in request.POST
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = lots_import(actor=actor, name=upload.name, data=upload.read(), dry_run=dry_run)
+        except ApplicationError as exc:
+            problems = exc.extra.get("problems", [])
+            if not problems:
+                add_application_error(form, exc)
+            else:
+                messages.error(request, exc.message)
+        else:
+            if not dry_run:
+                count = len(report.created)
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s lot is imported as a draft.",
+                        "%(count)s lots are imported as drafts.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+                return redirect("lots:mine")
+            problems = report.problems
+    context = {
+        "form": form,
+        "report": report,
+        "problems": problems,
+        "columns": [
+            {"name": name, "required": required, "description": description}
+            for name, (required, description) in IMPORT_COLUMNS.items()
+        ],
+    }
+    return render(request, "lots/import.html", context)
+
+
+@login_required
+@require_GET
+def import_template_download(request, file_format: str):
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    content, content_type = import_template(file_format=file_format)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
+    return response
