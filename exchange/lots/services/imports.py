@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError
@@ -25,16 +26,19 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # column: (required, description for the README and the template)
 IMPORT_COLUMNS = {
-    "title": (True, "Short title, e.g. 'Office chairs, black'"),
-    "category": (True, "Category code, e.g. office-chair, desk, laptop, monitor"),
-    "quantity": (True, "Whole number, 1 to 100000"),
-    "condition": (True, "new, good, fair or parts"),
-    "available_until": (True, "Date, YYYY-MM-DD or DD/MM/YYYY, not in the past"),
-    "site": (True, "Name or id of one of your organisation's sites"),
-    "description": (False, "Free text"),
-    "unit_weight_kg": (False, "Weight of one unit in kg (empty: the category's typical weight)"),
-    "pickup_notes": (False, "Dock, floor, dismantling needed ..."),
-    "serial_numbers": (False, "Serial numbers of the devices, separated by ; or |"),
+    "title": (True, _lazy("Short title, e.g. 'Office chairs, black'")),
+    "category": (True, _lazy("Category code, e.g. office-chair, desk, laptop, monitor")),
+    "quantity": (True, _lazy("Whole number, 1 to 100000")),
+    "condition": (True, _lazy("new, good, fair or parts")),
+    "available_until": (True, _lazy("Date, YYYY-MM-DD or DD/MM/YYYY, not in the past")),
+    "site": (True, _lazy("Name or id of one of your organisation's sites")),
+    "description": (False, _lazy("Free text")),
+    "unit_weight_kg": (
+        False,
+        _lazy("Weight of one unit in kg (empty: the category's typical weight)"),
+    ),
+    "pickup_notes": (False, _lazy("Dock, floor, dismantling needed ...")),
+    "serial_numbers": (False, _lazy("Serial numbers of the devices, separated by ; or |")),
 }
 TEMPLATE_EXAMPLE = {
     "title": "Office chairs, black, adjustable",
