@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("exchange.accounts.urls")),
     path("organisations/", include("exchange.organisations.urls")),
     path("lots/", include("exchange.lots.urls")),
+    path("claims/", include("exchange.claims.urls")),
+    path("notifications/", include("exchange.notifications.urls")),
     path("", include("exchange.common.urls")),
 ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from exchange.claims.views import claim_box_context
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
@@ -113,6 +114,8 @@ def detail(request, pk: int):
         "gaps": lot_publication_gaps(lot) if is_owner and lot.status == LotStatus.DRAFT else [],
         "attestation": getattr(lot, "sanitisation", None) if is_owner else None,
     }
+    # The claim box (claim form or why not; the owner's claims): from the claims app.
+    context.update(claim_box_context(user=request.user, actor=actor, lot=lot))
     return render(request, "lots/detail.html", context)
 
 

@@ -20,9 +20,11 @@ def notify_users(
     context: dict,
     url: str = "",
     title_params: dict | None = None,
+    email: bool = True,
 ) -> list[Notification]:
     """Write one notification per person (once per ``key``) in their language, and
-    e-mail it after commit. ``title`` is an untranslated (gettext_noop) string."""
+    (unless ``email`` is False: a digest sends it later) e-mail it after commit.
+    ``title`` is an untranslated (gettext_noop) string."""
     from exchange.notifications.tasks import notification_email_send_task
 
     created = []
@@ -37,8 +39,10 @@ def notify_users(
         )
         if is_new:
             created.append(notification)
-            notification_id = notification.pk
-            transaction.on_commit(lambda pk=notification_id: notification_email_send_task.delay(pk))
+            if email:
+                transaction.on_commit(
+                    lambda pk=notification.pk: notification_email_send_task.delay(pk)
+                )
     return created
 
 

@@ -1,0 +1,107 @@
+"""The forms of the claim pages: they parse what people type and hand it to the claims
+services; every rule on a claim (how much is left, who may act, when) lives there."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from exchange.claims.models import ClaimStatus
+from exchange.impact.models import Outcome
+from exchange.lots.models import MAX_QUANTITY, Lot
+from exchange.lots.services.closing import CLOSE_OUTCOMES
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class ClaimForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        help_text=_("How many units your organisation takes."),
+    )
+    note = forms.CharField(
+        label=_("Note for the owner"),
+        required=False,
+        max_length=2000,
+        help_text=_("Optional: what you need it for, who comes to pick it up."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, lot: Lot, **kwargs):
+        super().__init__(*args, **kwargs)
+        available = lot.quantity_available
+        if available > 0:
+            self.fields["quantity"].widget.attrs["max"] = available
+            self.fields["quantity"].help_text = _(
+                "How many units your organisation takes (at most %(available)s)."
+            ) % {"available": available}
+
+
+class DeclineForm(forms.Form):
+    # Not required here: the service refuses an empty reason with its own message; the
+    # browser asks for one first.
+    reason = forms.CharField(
+        label=_("Reason for declining"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"required": True}),
+    )
+
+
+class ScheduleForm(forms.Form):
+    pickup_at = forms.DateTimeField(
+        label=_("Pickup slot"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("Date and time (Brussels time) when the goods are picked up."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+
+class CollectForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Collected quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        help_text=_("At most the approved quantity; the rest goes back to the lot."),
+    )
+    weight_kg = forms.DecimalField(
+        label=_("Measured total weight (kg)"),
+        required=False,
+        max_digits=10,
+        decimal_places=3,
+        help_text=_("Optional: all collected units together, if they were weighed."),
+        widget=forms.NumberInput(attrs={"step": "0.001", "min": "0.001"}),
+    )
+
+
+class LotCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What became of the units nobody claimed"),
+        choices=[
+            (outcome.value, outcome.label) for outcome in Outcome if outcome in CLOSE_OUTCOMES
+        ],
+    )
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Every status")), *ClaimStatus.choices],
+    )
+    lot = forms.ModelChoiceField(
+        label=_("Lot"), required=False, queryset=Lot.objects.none(), empty_label=_("Every lot")
+    )
+
+    def __init__(self, *args, lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lots is not None:
+            self.fields["lot"].queryset = lots
+
+
+class MyClaimsFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Every status")), *ClaimStatus.choices],
+    )

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from exchange.claims import views
+
+app_name = "claims"
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("new/<int:lot_pk>/", views.create, name="create"),
+    path("lots/<int:lot_pk>/close/", views.lot_close_view, name="lot_close"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/document/", views.document, name="document"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/decline/", views.decline, name="decline"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/schedule/", views.schedule, name="schedule"),
+    path("<int:pk>/collect/", views.collect, name="collect"),
+    path("<int:pk>/no-show/", views.no_show, name="no_show"),
+]

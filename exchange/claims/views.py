@@ -1,0 +1,503 @@
+"""The claim pages: the claim box of a lot page, my claims, the inbox of claims on our
+lots, a claim with its actions and history, and its transfer document. Each view parses,
+calls one service or selector, and shows the answer; the rules live in the services."""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from exchange.claims.documents import claim_transfer_document
+from exchange.claims.forms import (
+    ClaimForm,
+    CollectForm,
+    DeclineForm,
+    InboxFilterForm,
+    LotCloseForm,
+    MyClaimsFilterForm,
+    ScheduleForm,
+)
+from exchange.claims.models import Claim, ClaimStatus
+from exchange.claims.selectors import claim_filter_role, claim_list
+from exchange.claims.services import (
+    claim_approve,
+    claim_cancel,
+    claim_collect,
+    claim_create,
+    claim_decline,
+    claim_eligibility_check,
+    claim_no_show,
+    claim_schedule,
+)
+from exchange.common.errors import ApplicationError
+from exchange.common.forms import add_application_error
+from exchange.common.models import AuditEvent
+from exchange.lots.models import Lot, LotStatus, Tier
+from exchange.lots.selectors import lot_list, lot_own_list
+from exchange.lots.services.closing import lot_close
+from exchange.organisations.access import require_verified, require_writer
+from exchange.organisations.models import Membership
+from exchange.organisations.selectors import membership_for_user
+
+CLAIMS_PAGE_SIZE = 50
+# Claims that show a transfer document.
+DOCUMENT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.COLLECTED)
+
+HISTORY_LABELS = {
+    "create": gettext_lazy("Claimed"),
+    "approve": gettext_lazy("Approved"),
+    "decline": gettext_lazy("Declined"),
+    "cancel": gettext_lazy("Cancelled"),
+    "schedule": gettext_lazy("Pickup slot set"),
+    "no_show": gettext_lazy("No-show recorded"),
+    "collect": gettext_lazy("Handover confirmed"),
+}
+
+
+def _actor(request) -> Membership | None:
+    if not request.user.is_authenticated:
+        return None
+    return membership_for_user(user=request.user)
+
+
+def member_required(view):
+    """Signed in and acting for an organisation; the view receives the membership."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        actor = _actor(request)
+        if actor is None:
+            messages.info(
+                request,
+                _("Register your organisation, or ask its administrator to add you, to claim."),
+            )
+            return redirect("organisations:register")
+        return view(request, actor, *args, **kwargs)
+
+    return wrapper
+
+
+def _visible_claim(actor: Membership, pk: int) -> Claim:
+    """A claim of the acting organisation or on its lots; any other is 404."""
+    return get_object_or_404(claim_list(actor=actor), pk=pk)
+
+
+def claim_actions(claim: Claim, actor: Membership, now: datetime.datetime) -> set[str]:
+    """The buttons to show this side of the claim; the services decide for real."""
+    if not actor.can_write:
+        return set()
+    is_owner = claim.lot.owner_id == actor.organisation_id
+    is_claimant = claim.claimant_id == actor.organisation_id
+    actions: set[str] = set()
+    if claim.status == ClaimStatus.PENDING:
+        if is_owner:
+            actions |= {"approve", "decline"}
+        if is_claimant:
+            actions.add("cancel")
+    elif claim.status == ClaimStatus.APPROVED:
+        actions.add("schedule")
+        if is_owner:
+            actions.add("collect")
+            if claim.pickup_at is not None and claim.pickup_at <= now:
+                actions.add("no_show")
+        if is_claimant:
+            actions.add("cancel")
+    return actions
+
+
+def _action_forms(claim: Claim) -> dict:
+    """Unbound action forms; ids carry the claim so that a list has unique labels."""
+    auto_id = f"claim-{claim.pk}-%s"
+    return {
+        "decline": DeclineForm(auto_id=auto_id),
+        "schedule": ScheduleForm(auto_id=auto_id, initial={"pickup_at": claim.pickup_at}),
+        "collect": CollectForm(auto_id=auto_id, initial={"quantity": claim.quantity}),
+    }
+
+
+def _prepare(claims, actor: Membership) -> None:
+    now = timezone.now()
+    for claim in claims:
+        claim.actions = claim_actions(claim, actor, now)
+        claim.forms = _action_forms(claim) if claim.actions else {}
+
+
+def _back(request, claim: Claim):
+    """Back where the action was taken (the inbox keeps its filters), else the claim."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("claims:detail", pk=claim.pk)
+
+
+# --- The claim box of the lot page -----------------------------------------------
+
+
+def _claim_windows(lot: Lot) -> list[dict]:
+    if lot.published_at is None:
+        return []
+    current = lot.tier
+    return [
+        {
+            "tier": Tier.FEDERAL,
+            "who": _("verified federal services"),
+            "opens": lot.published_at,
+            "current": current == Tier.FEDERAL,
+        },
+        {
+            "tier": Tier.SOCIAL_ECONOMY,
+            "who": _("federal services and social-economy enterprises with a valid accreditation"),
+            "opens": lot.social_economy_opens_at,
+            "current": current == Tier.SOCIAL_ECONOMY,
+        },
+        {
+            "tier": Tier.OPEN,
+            "who": _("every verified organisation"),
+            "opens": lot.open_opens_at,
+            "current": current == Tier.OPEN,
+        },
+    ]
+
+
+def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) -> dict:
+    """What the claim box of a lot page shows: the claim form or why not, the windows;
+    to the owner, the lot's claims by status and, once expired, the closing form."""
+    box = {
+        "windows": _claim_windows(lot),
+        "is_owner": actor is not None and lot.owner_id == actor.organisation_id,
+        "form": None,
+        "refusal": "",
+        "login_needed": actor is None and not user.is_authenticated,
+        "no_organisation": actor is None and user.is_authenticated,
+        "my_claims": [],
+        "counts": [],
+        "claims_total": 0,
+        "close_form": None,
+    }
+    if actor is None:
+        return {"claim_box": box}
+    claims = claim_list(actor=actor).filter(lot_id=lot.pk)
+    if box["is_owner"]:
+        by_status = dict(
+            claims.order_by()
+            .values_list("status")
+            .annotate(count=Count("id"))
+            .values_list("status", "count")
+        )
+        box["counts"] = [
+            {"status": status.value, "label": status.label, "count": by_status.get(status, 0)}
+            for status in ClaimStatus
+        ]
+        box["claims_total"] = sum(by_status.values())
+        if lot.status == LotStatus.EXPIRED and actor.can_write:
+            box["close_form"] = LotCloseForm(auto_id="close-%s")
+        return {"claim_box": box}
+    box["my_claims"] = list(claim_filter_role(claims, actor=actor, role="claimant"))
+    try:
+        require_verified(actor)
+        claim_eligibility_check(actor=actor, lot=lot)
+        require_writer(actor)
+    except ApplicationError as exc:
+        box["refusal"] = exc.message
+        return {"claim_box": box}
+    if lot.quantity_available < 1:
+        box["refusal"] = _(
+            "Every unit of this lot is claimed. Units come back when a claim is declined "
+            "or cancelled."
+        )
+    else:
+        box["form"] = form or ClaimForm(lot=lot)
+    return {"claim_box": box}
+
+
+@member_required
+def create(request, actor: Membership, lot_pk: int):
+    """Claim part of a lot; the lot page posts here, and errors are shown here."""
+    lot = get_object_or_404(lot_list(actor=actor), pk=lot_pk)
+    form = None
+    if request.method == "POST":
+        form = ClaimForm(request.POST, lot=lot)
+        if form.is_valid():
+            try:
+                claim = claim_create(
+                    actor=actor,
+                    lot=lot,
+                    quantity=form.cleaned_data["quantity"],
+                    note=form.cleaned_data["note"],
+                )
+            except ApplicationError as exc:
+                add_application_error(form, exc)
+            else:
+                if claim.status == ClaimStatus.APPROVED:
+                    message = _(
+                        "Your claim of %(quantity)s units is approved: agree on a pickup slot."
+                    )
+                else:
+                    message = _(
+                        "Your claim of %(quantity)s units is registered. The owner is "
+                        "notified and will approve or decline it."
+                    )
+                messages.success(request, message % {"quantity": claim.quantity})
+                return redirect("claims:detail", pk=claim.pk)
+    context = {
+        "lot": lot,
+        "actor": actor,
+        **claim_box_context(user=request.user, actor=actor, lot=lot, form=form),
+    }
+    return render(request, "claims/create.html", context)
+
+
+@member_required
+@require_POST
+def lot_close_view(request, actor: Membership, lot_pk: int):
+    """Close an expired lot, recording what became of its unclaimed units."""
+    lot = get_object_or_404(lot_own_list(actor=actor), pk=lot_pk)
+    form = LotCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what became of the units nobody claimed."))
+        return redirect("lots:detail", pk=lot.pk)
+    try:
+        lot_close(actor=actor, lot=lot, outcome=form.cleaned_data["outcome"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The lot is closed."))
+    return redirect("lots:detail", pk=lot.pk)
+
+
+# --- Lists -----------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def mine(request, actor: Membership):
+    """Claims the acting organisation made."""
+    form = MyClaimsFilterForm(request.GET or None)
+    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="claimant")
+    if form.is_valid() and form.cleaned_data["status"]:
+        claims = claims.filter(status=form.cleaned_data["status"])
+    page = Paginator(claims, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "claims/mine.html", {"form": form, "page": page, "actor": actor})
+
+
+@member_required
+@require_GET
+def inbox(request, actor: Membership):
+    """Claims on the acting organisation's lots, those waiting for a decision first."""
+    lots = (
+        lot_own_list(actor=actor)
+        .prefetch_related(None)
+        .filter(claims__isnull=False)
+        .distinct()
+        .order_by("title", "id")
+    )
+    form = InboxFilterForm(request.GET or None, lots=lots)
+    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="owner")
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            claims = claims.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["lot"]:
+            claims = claims.filter(lot=form.cleaned_data["lot"])
+    claims = claims.order_by(
+        Case(
+            When(status=ClaimStatus.PENDING, then=Value(0)),
+            When(status=ClaimStatus.APPROVED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "-created_at",
+        "-id",
+    )
+    page = Paginator(claims, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    _prepare(page.object_list, actor)
+    context = {"form": form, "page": page, "actor": actor, "next": request.get_full_path()}
+    return render(request, "claims/inbox.html", context)
+
+
+# --- One claim -------------------------------------------------------------------
+
+
+def _claim_history(claim: Claim) -> list[dict]:
+    """The claim's audit events, newest first, as lines for people."""
+    events = AuditEvent.objects.filter(
+        object_type=ContentType.objects.get_for_model(Claim), object_id=str(claim.pk)
+    ).select_related("actor", "organisation")
+    history = []
+    for event in events.order_by("-created_at", "-id"):
+        pickup_at = None
+        if event.action == "schedule" and event.data.get("pickup_at"):
+            pickup_at = datetime.datetime.fromisoformat(event.data["pickup_at"])
+        history.append(
+            {
+                "at": event.created_at,
+                "label": HISTORY_LABELS.get(event.action, event.action),
+                "to_state": ClaimStatus(event.to_state).label
+                if event.to_state in ClaimStatus.values
+                else "",
+                "actor": event.actor.get_full_name() or event.actor.username if event.actor else "",
+                "organisation": event.organisation.name if event.organisation else "",
+                "pickup_at": pickup_at,
+            }
+        )
+    return history
+
+
+def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | None = None):
+    _prepare([claim], actor)
+    failed_form = None
+    if failed is not None:
+        name, failed_form = failed
+        claim.forms[name] = failed_form
+    is_owner = claim.lot.owner_id == actor.organisation_id
+    context = {
+        "claim": claim,
+        "lot": claim.lot,
+        "actor": actor,
+        "is_owner": is_owner,
+        "is_claimant": claim.claimant_id == actor.organisation_id,
+        # The lot page shows published lots to everyone, and every lot to its owner.
+        "lot_visible": is_owner or claim.lot.status == LotStatus.PUBLISHED,
+        "history": _claim_history(claim),
+        "has_document": claim.status in DOCUMENT_STATUSES,
+        "failed_form": failed_form,
+        "next": "",
+    }
+    return render(request, "claims/detail.html", context)
+
+
+@member_required
+@require_GET
+def detail(request, actor: Membership, pk: int):
+    return _render_detail(request, actor, _visible_claim(actor, pk))
+
+
+@member_required
+@require_GET
+def document(request, actor: Membership, pk: int):
+    """The transfer document (PDF) of an approved or collected claim, for both sides."""
+    claim = _visible_claim(actor, pk)
+    if claim.status not in DOCUMENT_STATUSES:
+        raise Http404
+    response = HttpResponse(claim_transfer_document(claim=claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="transfer-claim-{claim.pk}.pdf"'
+    return response
+
+
+# --- Actions ---------------------------------------------------------------------
+
+
+def _button_action(request, actor: Membership, pk: int, service, success: str):
+    """An action without input: a refusal becomes an error message."""
+    claim = _visible_claim(actor, pk)
+    try:
+        service(actor=actor, claim=claim)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(request, claim)
+
+
+def _form_action(request, actor: Membership, pk: int, name: str, form_class, act, success: str):
+    """An action with a form: a refusal is shown on the form, on the claim page."""
+    claim = _visible_claim(actor, pk)
+    form = form_class(request.POST, auto_id=f"claim-{claim.pk}-%s")
+    if form.is_valid():
+        try:
+            act(claim, form.cleaned_data)
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, success)
+            return _back(request, claim)
+    return _render_detail(request, actor, claim, failed=(name, form))
+
+
+@member_required
+@require_POST
+def approve(request, actor: Membership, pk: int):
+    return _button_action(
+        request,
+        actor,
+        pk,
+        claim_approve,
+        _("The claim is approved: the claimant is notified. Agree on a pickup slot."),
+    )
+
+
+@member_required
+@require_POST
+def cancel(request, actor: Membership, pk: int):
+    return _button_action(
+        request, actor, pk, claim_cancel, _("The claim is cancelled: its units go back to the lot.")
+    )
+
+
+@member_required
+@require_POST
+def no_show(request, actor: Membership, pk: int):
+    return _button_action(
+        request,
+        actor,
+        pk,
+        claim_no_show,
+        _("The missed pickup is recorded: the units go back to the lot."),
+    )
+
+
+@member_required
+@require_POST
+def decline(request, actor: Membership, pk: int):
+    return _form_action(
+        request,
+        actor,
+        pk,
+        "decline",
+        DeclineForm,
+        lambda claim, data: claim_decline(actor=actor, claim=claim, reason=data["reason"]),
+        _("The claim is declined: the claimant is notified and the units go back to the lot."),
+    )
+
+
+@member_required
+@require_POST
+def schedule(request, actor: Membership, pk: int):
+    return _form_action(
+        request,
+        actor,
+        pk,
+        "schedule",
+        ScheduleForm,
+        lambda claim, data: claim_schedule(actor=actor, claim=claim, pickup_at=data["pickup_at"]),
+        _("The pickup slot is set: the other side is notified."),
+    )
+
+
+@member_required
+@require_POST
+def collect(request, actor: Membership, pk: int):
+    return _form_action(
+        request,
+        actor,
+        pk,
+        "collect",
+        CollectForm,
+        lambda claim, data: claim_collect(
+            actor=actor, claim=claim, quantity=data["quantity"], weight_kg=data["weight_kg"]
+        ),
+        _("The handover is confirmed: the reuse is recorded."),
+    )
