@@ -6,6 +6,7 @@ from api.categories.views import CategoryViewSet
 from api.claims.views import ClaimViewSet
 from api.impact.views import ImpactRecordViewSet
 from api.lots.views import LotViewSet
+from api.matching.views import MatchViewSet, WantedViewSet
 from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
 
@@ -17,6 +18,8 @@ router.register("lots", LotViewSet, basename="lot")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("impact", ImpactRecordViewSet, basename="impact")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("wanted", WantedViewSet, basename="wanted")
+router.register("matches", MatchViewSet, basename="match")
 
 app_name = "api"
 urlpatterns = [

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "exchange.claims",
     "exchange.impact",
     "exchange.notifications",
+    "exchange.matching",
     "api",
 ]
 
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "exchange.accounts.context_processors.acting_organisation",
+                "exchange.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -245,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SanitisationMethodEnum": "exchange.lots.models.SanitisationMethod",
         "ErasureMethodEnum": "exchange.lots.models.LotItem.ErasureMethod",
+        "ConditionEnum": "exchange.lots.models.Condition",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -282,6 +286,15 @@ CELERY_BEAT_SCHEDULE = {
     "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
     # Write the impact records that a lost task never wrote.
     "impact-sweep": {"task": "impact.impact_records_sweep", "schedule": 900.0},
+    # Repair sweep: expire old wanted requests and match every open one again.
+    "matches-rematch": {
+        "task": "matching.matches_rematch_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "matches-digest": {
+        "task": "matching.matches_digest_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Reuse Exchange domain settings -------------------------------------------

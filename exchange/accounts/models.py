@@ -11,6 +11,12 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    match_notifications = models.CharField(
+        _("e-mail about matches"),
+        max_length=10,
+        choices=[("daily", _("Once a day, in a digest")), ("immediate", _("At once"))],
+        default="daily",
+    )
     current_organisation = models.ForeignKey(
         "organisations.Organisation",
         verbose_name=_("current organisation"),

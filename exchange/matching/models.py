@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from exchange.common.models import TimeStampedModel
+from exchange.lots.models import Condition
+
+MAX_DISTANCE_KM = 500
+
+
+class WantedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WantedRequest(TimeStampedModel):
+    """What an organisation needs: a category (its whole subtree), a quantity, a minimum
+    condition, and where: within a distance of one of its sites, or anywhere in a region."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="wanted_requests"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(
+        "categories.Category", on_delete=models.PROTECT, related_name="wanted_requests"
+    )
+    category_path = models.CharField(max_length=255, editable=False, db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    min_condition = models.CharField(
+        _("minimum condition"), max_length=8, choices=Condition.choices, default=Condition.FAIR
+    )
+    min_condition_rank = models.PositiveSmallIntegerField(editable=False)
+    site = models.ForeignKey(
+        "organisations.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    max_distance_km = models.PositiveIntegerField(_("maximum distance (km)"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=3, blank=True)
+    # The box around the site that the distance spans, for indexed candidate search.
+    min_latitude = models.FloatField(null=True, editable=False)
+    max_latitude = models.FloatField(null=True, editable=False)
+    min_longitude = models.FloatField(null=True, editable=False)
+    max_longitude = models.FloatField(null=True, editable=False)
+    valid_until = models.DateField(_("valid until"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        max_length=10, choices=WantedStatus.choices, default=WantedStatus.OPEN, editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("wanted request")
+        verbose_name_plural = _("wanted requests")
+        indexes = [
+            models.Index(fields=["status", "category_path"], name="wanted_status_category_idx"),
+            models.Index(
+                fields=["status", "min_latitude", "max_latitude"], name="wanted_status_box_idx"
+            ),
+            models.Index(fields=["status", "region"], name="wanted_status_region_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="wanted_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    site__isnull=False, max_distance_km__gte=1, max_distance_km__lte=MAX_DISTANCE_KM
+                )
+                | ~models.Q(region=""),
+                name="wanted_has_a_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.category} for {self.organisation}"
+
+
+class MatchStatus(models.TextChoices):
+    NEW = "new", _("New")
+    SEEN = "seen", _("Seen")
+    DISMISSED = "dismissed", _("Dismissed")
+    CLAIMED = "claimed", _("Claimed")
+
+
+class Match(TimeStampedModel):
+    """A lot and a wanted request that fit, with a score in [0, 1] and why."""
+
+    lot = models.ForeignKey("lots.Lot", on_delete=models.CASCADE, related_name="matches")
+    wanted = models.ForeignKey(WantedRequest, on_delete=models.CASCADE, related_name="matches")
+    score = models.FloatField()
+    reasons = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.NEW)
+    claim = models.ForeignKey(
+        "claims.Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "-id"]
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "wanted"], name="match_once_per_pair"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=1), name="match_score_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["wanted", "status"], name="match_wanted_status_idx")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} ~ wanted {self.wanted_id} ({self.score:.2f})"
