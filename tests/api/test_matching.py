@@ -1,0 +1,117 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from exchange.categories.models import Category
+from exchange.matching.models import WantedRequest
+from exchange.matching.services import match_wanted
+from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+LATER = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+
+
+@pytest.fixture
+def setup(fed_admin, categories):
+    federal = MembershipFactory(organisation=OrganisationFactory(kind="federal"), role="member")
+    site = SiteFactory(
+        organisation=federal.organisation, latitude=Decimal("50.85"), longitude=Decimal("4.35")
+    )
+    owner_site = SiteFactory(organisation=fed_admin.organisation)
+    return {
+        "federal": federal,
+        "site": site,
+        "owner": fed_admin,
+        "owner_site": owner_site,
+        "desk": Category.objects.get(code="desk"),
+    }
+
+
+def body(setup, **overrides):
+    data = {
+        "category": setup["desk"].pk,
+        "quantity": 10,
+        "min_condition": "fair",
+        "site": setup["site"].pk,
+        "max_distance_km": 25,
+        "valid_until": LATER,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_wanted_requests_and_their_matches(client_for, setup):
+    client = client_for(setup["federal"].user)
+    response = client.post("/api/v1/wanted/", body(setup), format="json")
+    assert response.status_code == 201, response.json()
+    wanted_id = response.json()["id"]
+    good = LotFactory(site=setup["owner_site"], category=setup["desk"], quantity=20, published=True)
+    small = LotFactory(site=setup["owner_site"], category=setup["desk"], quantity=2, published=True)
+    match_wanted(wanted_id=wanted_id)
+    matches = client.get("/api/v1/matches/", {"wanted": wanted_id}).json()["results"]
+    assert [m["lot"]["id"] for m in matches] == [good.pk, small.pk]  # best score first
+    assert matches[0]["score"] > matches[1]["score"]
+    assert matches[1]["reasons"]["quantity_coverage"] == 0.2
+    response = client.post(f"/api/v1/matches/{matches[1]['id']}/dismiss/")
+    assert response.json()["status"] == "dismissed"
+    assert client.post(f"/api/v1/matches/{matches[1]['id']}/claim/").status_code == 409
+    response = client.post(f"/api/v1/matches/{matches[0]['id']}/claim/")
+    assert response.status_code == 201, response.json()
+    assert response.json()["quantity"] == 10
+    assert client.get(f"/api/v1/wanted/{wanted_id}/").json()["status"] == "fulfilled"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"category": 999999}, "category"),
+        ({"quantity": 0}, "quantity"),
+        ({"max_distance_km": 0}, "max_distance_km"),
+        ({"max_distance_km": 600}, "max_distance_km"),
+        ({"valid_until": "2001-01-01"}, "valid_until"),
+        ({"site": None, "max_distance_km": None}, "site"),
+    ],
+)
+def test_bad_wanted_requests_get_400_and_nothing_is_written(client_for, setup, overrides, field):
+    response = client_for(setup["federal"].user).post(
+        "/api/v1/wanted/", body(setup, **overrides), format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not WantedRequest.objects.exists()
+
+
+def test_a_site_of_another_organisation_is_refused(client_for, setup):
+    response = client_for(setup["federal"].user).post(
+        "/api/v1/wanted/", body(setup, site=setup["owner_site"].pk), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["site"]
+
+
+def test_others_neither_see_nor_act_on_requests_and_matches(client_for, setup):
+    client = client_for(setup["federal"].user)
+    wanted_id = client.post("/api/v1/wanted/", body(setup), format="json").json()["id"]
+    LotFactory(site=setup["owner_site"], category=setup["desk"], published=True)
+    match_wanted(wanted_id=wanted_id)
+    match_id = client.get("/api/v1/matches/").json()["results"][0]["id"]
+    stranger = client_for(MembershipFactory(organisation=OrganisationFactory(), role="admin").user)
+    assert stranger.get(f"/api/v1/wanted/{wanted_id}/").status_code == 404
+    assert (
+        stranger.patch(f"/api/v1/wanted/{wanted_id}/", {"quantity": 3}, format="json").status_code
+        == 404
+    )
+    assert stranger.post(f"/api/v1/matches/{match_id}/dismiss/").status_code == 404
+    assert stranger.post(f"/api/v1/matches/{match_id}/claim/").status_code == 404
+    assert stranger.get("/api/v1/matches/").json()["count"] == 0
+    assert (
+        client.patch(f"/api/v1/wanted/{wanted_id}/", {"quantity": 3}, format="json").json()[
+            "quantity"
+        ]
+        == 3
+    )
+    assert client.delete(f"/api/v1/wanted/{wanted_id}/").status_code == 204
+    assert client.get(f"/api/v1/wanted/{wanted_id}/").json()["status"] == "withdrawn"

@@ -1,0 +1,79 @@
+"""DESIGN's matching journey on a real worker and broker."""
+
+import datetime
+import time
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from exchange.categories.models import Category
+from exchange.claims.models import Claim
+from exchange.lots.models import Lot
+from exchange.lots.services.lots import lots_advance
+from exchange.matching.models import Match, MatchStatus, WantedStatus
+from exchange.matching.services import WantedInput, match_claim, wanted_create
+from exchange.notifications.models import Notification
+from tests.conftest import wait_for
+from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_request_for_desks_meets_a_lot_only_when_its_window_opens(
+    celery_worker_thread, fed_admin, categories
+):
+    # given a social-economy enterprise that needs 20 desks within 30 km of Halle
+    social = MembershipFactory(organisation=OrganisationFactory(social_economy=True), role="member")
+    halle = SiteFactory(
+        organisation=social.organisation,
+        postcode="1500",
+        region="VLG",
+        latitude=Decimal("50.7350"),
+        longitude=Decimal("4.2370"),
+    )
+    desk = Category.objects.get(code="desk")
+    wanted = wanted_create(
+        actor=social,
+        data=WantedInput(
+            category=desk,
+            quantity=20,
+            min_condition="fair",
+            site=halle,
+            max_distance_km=30,
+            valid_until=timezone.localdate() + datetime.timedelta(days=90),
+        ),
+    )
+    # when a federal service publishes 25 desks about 12 km away, in the federal window
+    uccle = SiteFactory(
+        organisation=fed_admin.organisation,
+        postcode="1180",
+        region="BRU",
+        latitude=Decimal("50.8000"),
+        longitude=Decimal("4.3700"),
+    )
+    lot = LotFactory(site=uccle, category=desk, quantity=25, published=True)
+    # then no match reaches the enterprise while only federal services may claim
+    time.sleep(3)  # time for the worker to run the matching job it was given
+    assert not Match.objects.exists()
+    assert not Notification.objects.filter(user=social.user).exists()
+    # when the social-economy window opens and the periodic job announces it
+    Lot.objects.filter(pk=lot.pk).update(
+        social_economy_opens_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert lots_advance()["tiers_opened"] == 1
+    # then exactly one match and one notification reach the enterprise
+    assert wait_for(lambda: Match.objects.filter(wanted=wanted).exists(), timeout=60)
+    assert lots_advance()["tiers_opened"] == 0
+    time.sleep(2)
+    match = Match.objects.get(wanted=wanted)
+    assert match.reasons["distance_km"] == pytest.approx(11.8, abs=0.2)
+    assert Notification.objects.filter(user=social.user, kind="match").count() == 1
+    # and the enterprise claims from the match: 20 of the 25 desks
+    claim = match_claim(actor=social, match=match)
+    assert claim.quantity == 20
+    assert Claim.objects.get(pk=claim.pk).tier == "social_economy"
+    match.refresh_from_db()
+    wanted.refresh_from_db()
+    assert match.status == MatchStatus.CLAIMED
+    assert wanted.status == WantedStatus.FULFILLED
