@@ -18,6 +18,7 @@ urlpatterns = [
     path("organisations/", include("exchange.organisations.urls")),
     path("lots/", include("exchange.lots.urls")),
     path("claims/", include("exchange.claims.urls")),
+    path("wanted/", include("exchange.matching.urls")),
     path("notifications/", include("exchange.notifications.urls")),
     path("", include("exchange.common.urls")),
 ]

@@ -63,3 +63,22 @@ def user_profile_update(*, user: User, **fields) -> User:
     if changed:
         user.save(update_fields=changed)
     return user
+
+
+MATCH_NOTIFICATION_VALUES = ("daily", "immediate")
+
+
+def user_match_notifications_set(*, user: User, value: str) -> User:
+    """How a person hears of new matches by e-mail: ``daily`` (in the digest) or
+    ``immediate`` (one e-mail per match); the in-app notice comes either way."""
+    if value not in MATCH_NOTIFICATION_VALUES:
+        raise ApplicationError(
+            code="unknown_match_notifications",
+            field="match_notifications",
+            message=_("Choose one of: %(values)s.")
+            % {"values": ", ".join(MATCH_NOTIFICATION_VALUES)},
+        )
+    if user.match_notifications != value:
+        user.match_notifications = value
+        user.save(update_fields=["match_notifications"])
+    return user

@@ -44,6 +44,7 @@ from exchange.lots.services.sanitisation import (
     lot_sanitisation_attest,
     sanitisation_gaps,
 )
+from exchange.matching.selectors import lot_match_count  # matching: owner's match count
 from exchange.organisations.models import Membership
 from exchange.organisations.selectors import membership_for_user
 
@@ -113,6 +114,8 @@ def detail(request, pk: int):
         "next_tier": lot.next_tier_opens_at(),
         "gaps": lot_publication_gaps(lot) if is_owner and lot.status == LotStatus.DRAFT else [],
         "attestation": getattr(lot, "sanitisation", None) if is_owner else None,
+        # Matching: how many wanted requests this lot matched (owner only).
+        "match_count": lot_match_count(lot_id=lot.pk) if is_owner else None,
     }
     # The claim box (claim form or why not; the owner's claims): from the claims app.
     context.update(claim_box_context(user=request.user, actor=actor, lot=lot))
