@@ -9,6 +9,7 @@ from api.lots.views import LotViewSet
 from api.matching.views import MatchViewSet, WantedViewSet
 from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
+from api.stats.views import AnnualReportView, OpenDataView, StatsSummaryView, StatsTimeseriesView
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -25,5 +26,9 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
+    path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
+    path("stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),
+    path("reports/annual/<int:year>/", AnnualReportView.as_view(), name="report-annual"),
+    path("open-data/", OpenDataView.as_view(), name="open-data"),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,180 @@
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.mixins import ScopedViewMixin
+from exchange.categories.models import Category
+from exchange.common.errors import ApplicationError
+from exchange.impact.models import Outcome
+from exchange.impact.reports import RENDERERS, annual_report_data
+from exchange.impact.stats import (
+    FILTERS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    StatsFilter,
+    open_data,
+    stats_check_access,
+    stats_filter,
+    stats_scope,
+    stats_summary,
+    stats_timeseries,
+)
+from exchange.organisations.models import Organisation, OrganisationKind, Region
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    donor = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False)
+    recipient = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False
+    )
+    organisation_kind = serializers.ChoiceField(choices=OrganisationKind.choices, required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        required=False,
+        help_text="Category code; its whole subtree counts.",
+    )
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    interval = serializers.ChoiceField(
+        choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")], required=False
+    )
+
+
+def parse_filters(request, *, allowed=FILTERS) -> tuple[StatsFilter, str]:
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise ApplicationError(
+            code="unknown_filter",
+            field=unknown[0],
+            message=_("Unknown filter: %(names)s. Known: %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(allowed)},
+        )
+    serializer = StatsQuerySerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    interval = values.pop("interval", "month")
+    return StatsFilter(**values), interval
+
+
+STATS_PARAMETERS = [
+    OpenApiParameter("year", int),
+    OpenApiParameter("date_from", OpenApiTypes.DATE),
+    OpenApiParameter("date_to", OpenApiTypes.DATE),
+    OpenApiParameter("donor", int),
+    OpenApiParameter("recipient", int),
+    OpenApiParameter("organisation_kind", str, enum=OrganisationKind.values),
+    OpenApiParameter("category", str, description="Category code (subtree)"),
+    OpenApiParameter("region", str, enum=Region.values),
+    OpenApiParameter("outcome", str, enum=Outcome.values),
+]
+
+
+class StatsView(ScopedViewMixin, APIView):
+    def scoped_queryset(self):
+        return stats_scope(user=self.request.user, actor=self.actor)
+
+    def filtered(self, filters: StatsFilter):
+        stats_check_access(user=self.request.user, actor=self.actor, filters=filters)
+        return stats_filter(self.scoped_queryset(), filters)
+
+
+class StatsSummaryView(StatsView):
+    """Totals (items, kg, CO2e avoided, EUR, diversion rate) and breakdowns by outcome,
+    category, region, donor, recipient, kind of recipient and month. Members see their
+    own organisation (donor and recipient); analysts and moderators see all."""
+
+    @extend_schema(parameters=STATS_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        filters, _interval = parse_filters(
+            request, allowed=tuple(f for f in FILTERS if f != "interval")
+        )
+        return Response(stats_summary(self.filtered(filters)))
+
+
+class StatsTimeseriesView(StatsView):
+    @extend_schema(
+        parameters=[
+            *STATS_PARAMETERS,
+            OpenApiParameter("interval", str, enum=["month", "quarter", "year"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        filters, interval = parse_filters(request)
+        return Response(
+            {
+                "interval": interval,
+                "series": stats_timeseries(self.filtered(filters), interval=interval),
+            }
+        )
+
+
+class AnnualReportView(StatsView):
+    """The annual report in your language: ``?format=csv|xlsx|pdf``."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(RENDERERS)),
+            OpenApiParameter("language", str, enum=["nl", "fr", "de", "en"]),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, year: int):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ApplicationError(
+                code="year_out_of_range",
+                field="year",
+                message=_("Give a year from %(first)s to %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        file_format = request.query_params.get("format", "pdf")
+        if file_format not in RENDERERS:
+            raise ApplicationError(
+                code="invalid_format", field="format", message=_("Choose csv, xlsx or pdf.")
+            )
+        language = request.query_params.get("language") or translation.get_language() or "en"
+        language = language[:2] if language[:2] in ("nl", "fr", "de", "en") else "en"
+        data = annual_report_data(scope=self.scoped_queryset(), year=year, language=language)
+        render, content_type = RENDERERS[file_format]
+        response = HttpResponse(render(data), content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="reuse-exchange-{year}-{language}.{file_format}"'
+        )
+        return response
+
+
+class OpenDataView(APIView):
+    """Anonymous open data: totals by year, region, category and outcome; no
+    organisation names. Cacheable."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        unknown = sorted(set(request.query_params) - {"year"})
+        if unknown:
+            raise ApplicationError(
+                code="unknown_filter",
+                field=unknown[0],
+                message=_("Unknown filter: %(names)s. Known: %(known)s.")
+                % {"names": ", ".join(unknown), "known": "year"},
+            )
+        serializer = StatsQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        response = Response(
+            {"licence": "CC0-1.0", "rows": open_data(year=serializer.validated_data.get("year"))}
+        )
+        patch_cache_control(response, public=True, max_age=3600)
+        return response

@@ -1,0 +1,253 @@
+"""Reuse statistics from impact records, computed in SQL (DESIGN §5).
+
+diversion rate = reused weight (sold included) / all recorded weight (reused, sold,
+recycled, disposed).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.utils.translation import gettext as _
+
+from exchange.categories.models import Category
+from exchange.categories.selectors import subtree_condition
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, Outcome
+from exchange.organisations.models import Membership, Organisation
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+INTERVALS = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+BREAKDOWNS = (
+    "outcome",
+    "category",
+    "root_category",
+    "region",
+    "donor",
+    "recipient",
+    "recipient_kind",
+    "month",
+)
+FILTERS = (
+    "year",
+    "date_from",
+    "date_to",
+    "donor",
+    "recipient",
+    "organisation_kind",
+    "category",
+    "region",
+    "outcome",
+    "interval",
+)
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=3))
+
+
+@dataclass
+class StatsFilter:
+    year: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    donor: Organisation | None = None
+    recipient: Organisation | None = None
+    organisation_kind: str = ""  # the recipient's kind: federal, social_economy, public, nonprofit
+    category: Category | None = None
+    region: str = ""
+    outcome: str = ""
+
+
+def stats_scope(*, user, actor: Membership | None) -> QuerySet[ImpactRecord]:
+    """What a reader may count: analysts and moderators everything, members their own
+    organisation as donor and as recipient, anybody else nothing."""
+    if getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False):
+        return ImpactRecord.objects.all()
+    if actor is None:
+        raise ApplicationError(
+            code="no_organisation",
+            kind=ErrorKind.FORBIDDEN,
+            message=_("Statistics are for members of an organisation and for analysts."),
+        )
+    organisation_id = actor.organisation_id
+    return ImpactRecord.objects.filter(
+        Q(donor_id=organisation_id) | Q(recipient_id=organisation_id)
+    )
+
+
+def stats_check_access(*, user, actor: Membership | None, filters: StatsFilter) -> None:
+    """A member may filter on their own organisation only (403 otherwise)."""
+    if getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False):
+        return
+    own = actor.organisation_id if actor else None
+    for name in ("donor", "recipient"):
+        organisation = getattr(filters, name)
+        if organisation is not None and organisation.pk != own:
+            raise ApplicationError(
+                code="not_your_organisation",
+                kind=ErrorKind.FORBIDDEN,
+                field=name,
+                message=_("You may read the figures of your own organisation only."),
+            )
+
+
+def stats_filter(queryset: QuerySet[ImpactRecord], filters: StatsFilter) -> QuerySet[ImpactRecord]:
+    if filters.year is not None:
+        if not FIRST_YEAR <= filters.year <= LAST_YEAR:
+            raise ApplicationError(
+                code="year_out_of_range",
+                field="year",
+                message=_("Give a year from %(first)s to %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        queryset = queryset.filter(
+            occurred_on__gte=datetime.date(filters.year, 1, 1),
+            occurred_on__lte=datetime.date(filters.year, 12, 31),
+        )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ApplicationError(
+            code="invalid_range",
+            field="date_to",
+            message=_("The end date lies before the start date."),
+        )
+    if filters.date_from:
+        queryset = queryset.filter(occurred_on__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(occurred_on__lte=filters.date_to)
+    if filters.donor:
+        queryset = queryset.filter(donor=filters.donor)
+    if filters.recipient:
+        queryset = queryset.filter(recipient=filters.recipient)
+    if filters.organisation_kind:
+        queryset = queryset.filter(recipient__kind=filters.organisation_kind)
+    if filters.category:
+        queryset = queryset.filter(subtree_condition(filters.category.path, field="category__path"))
+    if filters.region:
+        queryset = queryset.filter(region=filters.region)
+    if filters.outcome:
+        queryset = queryset.filter(outcome=filters.outcome)
+    return queryset
+
+
+def _measures() -> dict:
+    """The sums, under names that do not clash with the record's own fields."""
+    reused = Q(outcome__in=REUSE_OUTCOMES)
+    return {
+        "sum_items": Coalesce(Sum("quantity"), Value(0), output_field=IntegerField()),
+        "sum_weight_kg": Coalesce(Sum("weight_kg"), ZERO),
+        "sum_reused_weight_kg": Coalesce(Sum("weight_kg", filter=reused), ZERO),
+        "sum_co2e_avoided_kg": Coalesce(Sum("co2e_avoided_kg"), ZERO),
+        "sum_replacement_value_eur": Coalesce(Sum("replacement_value_eur"), ZERO),
+    }
+
+
+def _finish(row: dict) -> dict:
+    for key in [k for k in row if k.startswith("sum_")]:
+        row[key[4:]] = row.pop(key)
+    weight = Decimal(row["weight_kg"] or 0)
+    reused = Decimal(row.pop("reused_weight_kg") or 0)
+    row["diversion_rate"] = float(round(reused / weight, 4)) if weight else None
+    for key in ("weight_kg", "co2e_avoided_kg", "replacement_value_eur"):
+        row[key] = Decimal(row[key] or 0).quantize(Decimal("0.01"))
+    return row
+
+
+def _recipient_kind_expression():
+    return Case(
+        When(outcome=Outcome.REUSED_FEDERAL, then=Value("federal")),
+        When(outcome=Outcome.REUSED_SOCIAL_ECONOMY, then=Value("social_economy")),
+        When(outcome=Outcome.REUSED_OTHER, then=Value("other")),
+        default=Value("none"),
+    )
+
+
+def stats_breakdown(queryset: QuerySet[ImpactRecord], by: str) -> list[dict]:
+    """Totals grouped by one dimension, largest weight first (months in order)."""
+    measures = _measures()
+    if by == "outcome":
+        rows = queryset.values(key=F("outcome")).annotate(**measures)
+    elif by == "category":
+        rows = queryset.values(key=F("category__code")).annotate(**measures)
+    elif by == "root_category":
+        # the first segment of the category path: furniture, it
+        rows = [
+            {
+                "key": root.code,
+                **queryset.filter(subtree_condition(root.path, field="category__path")).aggregate(
+                    **measures
+                ),
+            }
+            for root in Category.objects.filter(parent__isnull=True)
+        ]
+    elif by == "region":
+        rows = queryset.values(key=F("region")).annotate(**measures)
+    elif by == "donor":
+        rows = queryset.values(key=F("donor__name")).annotate(**measures)
+    elif by == "recipient":
+        rows = (
+            queryset.exclude(recipient=None).values(key=F("recipient__name")).annotate(**measures)
+        )
+    elif by == "recipient_kind":
+        rows = (
+            queryset.annotate(kind=_recipient_kind_expression())
+            .values(key=F("kind"))
+            .annotate(**measures)
+        )
+    elif by == "month":
+        rows = (
+            queryset.annotate(period=TruncMonth("occurred_on"))
+            .values(key=F("period"))
+            .annotate(**measures)
+        )
+        return [_finish(dict(r)) for r in sorted(rows, key=lambda r: r["key"])]
+    else:
+        raise ValueError(by)
+    result = [row for row in (_finish(dict(r)) for r in rows) if row["items"] or row["weight_kg"]]
+    return sorted(result, key=lambda r: r["weight_kg"], reverse=True)
+
+
+def stats_summary(queryset: QuerySet[ImpactRecord], *, breakdowns=BREAKDOWNS) -> dict:
+    totals = _finish(dict(queryset.aggregate(**_measures())))
+    return {
+        "totals": totals,
+        "breakdowns": {by: stats_breakdown(queryset, by) for by in breakdowns},
+    }
+
+
+def stats_timeseries(queryset: QuerySet[ImpactRecord], *, interval: str = "month") -> list[dict]:
+    if interval not in INTERVALS:
+        raise ApplicationError(
+            code="invalid_interval", field="interval", message=_("Choose month, quarter or year.")
+        )
+    rows = (
+        queryset.annotate(period=INTERVALS[interval]("occurred_on"))
+        .values("period")
+        .annotate(**_measures())
+        .order_by("period")
+    )
+    result = []
+    for row in rows:
+        row = _finish(dict(row))
+        period = row["period"]
+        row["period"] = period.date().isoformat() if hasattr(period, "date") else period.isoformat()
+        result.append(row)
+    return result
+
+
+def open_data(*, year: int | None = None) -> list[dict]:
+    """Anonymous totals by year, region, category and outcome: no organisation names."""
+    queryset = ImpactRecord.objects.all()
+    if year is not None:
+        queryset = stats_filter(queryset, StatsFilter(year=year))
+    rows = (
+        queryset.annotate(year=TruncYear("occurred_on"))
+        .values("year", "region", "outcome", category_code=F("category__code"))
+        .annotate(**_measures())
+        .order_by("year", "region", "category_code", "outcome")
+    )
+    result = []
+    for row in rows:
+        row = _finish(dict(row))
+        row["year"] = row["year"].year
+        result.append(row)
+    return result
