@@ -33,5 +33,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Load-test figures on PostgreSQL (bench/README.md): 100 000 lots, the lots API through
+# gunicorn, photo processing. BENCH_DATABASE_URL picks the database (default: the local
+# reuse_exchange_bench), BENCH_RESET=1 regenerates the lots, BENCH_ARGS="--only photo".
+bench: messages
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,4 +1,7 @@
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework import pagination
+from rest_framework.response import Response
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -6,3 +9,39 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``cap`` + 1 rows: on a catalogue of 100 000 lots, counting every
+    match of a broad search would cost more than the page itself."""
+
+    cap = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.object_list[: self.cap + 1].count(), self.cap + 1)
+
+
+class CappedPageNumberPagination(PageNumberPagination):
+    """Like PageNumberPagination; beyond 1000 matches ``count`` says 1000 and
+    ``count_capped`` is true (narrow the search to see them all)."""
+
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data):
+        count = self.page.paginator.count
+        capped = count > CappedCountPaginator.cap
+        return Response(
+            {
+                "count": min(count, CappedCountPaginator.cap),
+                "count_capped": capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_capped"] = {"type": "boolean"}
+        return response

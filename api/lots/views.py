@@ -21,6 +21,7 @@ from api.lots.serializers import (
     SanitisationOutputSerializer,
 )
 from api.mixins import ScopedViewMixin
+from api.pagination import CappedPageNumberPagination
 from exchange.common.errors import ApplicationError
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation
@@ -64,6 +65,7 @@ class LotViewSet(
     serializer_class = LotOutputSerializer
     filterset_class = LotFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = CappedPageNumberPagination
 
     def scoped_queryset(self):
         return selectors.lot_list(actor=self.actor)

@@ -458,3 +458,16 @@ def test_xlsx_imports_with_the_template(client_for, owner):
     assert Lot.objects.get().title == "Stoelen"
     csv_template = client.get(f"{URL}import/template/")
     assert csv_template.content.decode().splitlines()[0].startswith("title,category,quantity")
+
+
+def test_a_broad_search_counts_up_to_the_cap(client_for, owner, monkeypatch):
+    from api.pagination import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    for n in range(5):
+        LotFactory(site=owner.site, title=f"Chairs {n}", published=True)
+    body = client_for(owner.user).get(URL, {"page_size": 2}).json()
+    assert (body["count"], body["count_capped"]) == (3, True)
+    assert len(body["results"]) == 2 and body["next"]
+    body = client_for(owner.user).get(URL, {"q": "chairs 4"}).json()
+    assert (body["count"], body["count_capped"]) == (1, False)

@@ -23,11 +23,19 @@ YEAR = datetime.date.today().year
 def history(fed_admin, categories):
     """Two handovers and a recycled remainder, written through the services."""
     site = SiteFactory(organisation=fed_admin.organisation)
-    federal = MembershipFactory(organisation=OrganisationFactory(kind="federal", name="FPS Beta"), role="member")
-    social = MembershipFactory(organisation=OrganisationFactory(social_economy=True, name="Kringwinkel"), role="member")
+    federal = MembershipFactory(
+        organisation=OrganisationFactory(kind="federal", name="FPS Beta"), role="member"
+    )
+    social = MembershipFactory(
+        organisation=OrganisationFactory(social_economy=True, name="Kringwinkel"), role="member"
+    )
     chairs = LotFactory(site=site, quantity=10, published=True)  # office chairs
-    desks = LotFactory(site=site, quantity=6, published=True, category=Category.objects.get(code="desk"))
-    first = claim_approve(actor=fed_admin, claim=claim_create(actor=federal, lot=chairs, quantity=4))
+    desks = LotFactory(
+        site=site, quantity=6, published=True, category=Category.objects.get(code="desk")
+    )
+    first = claim_approve(
+        actor=fed_admin, claim=claim_create(actor=federal, lot=chairs, quantity=4)
+    )
     claim_collect(actor=fed_admin, claim=first, quantity=4)
     Lot.objects.filter(pk=desks.pk).update(social_economy_opens_at=desks.published_at)
     desks.refresh_from_db()
@@ -49,7 +57,9 @@ def independent_totals(records) -> dict:
         "weight_kg": weight,
         "co2e_avoided_kg": sum(r.co2e_avoided_kg for r in records),
         "replacement_value_eur": sum(r.replacement_value_eur for r in records),
-        "diversion_rate": round(float(sum(r.weight_kg for r in records if r.outcome in reused) / weight), 4),
+        "diversion_rate": round(
+            float(sum(r.weight_kg for r in records if r.outcome in reused) / weight), 4
+        ),
     }
 
 
@@ -64,7 +74,11 @@ def test_the_summary_matches_the_records_and_the_factor_file(client_for, history
     assert Decimal(str(totals["weight_kg"])) == expected["weight_kg"] == Decimal("258.6")
     # chairs 4 x 35; desks 2 x 35; recycling: no factor yet
     assert Decimal(str(totals["co2e_avoided_kg"])) == expected["co2e_avoided_kg"] == Decimal("210")
-    assert Decimal(str(totals["replacement_value_eur"])) == expected["replacement_value_eur"] == Decimal("1820")
+    assert (
+        Decimal(str(totals["replacement_value_eur"]))
+        == expected["replacement_value_eur"]
+        == Decimal("1820")
+    )
     assert totals["diversion_rate"] == expected["diversion_rate"] == round(118.6 / 258.6, 4)
     outcomes = {row["key"]: row for row in body["breakdowns"]["outcome"]}
     assert set(outcomes) == {"reused_federal", "reused_social_economy", "recycled"}
@@ -83,15 +97,23 @@ def test_members_see_their_own_organisation_only(client_for, history):
     assert owner["totals"]["items"] == 10  # everything it gave
     response = social.get("/api/v1/stats/summary/", {"donor": history["owner"].organisation_id})
     assert response.status_code == 403
-    assert client_for(history["owner"].user).get(
-        "/api/v1/stats/summary/", {"donor": history["owner"].organisation_id}
-    ).json()["totals"]["items"] == 10
+    assert (
+        client_for(history["owner"].user)
+        .get("/api/v1/stats/summary/", {"donor": history["owner"].organisation_id})
+        .json()["totals"]["items"]
+        == 10
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"colour": "red"}, "colour"), ({"year": 1800}, "year"), ({"region": "PAR"}, "region"),
-     ({"interval": "week"}, "interval"), ({"category": "spaceships"}, "category")],
+    [
+        ({"colour": "red"}, "colour"),
+        ({"year": 1800}, "year"),
+        ({"region": "PAR"}, "region"),
+        ({"interval": "week"}, "interval"),
+        ({"category": "spaceships"}, "category"),
+    ],
 )
 def test_bad_filters_get_400(client_for, history, params, field):
     response = client_for(history["owner"].user).get("/api/v1/stats/timeseries/", params)
@@ -113,14 +135,20 @@ def test_anonymous_readers_get_open_data_only(api_client, history):
 
 
 def test_the_timeseries_by_month(client_for, history):
-    body = client_for(history["owner"].user).get("/api/v1/stats/timeseries/", {"interval": "month"}).json()
+    body = (
+        client_for(history["owner"].user)
+        .get("/api/v1/stats/timeseries/", {"interval": "month"})
+        .json()
+    )
     assert len(body["series"]) == 1
     assert body["series"][0]["items"] == 10
 
 
 def test_the_annual_report_in_three_formats_and_the_reader_language(client_for, history):
     client = client_for(history["owner"].user)
-    csv_response = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv", "language": "nl"})
+    csv_response = client.get(
+        f"/api/v1/reports/annual/{YEAR}/", {"format": "csv", "language": "nl"}
+    )
     assert csv_response.status_code == 200
     lines = csv_response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Uitsplitsing") or "Gewicht" in lines[0]
@@ -137,5 +165,9 @@ def test_the_annual_report_in_three_formats_and_the_reader_language(client_for, 
     assert client.get("/api/v1/reports/annual/1700/").status_code == 400
     # a member's report counts its own organisation only
     social = client_for(history["social"].user)
-    lines = social.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv"}).content.decode("utf-8-sig").splitlines()
+    lines = (
+        social.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv"})
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
     assert lines[1].split(",")[2] == "2"

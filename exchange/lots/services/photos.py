@@ -171,9 +171,11 @@ def photo_derivatives(content: bytes) -> tuple[bytes, bytes]:
     """(web size, thumbnail) as JPEG from a cleaned original."""
     with Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS) as image:
         if image.format == "JPEG":
-            # Let the JPEG decoder scale down by a power of two while decoding: a
-            # 6000x4000 photo is then never held at full size in memory.
-            image.draft("RGB", (WEB_SIZE[0], WEB_SIZE[1]))
+            # Let the JPEG decoder scale down by a power of two while decoding, to the
+            # smallest size still at least the web size: a 6000x4000 photo is decoded
+            # at 1500x1000, never at full size.
+            scale = min(WEB_SIZE[0] / image.width, WEB_SIZE[1] / image.height, 1.0)
+            image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
         image.load()
         if image.mode in ("RGBA", "LA", "P"):
             rgba = image.convert("RGBA")

@@ -1,0 +1,518 @@
+"""`make bench`: the catalogue's speed on 100 000 lots, through the whole stack.
+
+Prepares a PostgreSQL database of its own (created if missing, migrated, demo data,
+100 000 generated lots, VACUUM ANALYZE), then measures:
+
+  search   GET /api/v1/lots/?q=chair&region=BRU through gunicorn (median, p95)
+  near     GET /api/v1/lots/?near_site=<site>&radius_km=25 through gunicorn
+  queries  SQL queries of the list for page_size=5 and page_size=50 (must be equal)
+  photo    photo_derivatives() on a 6000x4000 JPEG: time, tracemalloc peak, RSS growth
+
+Every figure is printed with its target, PASS or FAIL, and the command that
+reproduces it. The exit status is 1 when a target is missed. Only 127.0.0.1 is
+contacted, every loop is bounded, and the server started here is always stopped.
+"""
+
+import argparse
+import io
+import json
+import math
+import os
+import resource
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/reuse_exchange_bench"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+BENCH_DIR = ROOT / "var" / "bench"
+PHOTO_PATH = BENCH_DIR / "photo-6000x4000.jpg"
+LOTS = 100_000
+DEMO_USER = "fed.admin"
+MEASUREMENTS = ("search", "near", "queries", "photo")
+
+TARGET_LIST_MS = 50.0
+TARGET_PHOTO_MS = 300.0
+TARGET_PHOTO_MB = 150.0
+TARGET_GENERATE_S = 60.0
+
+# Everything the bench writes stays under var/bench: its media, its (file system)
+# Celery broker, which seed_demo enqueues photo tasks into, and its static folder.
+ENVIRONMENT = {
+    "DATABASE_URL": DATABASE_URL,
+    "DJANGO_SETTINGS_MODULE": "exchange.settings",
+    "EXCHANGE_VAR_DIR": str(BENCH_DIR),
+    "MEDIA_ROOT": str(BENCH_DIR / "media"),
+    "CELERY_BROKER_URL": "filesystem://",
+    "DEBUG": "false",
+    "HTTPS": "false",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class Figure:
+    name: str
+    value: str
+    target: str
+    passed: bool
+    command: str
+
+
+def reproduce(*only: str) -> str:
+    prefix = "" if DATABASE_URL == DEFAULT_DATABASE_URL else f"BENCH_DATABASE_URL={DATABASE_URL} "
+    args = "".join(f" --only {name}" for name in only)
+    return f"{prefix}{shlex.quote(os.path.relpath(PYTHON, ROOT))} bench/run.py{args}"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- The database ----------------------------------------------------------------------
+
+
+def ensure_database() -> None:
+    """Create the bench database on its server when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    url = urllib.parse.urlsplit(DATABASE_URL)
+    if url.scheme not in ("postgres", "postgresql", "pgsql"):
+        sys.exit(f"bench: BENCH_DATABASE_URL must be a PostgreSQL URL, got {url.scheme}://")
+    name = url.path.lstrip("/")
+    params = {
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": urllib.parse.unquote(url.username or "postgres"),
+        "dbname": "postgres",
+        "connect_timeout": 5,
+        "autocommit": True,
+    }
+    if url.password:
+        params["password"] = urllib.parse.unquote(url.password)
+    with psycopg.connect(**params) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            say(f"Created database {name}.")
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [PYTHON, "manage.py", *args], cwd=ROOT, text=True, capture_output=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"bench: manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def prepare(figures: list[Figure]) -> None:
+    """Migrate, seed the demo users, generate the lots unless they are there already."""
+    ensure_database()
+    manage("migrate", "--noinput")
+    from django.contrib.auth import get_user_model
+
+    from exchange.lots.loadgen import generated_lots_count, lots_generated_load_delete
+
+    if not get_user_model().objects.filter(username=DEMO_USER).exists():
+        say("Seeding the demo organisations and users ...")
+        manage("seed_demo")
+    present = generated_lots_count()
+    if present >= LOTS and os.environ.get("BENCH_RESET") != "1":
+        say(f"{present} generated lots present: not regenerated (BENCH_RESET=1 does).")
+    else:
+        if present:
+            started = time.monotonic()
+            deleted = lots_generated_load_delete()
+            say(f"Deleted {deleted['lots']} generated lots in {time.monotonic() - started:.1f} s.")
+        say(f"Generating {LOTS} lots (this takes a minute or two) ...")
+        started = time.monotonic()
+        result = manage("generate_load", "--lots", str(LOTS))
+        seconds = time.monotonic() - started
+        say(result.stdout.strip())
+        figures.append(
+            Figure(
+                "generate_load --lots 100000 (wall time of the command, process start included)",
+                f"{seconds:.1f} s",
+                f"< {TARGET_GENERATE_S:.0f} s",
+                seconds < TARGET_GENERATE_S,
+                f"DATABASE_URL={DATABASE_URL} {os.path.relpath(PYTHON, ROOT)} manage.py "
+                f"generate_load --lots {LOTS} --reset   (or: BENCH_RESET=1 make bench)",
+            )
+        )
+    vacuum()
+
+
+def vacuum() -> None:
+    """Autovacuum may be off (it is on the shared development server): clean up the
+    dead rows of the search-vector update and refresh the planner's statistics, as
+    autovacuum would on a production server."""
+    from django.db import connection
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    say(f"VACUUM (ANALYZE): {time.monotonic() - started:.1f} s")
+
+
+# --- a, b: the list through gunicorn ---------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn on 127.0.0.1 as the Dockerfile runs it, with one sync worker instead of
+    three: the requests come one at a time."""
+
+    def __init__(self, environment: dict[str, str]):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, fixed arguments
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "exchange.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **environment},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the group we started
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+def http(method: str, url: str, *, token: str | None = None, body: dict | None = None):
+    headers = {"Accept": "application/json"}
+    data = None
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
+        return response.status, json.loads(response.read())
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def time_requests(url: str, token: str, *, warmup: int, requests: int) -> tuple[list[float], int]:
+    for _ in range(warmup):
+        http("GET", url, token=token)
+    timings = []
+    count = 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, body = http("GET", url, token=token)
+        timings.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+        count = body["count"]
+    return timings, count
+
+
+def demo_site_id() -> int:
+    from exchange.organisations.models import Site
+
+    site = Site.objects.filter(organisation__memberships__user__username=DEMO_USER).first()
+    return site.pk
+
+
+def measure_lists(figures: list[Figure], only: set[str], warmup: int, requests: int) -> None:
+    paths = {}
+    if "search" in only:
+        paths["search"] = "/api/v1/lots/?q=chair&region=BRU"
+    if "near" in only:
+        paths["near"] = f"/api/v1/lots/?near_site={demo_site_id()}&radius_km=25"
+    if not paths:
+        return
+    # As configured (the Dockerfile and docker-compose.yml leave it at 0: one new
+    # PostgreSQL connection per request), then with persistent connections.
+    configured = os.environ.get("DATABASE_CONN_MAX_AGE") or "0"
+    variants = [(f"DATABASE_CONN_MAX_AGE={configured}", {}, "")]
+    if configured == "0":
+        variants.append(
+            (
+                "DATABASE_CONN_MAX_AGE=60",
+                {"DATABASE_CONN_MAX_AGE": "60"},
+                "DATABASE_CONN_MAX_AGE=60 ",
+            )
+        )
+    for label, environment, prefix in variants:
+        server = Server(environment)
+        try:
+            server.wait_ready()
+            _status, body = http(
+                "POST",
+                f"{server.base}/api/v1/auth/token/",
+                body={"username": DEMO_USER, "password": os.environ.get("DEMO_PASSWORD", "demo")},
+            )
+            token = body["token"]
+            for name, path in paths.items():
+                timings, count = time_requests(
+                    server.base + path, token, warmup=warmup, requests=requests
+                )
+                median, p95 = statistics.median(timings), percentile(timings, 0.95)
+                figures.append(
+                    Figure(
+                        f"GET {path} via gunicorn, {label} "
+                        f"({count} lots; {requests} requests after {warmup} warm-up)",
+                        f"median {median:.1f} ms, p95 {p95:.1f} ms",
+                        f"median < {TARGET_LIST_MS:.0f} ms",
+                        median < TARGET_LIST_MS,
+                        prefix + reproduce(name),
+                    )
+                )
+        finally:
+            server.stop()
+
+
+# --- c: queries per page -------------------------------------------------------------
+
+
+def measure_queries(figures: list[Figure]) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(
+        user=get_user_model().objects.get(username=DEMO_USER)
+    )
+    client = Client(headers={"authorization": f"Token {token.key}"})
+    lists = {
+        "list": {},
+        "search": {"q": "chair", "region": "BRU"},
+        "near": {"near_site": demo_site_id(), "radius_km": 25},
+    }
+    client.get("/api/v1/lots/", {"page_size": 5})  # first-request work is not per page
+    counts = {}
+    for name, params in lists.items():
+        for size in (5, 50):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/api/v1/lots/", {**params, "page_size": size})
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} answered {response.status_code}")
+            counts[(name, size)] = len(queries)
+    value = ", ".join(f"{name} {counts[(name, 5)]} vs {counts[(name, 50)]}" for name in lists)
+    figures.append(
+        Figure(
+            "SQL queries for page_size=5 vs page_size=50 (Django test client, real URLconf)",
+            value,
+            "equal",
+            all(counts[(name, 5)] == counts[(name, 50)] for name in lists),
+            reproduce("queries"),
+        )
+    )
+
+
+# --- d: photo derivatives ------------------------------------------------------------
+
+
+def photo_make() -> None:
+    """A 6000x4000 JPEG with gradients and sensor-like noise (about 5 MB), made once."""
+    if PHOTO_PATH.exists():
+        return
+    from PIL import Image, ImageChops
+
+    size = (6000, 4000)
+    horizontal = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(size)
+    vertical = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise(size, 12)
+    channels = (
+        ImageChops.add(horizontal, noise, scale=2.0),
+        ImageChops.add(vertical, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT), scale=2.0),
+        ImageChops.add(
+            ImageChops.invert(horizontal),
+            noise.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+            scale=2.0,
+        ),
+    )
+    out = io.BytesIO()
+    Image.merge("RGB", channels).save(out, format="JPEG", quality=90)
+    PHOTO_PATH.write_bytes(out.getvalue())
+
+
+def run_self(command: str) -> str:
+    return subprocess.run(  # noqa: S603 - this script, fixed arguments
+        [PYTHON, str(Path(__file__).resolve()), command],
+        cwd=ROOT,
+        check=True,
+        text=True,
+        capture_output=True,
+    ).stdout
+
+
+def photo_rss() -> None:
+    """Run in a fresh process: peak resident memory before and after one derivation.
+
+    Linux carries ru_maxrss over fork and exec, so the process that starts this one
+    must be small at that moment: main() starts it before it imports Django."""
+    from exchange.lots.services.photos import photo_derivatives
+
+    content = PHOTO_PATH.read_bytes()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    photo_derivatives(content)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"before_kb": before, "after_kb": after}))
+
+
+def measure_photo(figures: list[Figure], runs: int, rss: dict) -> None:
+    from exchange.lots.services.photos import photo_derivatives
+
+    content = PHOTO_PATH.read_bytes()
+    label = f"photo_derivatives(6000x4000 JPEG, {len(content) / 1e6:.1f} MB)"
+    photo_derivatives(content)  # warm-up: imports and decoder set-up
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        photo_derivatives(content)
+        timings.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(timings)
+    figures.append(
+        Figure(
+            f"{label}: time over {runs} runs",
+            f"median {median:.0f} ms (min {min(timings):.0f}, max {max(timings):.0f})",
+            f"median < {TARGET_PHOTO_MS:.0f} ms",
+            median < TARGET_PHOTO_MS,
+            reproduce("photo"),
+        )
+    )
+    tracemalloc.start()
+    photo_derivatives(content)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    figures.append(
+        Figure(
+            f"{label}: tracemalloc peak (Python allocations only)",
+            f"{peak / 2**20:.1f} MB",
+            f"< {TARGET_PHOTO_MB:.0f} MB",
+            peak / 2**20 < TARGET_PHOTO_MB,
+            reproduce("photo"),
+        )
+    )
+    growth = (rss["after_kb"] - rss["before_kb"]) / 1024  # Linux: ru_maxrss is in KiB
+    figures.append(
+        Figure(
+            f"{label}: peak RSS growth in a fresh process (ru_maxrss, Pillow's buffers too)",
+            f"{growth:.1f} MB (peak RSS {rss['before_kb'] / 1024:.0f} -> "
+            f"{rss['after_kb'] / 1024:.0f} MB)",
+            f"< {TARGET_PHOTO_MB:.0f} MB",
+            growth < TARGET_PHOTO_MB,
+            reproduce("photo"),
+        )
+    )
+
+
+# --- Report --------------------------------------------------------------------------
+
+
+def report(figures: list[Figure]) -> bool:
+    say("\n=== Reuse Exchange bench " + "=" * 56)
+    for figure in figures:
+        say(f"{'PASS' if figure.passed else 'FAIL'}  {figure.name}")
+        say(f"      {figure.value}   (target: {figure.target})")
+        say(f"      reproduce: {figure.command}")
+    failed = [figure for figure in figures if not figure.passed]
+    say(f"=== {len(figures) - len(failed)} passed, {len(failed)} failed " + "=" * 50)
+    return not failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "command", nargs="?", choices=["photo-make", "photo-rss"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--only", action="append", choices=MEASUREMENTS)
+    parser.add_argument("--requests", type=int, default=60, help="measured requests (>= 50)")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--photo-runs", type=int, default=12, help="timed runs (>= 10)")
+    args = parser.parse_args()
+    if args.requests < 50 or args.photo_runs < 10 or args.warmup < 1:
+        parser.error("--requests >= 50, --photo-runs >= 10 and --warmup >= 1")
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    os.environ.update(ENVIRONMENT)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    if args.command == "photo-make":
+        photo_make()
+        return
+    only = set(args.only or MEASUREMENTS)
+    rss = {}
+    if args.command is None and "photo" in only:
+        run_self("photo-make")
+        rss = json.loads(run_self("photo-rss").strip().splitlines()[-1])
+
+    import django
+
+    django.setup()
+    if args.command == "photo-rss":
+        photo_rss()
+        return
+
+    figures: list[Figure] = []
+    say(f"Bench database: {DATABASE_URL}")
+    prepare(figures)
+    measure_lists(figures, only, args.warmup, args.requests)
+    if "queries" in only:
+        measure_queries(figures)
+    if "photo" in only:
+        measure_photo(figures, args.photo_runs, rss)
+    sys.exit(0 if report(figures) else 1)
+
+
+if __name__ == "__main__":
+    main()
