@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.mixins import ScopedViewMixin
-from exchange.categories.models import Category
+from exchange.categories.models import Category, FactorVersion
 from exchange.common.errors import ApplicationError
 from exchange.impact.models import Outcome
 from exchange.impact.reports import RENDERERS, annual_report_data
@@ -125,6 +125,9 @@ class AnnualReportView(StatsView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "factors", str, description="A factor version: recompute the figures with it"
+            ),
             OpenApiParameter("format", str, enum=list(RENDERERS)),
             OpenApiParameter("language", str, enum=["nl", "fr", "de", "en"]),
         ],
@@ -145,7 +148,19 @@ class AnnualReportView(StatsView):
             )
         language = request.query_params.get("language") or translation.get_language() or "en"
         language = language[:2] if language[:2] in ("nl", "fr", "de", "en") else "en"
-        data = annual_report_data(scope=self.scoped_queryset(), year=year, language=language)
+        version = None
+        if request.query_params.get("factors"):
+            version = FactorVersion.objects.filter(version=request.query_params["factors"]).first()
+            if version is None:
+                raise ApplicationError(
+                    code="unknown_factor_version",
+                    field="factors",
+                    message=_("No factor version %(version)s.")
+                    % {"version": request.query_params["factors"]},
+                )
+        data = annual_report_data(
+            scope=self.scoped_queryset(), year=year, language=language, factor_version=version
+        )
         render, content_type = RENDERERS[file_format]
         response = HttpResponse(render(data), content_type=content_type)
         response["Content-Disposition"] = (

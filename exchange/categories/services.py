@@ -85,3 +85,63 @@ def categories_load(*, data: dict | None = None) -> dict[str, int]:
 
     load(data["categories"], None)
     return counts
+
+
+@transaction.atomic
+def factor_version_copy(*, user, source: FactorVersion, version: str) -> FactorVersion:
+    """A new, not yet current factor version with the factors of ``source``, for
+    moderators to edit before they publish it."""
+    from django.utils import timezone
+
+    from exchange.common.errors import ApplicationError
+    from exchange.organisations.access import require_moderator
+
+    require_moderator(user)
+    if FactorVersion.objects.filter(version=version).exists():
+        raise ApplicationError(
+            code="factor_version_exists", field="version", message=f"{version} exists already."
+        )
+    copy = FactorVersion.objects.create(
+        version=version,
+        published_on=timezone.localdate(),
+        is_current=False,
+        weight_based_co2e_per_kg=source.weight_based_co2e_per_kg,
+        weight_based_source=source.weight_based_source,
+        notes=f"Copied from {source.version}.",
+    )
+    CategoryFactor.objects.bulk_create(
+        CategoryFactor(
+            version=copy,
+            category_id=f.category_id,
+            unit_weight_kg=f.unit_weight_kg,
+            unit_weight_indicative=f.unit_weight_indicative,
+            co2e_new_unit_kg=f.co2e_new_unit_kg,
+            co2e_avoided_per_unit_kg=f.co2e_avoided_per_unit_kg,
+            recycling_co2e_per_kg=f.recycling_co2e_per_kg,
+            source=f.source,
+        )
+        for f in source.factors.all()
+    )
+    return copy
+
+
+@transaction.atomic
+def factor_version_publish(*, user, version: FactorVersion) -> FactorVersion:
+    """Make ``version`` the one new impact records use; records already written keep
+    the version they name, so past reports do not change."""
+    from exchange.common.services import audit_event_record
+    from exchange.organisations.access import require_moderator
+
+    require_moderator(user)
+    previous = FactorVersion.objects.filter(is_current=True).exclude(pk=version.pk).first()
+    FactorVersion.objects.filter(is_current=True).update(is_current=False)
+    FactorVersion.objects.filter(pk=version.pk).update(is_current=True)
+    version.refresh_from_db()
+    audit_event_record(
+        actor=user,
+        obj=version,
+        action="publish",
+        from_state=previous.version if previous else "",
+        to_state=version.version,
+    )
+    return version

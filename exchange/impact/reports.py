@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 
 from exchange.categories.models import CategoryFactor, FactorVersion
 from exchange.impact.models import Outcome
-from exchange.impact.stats import StatsFilter, stats_filter, stats_summary
+from exchange.impact.stats import (
+    StatsFilter,
+    stats_filter,
+    stats_summary,
+    stats_summary_recomputed,
+)
 
 COLUMNS = ("items", "weight_kg", "co2e_avoided_kg", "replacement_value_eur", "diversion_rate")
 
@@ -58,14 +63,21 @@ def _label(by: str, key) -> str:
     return str(key)
 
 
-def annual_report_data(*, scope, year: int, language: str) -> dict:
-    """The figures of ``year`` within what the reader may see (``scope``)."""
+def annual_report_data(
+    *, scope, year: int, language: str, factor_version: FactorVersion | None = None
+) -> dict:
+    """The figures of ``year`` within what the reader may see (``scope``); with
+    ``factor_version``, recomputed as if every record had used that version."""
     with translation.override(language):
         queryset = stats_filter(scope, StatsFilter(year=year))
-        summary = stats_summary(queryset)
-        versions = FactorVersion.objects.filter(
-            pk__in=queryset.values("factor_version_id").distinct()
-        ).order_by("version")
+        if factor_version is None:
+            summary = stats_summary(queryset)
+            versions = FactorVersion.objects.filter(
+                pk__in=queryset.values("factor_version_id").distinct()
+            ).order_by("version")
+        else:
+            summary = stats_summary_recomputed(queryset, version=factor_version)
+            versions = FactorVersion.objects.filter(pk=factor_version.pk)
         return {
             "year": year,
             "language": language,

@@ -40,6 +40,7 @@ def impact_compute(
     outcome: str,
     measured_weight_kg: Decimal | None = None,
     version: FactorVersion | None = None,
+    factors: dict | None = None,
 ) -> ImpactFigures:
     """The figures for ``quantity`` units of ``lot`` that ended as ``outcome``.
 
@@ -50,7 +51,10 @@ def impact_compute(
     value = quantity x the replacement value for reuse outcomes, 0 otherwise.
     """
     version = version or FactorVersion.objects.get(is_current=True)
-    factor = CategoryFactor.objects.filter(version=version, category_id=lot.category_id).first()
+    if factors is not None:  # the version's factors by category id, loaded once
+        factor = factors.get(lot.category_id)
+    else:
+        factor = CategoryFactor.objects.filter(version=version, category_id=lot.category_id).first()
     category = lot.category
     if measured_weight_kg is not None:
         weight = Decimal(measured_weight_kg)

@@ -251,3 +251,73 @@ def open_data(*, year: int | None = None) -> list[dict]:
         row["year"] = row["year"].year
         result.append(row)
     return result
+
+
+def stats_summary_recomputed(queryset: QuerySet[ImpactRecord], *, version) -> dict:
+    """The summary as if every record had been computed with factor ``version``: each
+    record's figures are recomputed from its lot, quantity, outcome and measured weight
+    (on request, for comparing factor versions; the stored records do not change)."""
+    from exchange.categories.models import CategoryFactor
+    from exchange.impact.services import impact_compute
+
+    factors = {f.category_id: f for f in CategoryFactor.objects.filter(version=version)}
+    recomputed = []
+    for record in queryset.select_related("lot__category", "claim", "recipient", "donor"):
+        measured = record.claim.measured_weight_kg if record.claim_id else None
+        figures = impact_compute(
+            lot=record.lot,
+            quantity=record.quantity,
+            outcome=record.outcome,
+            measured_weight_kg=measured,
+            version=version,
+            factors=factors,
+        )
+        recomputed.append(
+            {
+                "record": record,
+                "items": record.quantity,
+                "weight_kg": figures.weight_kg,
+                "reused_weight_kg": figures.weight_kg
+                if record.outcome in REUSE_OUTCOMES
+                else Decimal(0),
+                "co2e_avoided_kg": figures.co2e_avoided_kg,
+                "replacement_value_eur": figures.replacement_value_eur,
+            }
+        )
+
+    def total(rows) -> dict:
+        row = {
+            key: sum((r[key] for r in rows), Decimal(0))
+            for key in ("weight_kg", "reused_weight_kg", "co2e_avoided_kg", "replacement_value_eur")
+        }
+        row["items"] = sum(r["items"] for r in rows)
+        return _finish(row)
+
+    keys = {
+        "outcome": lambda r: r.outcome,
+        "category": lambda r: r.lot.category.code,
+        "root_category": lambda r: r.lot.category.path.split("/")[0],
+        "region": lambda r: r.region,
+        "donor": lambda r: r.donor.name,
+        "recipient": lambda r: r.recipient.name if r.recipient_id else None,
+        "recipient_kind": lambda r: {
+            Outcome.REUSED_FEDERAL: "federal",
+            Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
+            Outcome.REUSED_OTHER: "other",
+        }.get(r.outcome, "none"),
+        "month": lambda r: r.occurred_on.replace(day=1),
+    }
+    breakdowns = {}
+    for by, key in keys.items():
+        groups: dict = {}
+        for row in recomputed:
+            group = key(row["record"])
+            if group is not None:
+                groups.setdefault(group, []).append(row)
+        rows = [{"key": group, **total(members)} for group, members in groups.items()]
+        rows.sort(
+            key=(lambda r: r["key"]) if by == "month" else (lambda r: r["weight_kg"]),
+            reverse=by != "month",
+        )
+        breakdowns[by] = rows
+    return {"totals": total(recomputed), "breakdowns": breakdowns}

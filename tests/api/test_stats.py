@@ -171,3 +171,25 @@ def test_the_annual_report_in_three_formats_and_the_reader_language(client_for, 
         .splitlines()
     )
     assert lines[1].split(",")[2] == "2"
+
+
+def test_a_new_factor_version_changes_new_records_not_old_reports(client_for, history, moderator):
+    from exchange.categories.models import CategoryFactor, FactorVersion
+    from exchange.categories.services import factor_version_copy, factor_version_publish
+
+    client = client_for(history["owner"].user)
+    before = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv"}).content
+    current = FactorVersion.objects.get(is_current=True)
+    draft = factor_version_copy(user=moderator, source=current, version="2027.1")
+    CategoryFactor.objects.filter(version=draft, category__code="office-chair").update(
+        co2e_avoided_per_unit_kg=Decimal("50")
+    )
+    factor_version_publish(user=moderator, version=draft)
+    # old records keep their version: the report is unchanged
+    assert client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv"}).content == before
+    assert set(ImpactRecord.objects.values_list("factor_version__version", flat=True)) == {"2026.1"}
+    # on request, the figures recomputed with the new version: 4 chairs x 50 + 2 desks x 35
+    response = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv", "factors": "2027.1"})
+    total = response.content.decode("utf-8-sig").splitlines()[1].split(",")
+    assert Decimal(total[4]) == Decimal("270.00")
+    assert client.get(f"/api/v1/reports/annual/{YEAR}/", {"factors": "1999.9"}).status_code == 400
