@@ -32,7 +32,6 @@ from tests.factories import LotFactory, MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 BRUSSELS = (Decimal("50.846600"), Decimal("4.367600"))
 HALLE = (Decimal("50.735000"), Decimal("4.237000"))  # about 15 km from Brussels
 
@@ -97,7 +96,7 @@ def form_data(own_site, category, **overrides) -> dict:
         "site": own_site.pk,
         "max_distance_km": "30",
         "region": "",
-        "valid_until": (TODAY + datetime.timedelta(days=90)).isoformat(),
+        "valid_until": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
         "note": "For the new training room",
     }
     data.update(overrides)
@@ -111,7 +110,7 @@ def wanted_for(member, category, **overrides):
         "min_condition": "fair",
         "site": member.site,
         "max_distance_km": 30,
-        "valid_until": TODAY + datetime.timedelta(days=90),
+        "valid_until": timezone.localdate() + datetime.timedelta(days=90),
     }
     values.update(overrides)
     return wanted_create(actor=member, data=WantedInput(**values))
@@ -142,7 +141,7 @@ def test_a_member_says_what_they_need_through_the_form_and_corrects_it(seeker, s
         ({"max_distance_km": "0"}, "Ensure this value is greater than or equal to 1."),
         ({"max_distance_km": "600"}, "Ensure this value is less than or equal to 500."),
         (
-            {"valid_until": (TODAY - datetime.timedelta(days=1)).isoformat()},
+            {"valid_until": (timezone.localdate() - datetime.timedelta(days=1)).isoformat()},
             "This date lies in the past.",
         ),
         (
@@ -254,7 +253,7 @@ def test_the_matches_page_shows_the_lots_best_first_with_photos_and_reasons_in_w
         quantity=4,
         condition="fair",
         title="Grey desks",
-        available_until=TODAY + datetime.timedelta(days=34),
+        available_until=timezone.localdate() + datetime.timedelta(days=34),
         published=True,
     )
     wanted = wanted_for(seeker, desk, quantity=8)
