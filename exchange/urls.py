@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from exchange.common.views import healthz, readyz
+from exchange.impact.urls import open_data_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("claims/", include("exchange.claims.urls")),
     path("wanted/", include("exchange.matching.urls")),
     path("notifications/", include("exchange.notifications.urls")),
+    path("stats/", include("exchange.impact.urls")),
+    path("open-data/", include(open_data_urlpatterns)),
     path("", include("exchange.common.urls")),
 ]
 

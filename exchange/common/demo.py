@@ -167,4 +167,7 @@ def demo_seed() -> dict[str, object]:
     from exchange.lots.demo import demo_lots_seed
 
     lots = demo_lots_seed(organisations)
+    from exchange.impact.demo import demo_history_seed  # two years of statistics
+
+    demo_history_seed(organisations)
     return {"organisations": organisations, "users": users, "password": password, "lots": lots}
