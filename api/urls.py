@@ -9,7 +9,14 @@ from api.lots.views import LotViewSet
 from api.matching.views import MatchViewSet, WantedViewSet
 from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
-from api.stats.views import AnnualReportView, OpenDataView, StatsSummaryView, StatsTimeseriesView
+from api.stats.views import (
+    AnnualReportView,
+    OpenDataView,
+    ReportJobDownloadView,
+    ReportJobView,
+    StatsSummaryView,
+    StatsTimeseriesView,
+)
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -29,6 +36,10 @@ urlpatterns = [
     path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),
     path("reports/annual/<int:year>/", AnnualReportView.as_view(), name="report-annual"),
+    path("reports/jobs/<int:pk>/", ReportJobView.as_view(), name="report-job"),
+    path(
+        "reports/jobs/<int:pk>/download/", ReportJobDownloadView.as_view(), name="report-download"
+    ),
     path("open-data/", OpenDataView.as_view(), name="open-data"),
     path("", include(router.urls)),
 ]

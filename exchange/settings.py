@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Reuse Exchange domain settings -------------------------------------------
 EXCHANGE_FEDERAL_WINDOW_DAYS = env_int("EXCHANGE_FEDERAL_WINDOW_DAYS", 10)
 EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS", 10)
+# Annual reports over more records than this are built by a Celery task.
+EXCHANGE_REPORT_SYNC_LIMIT = env_int("EXCHANGE_REPORT_SYNC_LIMIT", 50_000)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 # Where people reach the platform: links in e-mails.

@@ -1,4 +1,6 @@
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -12,8 +14,8 @@ from rest_framework.views import APIView
 from api.mixins import ScopedViewMixin
 from exchange.categories.models import Category, FactorVersion
 from exchange.common.errors import ApplicationError
-from exchange.impact.models import Outcome
-from exchange.impact.reports import RENDERERS, annual_report_data
+from exchange.impact.models import Outcome, ReportJob
+from exchange.impact.reports import RENDERERS, annual_report_data, report_job_create
 from exchange.impact.stats import (
     FILTERS,
     FIRST_YEAR,
@@ -158,13 +160,76 @@ class AnnualReportView(StatsView):
                     message=_("No factor version %(version)s.")
                     % {"version": request.query_params["factors"]},
                 )
-        data = annual_report_data(
-            scope=self.scoped_queryset(), year=year, language=language, factor_version=version
-        )
+        scope = self.scoped_queryset()
+        if (
+            stats_filter(scope, StatsFilter(year=year)).count()
+            > settings.EXCHANGE_REPORT_SYNC_LIMIT
+        ):
+            # A large year: a Celery task builds the file; poll the job for the link.
+            user = request.user
+            everything = user.is_analyst or user.is_moderator
+            job = report_job_create(
+                user=user,
+                organisation_id=None if everything else self.actor.organisation_id,
+                year=year,
+                file_format=file_format,
+                language=language,
+                factor_version=version,
+            )
+            body = ReportJobOutputSerializer(job, context={"request": request}).data
+            return Response(body, status=202, headers={"Location": body["url"]})
+        data = annual_report_data(scope=scope, year=year, language=language, factor_version=version)
         render, content_type = RENDERERS[file_format]
         response = HttpResponse(render(data), content_type=content_type)
         response["Content-Disposition"] = (
             f'attachment; filename="reuse-exchange-{year}-{language}.{file_format}"'
+        )
+        return response
+
+
+class ReportJobOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportJob
+        fields = [
+            "id",
+            "year",
+            "file_format",
+            "language",
+            "status",
+            "created_at",
+            "finished_at",
+            "url",
+            "download_url",
+        ]
+
+    def get_url(self, job) -> str:
+        return f"/api/v1/reports/jobs/{job.pk}/"
+
+    def get_download_url(self, job) -> str | None:
+        return f"/api/v1/reports/jobs/{job.pk}/download/" if job.file else None
+
+
+class ReportJobView(APIView):
+    """A report being built for a large year: its status, and the link once ready."""
+
+    @extend_schema(responses=ReportJobOutputSerializer)
+    def get(self, request, pk: int):
+        job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
+        return Response(ReportJobOutputSerializer(job).data)
+
+
+class ReportJobDownloadView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        job = get_object_or_404(
+            ReportJob, pk=pk, requested_by=request.user, status=ReportJob.Status.READY
+        )
+        response = FileResponse(job.file.open("rb"), content_type=RENDERERS[job.file_format][1])
+        response["Content-Disposition"] = (
+            f'attachment; filename="reuse-exchange-{job.year}-{job.language}.{job.file_format}"'
         )
         return response
 

@@ -88,3 +88,44 @@ class ImpactRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.quantity} of lot {self.lot_id}"
+
+
+class ReportJob(models.Model):
+    """An annual report built by a Celery task (large years), downloadable when ready."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="report_jobs"
+    )
+    # The reader's scope when asked: an organisation, or None for all (analysts).
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField()
+    file_format = models.CharField(max_length=4)
+    language = models.CharField(max_length=8)
+    factor_version = models.ForeignKey(
+        "categories.FactorVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="reports/", blank=True, max_length=300)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"report {self.year}.{self.file_format} ({self.status})"

@@ -326,3 +326,70 @@ RENDERERS = {
     "xlsx": (report_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pdf": (report_pdf, "application/pdf"),
 }
+
+
+def report_scope(job_or_none_organisation_id):
+    """Records a report may count: one organisation's (donor or recipient) or all."""
+    from django.db.models import Q
+
+    from exchange.impact.models import ImpactRecord
+
+    if job_or_none_organisation_id is None:
+        return ImpactRecord.objects.all()
+    return ImpactRecord.objects.filter(
+        Q(donor_id=job_or_none_organisation_id) | Q(recipient_id=job_or_none_organisation_id)
+    )
+
+
+def report_job_create(
+    *, user, organisation_id, year: int, file_format: str, language: str, factor_version=None
+):
+    """Queue the building of a report; the task stores the file when done."""
+    from django.db import transaction
+
+    from exchange.impact.models import ReportJob
+    from exchange.impact.tasks import report_job_run_task
+
+    job = ReportJob.objects.create(
+        requested_by=user,
+        organisation_id=organisation_id,
+        year=year,
+        file_format=file_format,
+        language=language,
+        factor_version=factor_version,
+    )
+    transaction.on_commit(lambda: report_job_run_task.delay(job.pk))
+    return job
+
+
+def report_job_run(*, job_id: int) -> bool:
+    """Build the file of a queued report once (a ready job is left alone)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from exchange.impact.models import ReportJob
+
+    job = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).first()
+    if job is None:
+        return False
+    try:
+        data = annual_report_data(
+            scope=report_scope(job.organisation_id),
+            year=job.year,
+            language=job.language,
+            factor_version=job.factor_version,
+        )
+        render, _content_type = RENDERERS[job.file_format]
+        content = render(data)
+    except Exception:
+        ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED)
+        raise
+    job.file.save(
+        f"reuse-exchange-{job.year}-{job.language}-{job.pk}.{job.file_format}",
+        ContentFile(content),
+        save=False,
+    )
+    job.status = ReportJob.Status.READY
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "status", "finished_at"])
+    return True

@@ -33,3 +33,10 @@ def impact_record_for_lot_close_task(lot_id: int) -> int | None:
 @shared_task(name="impact.impact_records_sweep", **RELIABLE)
 def impact_records_sweep_task() -> int:
     return impact_records_sweep()
+
+
+@shared_task(name="impact.report_job_run", acks_late=True, reject_on_worker_lost=True)
+def report_job_run_task(job_id: int) -> bool:
+    from exchange.impact.reports import report_job_run
+
+    return report_job_run(job_id=job_id)

@@ -193,3 +193,29 @@ def test_a_new_factor_version_changes_new_records_not_old_reports(client_for, hi
     total = response.content.decode("utf-8-sig").splitlines()[1].split(",")
     assert Decimal(total[4]) == Decimal("270.00")
     assert client.get(f"/api/v1/reports/annual/{YEAR}/", {"factors": "1999.9"}).status_code == 400
+
+
+def test_a_large_year_is_built_by_a_task_with_a_link_when_ready(
+    client_for, history, settings, django_capture_on_commit_callbacks
+):
+    from exchange.impact.reports import report_job_run
+
+    settings.EXCHANGE_REPORT_SYNC_LIMIT = 0  # every year counts as large here
+    client = client_for(history["social"].user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "xlsx"})
+    assert response.status_code == 202
+    job = response.json()
+    assert response["Location"] == job["url"]
+    assert (job["status"], job["download_url"]) == ("pending", None)
+    assert len(callbacks) == 1  # the task is enqueued after commit
+    assert client.get(f"/api/v1/reports/jobs/{job['id']}/download/").status_code == 404
+    assert report_job_run(job_id=job["id"]) is True  # what the worker does
+    assert report_job_run(job_id=job["id"]) is False  # once
+    ready = client.get(job["url"]).json()
+    assert ready["status"] == "ready"
+    download = client.get(ready["download_url"])
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert workbook.worksheets[0]["B3"].value == 2  # the member's own scope: 2 items received
+    other = client_for(history["owner"].user)
+    assert other.get(job["url"]).status_code == 404
