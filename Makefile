@@ -34,8 +34,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # Load-test figures on PostgreSQL (bench/README.md): 100 000 lots, the lots API through
-# gunicorn, photo processing. BENCH_DATABASE_URL picks the database (default: the local
-# reuse_exchange_bench), BENCH_RESET=1 regenerates the lots, BENCH_ARGS="--only photo".
+# gunicorn, photo processing; 200 concurrent claims through gunicorn; matching with 50 000
+# wanted requests; statistics and annual reports on 1 000 000 impact records.
+# BENCH_DATABASE_URL picks the database (default: the local reuse_exchange_bench),
+# BENCH_RESET=1 regenerates everything, BENCH_ARGS="--only claims --only stats" picks parts.
 bench: messages
 	$(PY) bench/run.py $(BENCH_ARGS)
 

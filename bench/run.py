@@ -1,12 +1,16 @@
-"""`make bench`: the catalogue's speed on 100 000 lots, through the whole stack.
+"""`make bench`: the platform's speed on a full database, through the whole stack.
 
 Prepares a PostgreSQL database of its own (created if missing, migrated, demo data,
-100 000 generated lots, VACUUM ANALYZE), then measures:
+100 000 generated lots, 50 000 open wanted requests, 1 000 000 impact records over five
+years, VACUUM ANALYZE: each only when a measurement needs it), then measures:
 
-  search   GET /api/v1/lots/?q=chair&region=BRU through gunicorn (median, p95)
-  near     GET /api/v1/lots/?near_site=<site>&radius_km=25 through gunicorn
-  queries  SQL queries of the list for page_size=5 and page_size=50 (must be equal)
-  photo    photo_derivatives() on a 6000x4000 JPEG: time, tracemalloc peak, RSS growth
+  search    GET /api/v1/lots/?q=chair&region=BRU through gunicorn (median, p95)
+  near      GET /api/v1/lots/?near_site=<site>&radius_km=25 through gunicorn
+  queries   SQL queries of the list for page_size=5 and page_size=50 (must be equal)
+  photo     photo_derivatives() on a 6000x4000 JPEG: time, tracemalloc peak, RSS growth
+  claims    200 concurrent claims of one lot of 50 through gunicorn (bench/claims.py)
+  matching  match_lot, match_wanted, the nightly rematch, a naive matcher (bench/matching.py)
+  stats     summary, time series, annual report XLSX and PDF (bench/stats.py)
 
 Every figure is printed with its target, PASS or FAIL, and the command that
 reproduces it. The exit status is 1 when a target is missed. Only 127.0.0.1 is
@@ -16,69 +20,51 @@ contacted, every loop is bounded, and the server started here is always stopped.
 import argparse
 import io
 import json
-import math
 import os
 import resource
-import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/reuse_exchange_bench"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-BENCH_DIR = ROOT / "var" / "bench"
+import claims
+import matching
+import stats
+from common import (
+    BENCH_DIR,
+    DATABASE_URL,
+    ENVIRONMENT,
+    PYTHON,
+    ROOT,
+    Figure,
+    Server,
+    http,
+    load_average,
+    manage_command,
+    percentile,
+    reproduce,
+    say,
+)
+
 PHOTO_PATH = BENCH_DIR / "photo-6000x4000.jpg"
 LOTS = 100_000
+WANTED = 50_000
+IMPACT_RECORDS = 1_000_000
 DEMO_USER = "fed.admin"
-MEASUREMENTS = ("search", "near", "queries", "photo")
+MEASUREMENTS = ("search", "near", "queries", "photo", "claims", "matching", "stats")
 
 TARGET_LIST_MS = 50.0
 TARGET_PHOTO_MS = 300.0
 TARGET_PHOTO_MB = 150.0
 TARGET_GENERATE_S = 60.0
-
-# Everything the bench writes stays under var/bench: its media, its (file system)
-# Celery broker, which seed_demo enqueues photo tasks into, and its static folder.
-ENVIRONMENT = {
-    "DATABASE_URL": DATABASE_URL,
-    "DJANGO_SETTINGS_MODULE": "exchange.settings",
-    "EXCHANGE_VAR_DIR": str(BENCH_DIR),
-    "MEDIA_ROOT": str(BENCH_DIR / "media"),
-    "CELERY_BROKER_URL": "filesystem://",
-    "DEBUG": "false",
-    "HTTPS": "false",
-    "LOG_LEVEL": "WARNING",
-}
-
-
-@dataclass
-class Figure:
-    name: str
-    value: str
-    target: str
-    passed: bool
-    command: str
-
-
-def reproduce(*only: str) -> str:
-    prefix = "" if DATABASE_URL == DEFAULT_DATABASE_URL else f"BENCH_DATABASE_URL={DATABASE_URL} "
-    args = "".join(f" --only {name}" for name in only)
-    return f"{prefix}{shlex.quote(os.path.relpath(PYTHON, ROOT))} bench/run.py{args}"
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
+TARGET_GENERATE_IMPACT_S = 120.0
+# The tables each generator writes (and its reset deletes from).
+LOT_TABLES = ("lots_lot", "lots_sanitisationattestation", "organisations_organisation")
+WANTED_TABLES = ("matching_wantedrequest", "matching_match")
+IMPACT_TABLES = ("impact_impactrecord", "claims_claim", "lots_lot", "lots_sanitisationattestation")
 
 
 # --- The database ----------------------------------------------------------------------
@@ -121,130 +107,95 @@ def manage(*args: str) -> subprocess.CompletedProcess:
     return result
 
 
-def prepare(figures: list[Figure]) -> None:
-    """Migrate, seed the demo users, generate the lots unless they are there already."""
+def prepare(figures: list[Figure], only: set[str]) -> None:
+    """Migrate, seed the demo users, generate what the measurements need unless it is
+    there already: the lots always, the wanted requests for matching, five years of
+    impact records for the statistics."""
     ensure_database()
     manage("migrate", "--noinput")
     from django.contrib.auth import get_user_model
 
-    from exchange.lots.loadgen import generated_lots_count, lots_generated_load_delete
+    from exchange.impact.loadgen import generated_impact_count, impact_generated_load_delete
+    from exchange.lots.loadgen import generated_organisations, lots_generated_load_delete
+    from exchange.lots.models import Lot, LotStatus
+    from exchange.matching.loadgen import generated_wanted_count, wanted_generated_load_delete
 
     if not get_user_model().objects.filter(username=DEMO_USER).exists():
         say("Seeding the demo organisations and users ...")
         manage("seed_demo")
-    present = generated_lots_count()
+    rewritten: set[str] = set()  # tables whose rows were deleted and written again
+    present = Lot.objects.filter(
+        owner__in=generated_organisations(), status=LotStatus.PUBLISHED
+    ).count()
     if present >= LOTS and os.environ.get("BENCH_RESET") != "1":
         say(f"{present} generated lots present: not regenerated (BENCH_RESET=1 does).")
     else:
-        if present:
-            started = time.monotonic()
-            deleted = lots_generated_load_delete()
-            say(f"Deleted {deleted['lots']} generated lots in {time.monotonic() - started:.1f} s.")
-        say(f"Generating {LOTS} lots (this takes a minute or two) ...")
+        # Requests, matches and the impact history refer to the generated lots and
+        # organisations: they go first, and come back below.
         started = time.monotonic()
-        result = manage("generate_load", "--lots", str(LOTS))
-        seconds = time.monotonic() - started
-        say(result.stdout.strip())
-        figures.append(
-            Figure(
-                "generate_load --lots 100000 (wall time of the command, process start included)",
-                f"{seconds:.1f} s",
-                f"< {TARGET_GENERATE_S:.0f} s",
-                seconds < TARGET_GENERATE_S,
-                f"DATABASE_URL={DATABASE_URL} {os.path.relpath(PYTHON, ROOT)} manage.py "
-                f"generate_load --lots {LOTS} --reset   (or: BENCH_RESET=1 make bench)",
-            )
+        deleted = {**impact_generated_load_delete(), **wanted_generated_load_delete()}
+        deleted["lots"] = lots_generated_load_delete()["lots"]
+        say(
+            "Deleted {lots} generated lots, {wanted} wanted requests, {records} impact "
+            "records in {seconds:.1f} s.".format(**deleted, seconds=time.monotonic() - started)
         )
-    vacuum()
+        say(f"Generating {LOTS} lots (this takes a minute or two) ...")
+        figures.append(generate("--lots", LOTS, TARGET_GENERATE_S))
+        rewritten |= {*LOT_TABLES, *WANTED_TABLES, *IMPACT_TABLES}
+    if "matching" in only:
+        present = generated_wanted_count()
+        if present >= WANTED:
+            say(f"{present} generated open wanted requests present: not regenerated.")
+        else:
+            wanted_generated_load_delete()
+            say(f"Generating {WANTED} wanted requests ...")
+            figures.append(generate("--wanted", WANTED, None))
+            rewritten |= set(WANTED_TABLES)
+    if "stats" in only:
+        present = generated_impact_count()
+        if present >= IMPACT_RECORDS:
+            say(f"{present} generated impact records present: not regenerated.")
+        else:
+            impact_generated_load_delete()
+            say(f"Generating {IMPACT_RECORDS} impact records (about two minutes) ...")
+            figures.append(generate("--impact", IMPACT_RECORDS, TARGET_GENERATE_IMPACT_S))
+            rewritten |= set(IMPACT_TABLES)
+    vacuum(full=rewritten)
 
 
-def vacuum() -> None:
+def generate(option: str, count: int, target_s: float | None) -> Figure:
+    started = time.monotonic()
+    result = manage("generate_load", option, str(count))
+    seconds = time.monotonic() - started
+    say(result.stdout.strip())
+    return Figure(
+        f"generate_load {option} {count} (wall time of the command, process start included)",
+        f"{seconds:.1f} s",
+        f"< {target_s:.0f} s" if target_s else "none (information)",
+        target_s is None or seconds < target_s,
+        manage_command("generate_load", option, str(count), "--reset")
+        + "   (or: BENCH_RESET=1 make bench)",
+    )
+
+
+def vacuum(*, full: set[str]) -> None:
     """Autovacuum may be off (it is on the shared development server): clean up the
     dead rows of the search-vector update and refresh the planner's statistics, as
-    autovacuum would on a production server."""
+    autovacuum would on a production server. Tables whose generated rows were deleted
+    and written again are rewritten (VACUUM FULL): a million deleted rows would
+    otherwise stay in every scan of the table's file."""
     from django.db import connection
 
     started = time.monotonic()
     with connection.cursor() as cursor:
+        for table in sorted(full):
+            cursor.execute(f"VACUUM (FULL, ANALYZE) {connection.ops.quote_name(table)}")
         cursor.execute("VACUUM (ANALYZE)")
-    say(f"VACUUM (ANALYZE): {time.monotonic() - started:.1f} s")
+    rewritten = f" (rewritten: {', '.join(sorted(full))})" if full else ""
+    say(f"VACUUM (ANALYZE): {time.monotonic() - started:.1f} s{rewritten}")
 
 
 # --- a, b: the list through gunicorn ---------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn on 127.0.0.1 as the Dockerfile runs it, with one sync worker instead of
-    three: the requests come one at a time."""
-
-    def __init__(self, environment: dict[str, str]):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, fixed arguments
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "exchange.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **environment},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)  # the group we started
-                self.process.wait(timeout=5)
-        self.log.close()
-
-
-def http(method: str, url: str, *, token: str | None = None, body: dict | None = None):
-    headers = {"Accept": "application/json"}
-    data = None
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
-        return response.status, json.loads(response.read())
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def time_requests(url: str, token: str, *, warmup: int, requests: int) -> tuple[list[float], int]:
@@ -386,6 +337,7 @@ def photo_make() -> None:
 
 
 def run_self(command: str) -> str:
+    """This script in a fresh process: photo-make, photo-rss, report-rss-xlsx|pdf."""
     return subprocess.run(  # noqa: S603 - this script, fixed arguments
         [PYTHON, str(Path(__file__).resolve()), command],
         cwd=ROOT,
@@ -459,8 +411,9 @@ def measure_photo(figures: list[Figure], runs: int, rss: dict) -> None:
 # --- Report --------------------------------------------------------------------------
 
 
-def report(figures: list[Figure]) -> bool:
+def report(figures: list[Figure], started_load: str) -> bool:
     say("\n=== Reuse Exchange bench " + "=" * 56)
+    say(f"Machine: {started_load} at the start; {load_average()} at the end.")
     for figure in figures:
         say(f"{'PASS' if figure.passed else 'FAIL'}  {figure.name}")
         say(f"      {figure.value}   (target: {figure.target})")
@@ -473,15 +426,23 @@ def report(figures: list[Figure]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "command", nargs="?", choices=["photo-make", "photo-rss"], help=argparse.SUPPRESS
+        "command",
+        nargs="?",
+        choices=["photo-make", "photo-rss", "report-rss-xlsx", "report-rss-pdf"],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--only", action="append", choices=MEASUREMENTS)
     parser.add_argument("--requests", type=int, default=60, help="measured requests (>= 50)")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--photo-runs", type=int, default=12, help="timed runs (>= 10)")
+    parser.add_argument("--claimants", type=int, default=200, help="concurrent claims (<= 400)")
+    parser.add_argument("--matching-runs", type=int, default=30, help="timed runs (>= 10)")
+    parser.add_argument("--stats-runs", type=int, default=10, help="timed runs (>= 5)")
     args = parser.parse_args()
     if args.requests < 50 or args.photo_runs < 10 or args.warmup < 1:
         parser.error("--requests >= 50, --photo-runs >= 10 and --warmup >= 1")
+    if not 2 <= args.claimants <= 400 or args.matching_runs < 10 or args.stats_runs < 5:
+        parser.error("2 <= --claimants <= 400, --matching-runs >= 10, --stats-runs >= 5")
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.update(ENVIRONMENT)
@@ -502,16 +463,26 @@ def main() -> None:
     if args.command == "photo-rss":
         photo_rss()
         return
+    if args.command in ("report-rss-xlsx", "report-rss-pdf"):
+        stats.report_rss(args.command.rsplit("-", 1)[1])
+        return
 
     figures: list[Figure] = []
-    say(f"Bench database: {DATABASE_URL}")
-    prepare(figures)
+    started_load = load_average()
+    say(f"Bench database: {DATABASE_URL}; {started_load}")
+    prepare(figures, only)
     measure_lists(figures, only, args.warmup, args.requests)
     if "queries" in only:
         measure_queries(figures)
     if "photo" in only:
         measure_photo(figures, args.photo_runs, rss)
-    sys.exit(0 if report(figures) else 1)
+    if "claims" in only:
+        claims.measure(figures, claimants=args.claimants)
+    if "matching" in only:
+        matching.measure(figures, runs=args.matching_runs)
+    if "stats" in only:
+        stats.measure(figures, runs=args.stats_runs, run_self=run_self)
+    sys.exit(0 if report(figures, started_load) else 1)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@ windows), and only those few are scored in Python. Every job is idempotent: a pa
 matched once (unique constraint) and notified once."""
 
 import datetime
+import json
 import math
 from dataclasses import dataclass
 
+import psycopg
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -28,11 +31,24 @@ from exchange.matching.models import (
     WantedRequest,
     WantedStatus,
 )
-from exchange.matching.scoring import distance_km, match_score
+from exchange.matching.scoring import EARTH_RADIUS_KM, distance_km, match_score
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership, Region, Site
 
-KM_PER_DEGREE = 111.32
+BOX_MARGIN_DEGREES = 1e-6  # about 0.1 m: floating-point rounding never drops a lot
+
+
+def distance_box(latitude: float, longitude: float, km: float) -> tuple[float, ...]:
+    """(min lat, max lat, min lon, max lon) of the smallest box around every point within
+    ``km`` of a place, on the sphere ``distance_km`` measures on. A box made with 111.32
+    km per degree (the equator's, not this sphere's 111.19) was 0.1 % too small, and
+    lost lots near its edges that the exact distance lets through."""
+    angle = km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle)
+    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
+    dlon = 180.0 if reach >= 1 else math.degrees(math.asin(reach))
+    dlat, dlon = dlat + BOX_MARGIN_DEGREES, dlon + BOX_MARGIN_DEGREES
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
 
 
 @dataclass
@@ -116,11 +132,14 @@ def _apply(wanted: WantedRequest, data: WantedInput) -> None:
     if data.site is not None:
         if not data.region:
             wanted.region = ""
-        lat, lon, km = float(data.site.latitude), float(data.site.longitude), data.max_distance_km
-        dlat = km / KM_PER_DEGREE
-        dlon = km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        wanted.min_latitude, wanted.max_latitude = lat - dlat, lat + dlat
-        wanted.min_longitude, wanted.max_longitude = lon - dlon, lon + dlon
+        (
+            wanted.min_latitude,
+            wanted.max_latitude,
+            wanted.min_longitude,
+            wanted.max_longitude,
+        ) = distance_box(
+            float(data.site.latitude), float(data.site.longitude), data.max_distance_km
+        )
     else:
         wanted.max_distance_km = None
         wanted.min_latitude = wanted.max_latitude = None
@@ -247,8 +266,16 @@ def wanted_candidates_for_lot(lot: Lot, *, now=None) -> QuerySet[WantedRequest]:
 
 
 def lot_candidates_for_wanted(wanted: WantedRequest, *, now=None) -> QuerySet[Lot]:
-    lots = Lot.objects.filter(status=LotStatus.PUBLISHED).filter(
-        subtree_condition(wanted.category_path, field="category__path"),
+    # The subtree's category ids, not a join on their paths: with ids the lots' category
+    # index finds the candidates; with the join PostgreSQL read every lot (~150 ms).
+    categories = list(
+        Category.objects.filter(subtree_condition(wanted.category_path)).values_list(
+            "pk", flat=True
+        )
+    )
+    lots = Lot.objects.filter(
+        status=LotStatus.PUBLISHED,
+        category_id__in=categories,
         condition_rank__gte=wanted.min_condition_rank,
     )
     lots = lots.filter(claimable_condition(wanted.organisation, now))
@@ -264,56 +291,285 @@ def lot_candidates_for_wanted(wanted: WantedRequest, *, now=None) -> QuerySet[Lo
     return lots.select_related("category")
 
 
-def _score(lot: Lot, wanted: WantedRequest, today) -> tuple[float, dict] | None:
+def _fit(
+    *,
+    lot_path: str,
+    lot_latitude: float,
+    lot_longitude: float,
+    available: int,
+    lot_condition_rank: int,
+    available_until: datetime.date,
+    wanted_path: str,
+    site_latitude: float | None,
+    site_longitude: float | None,
+    max_distance_km: int | None,
+    wanted_quantity: int,
+    min_condition_rank: int,
+    today: datetime.date,
+) -> tuple[float, dict] | None:
+    """The rules the database cannot check (exact distance, something left), then the
+    score; None when the pair does not fit."""
     distance = None
-    if wanted.site_id is not None:
-        distance = distance_km(
-            float(wanted.site.latitude),
-            float(wanted.site.longitude),
-            float(lot.latitude),
-            float(lot.longitude),
-        )
-        if distance > wanted.max_distance_km:
+    if site_latitude is not None:
+        distance = distance_km(site_latitude, site_longitude, lot_latitude, lot_longitude)
+        if distance > max_distance_km:
             return None
-    available = lot.quantity - lot.quantity_reserved
     if available <= 0:
         return None
     return match_score(
-        lot_category_path=lot.category.path,
-        wanted_category_path=wanted.category_path,
+        lot_category_path=lot_path,
+        wanted_category_path=wanted_path,
         distance=distance,
-        max_distance_km=wanted.max_distance_km,
+        max_distance_km=max_distance_km,
         available=available,
-        wanted_quantity=wanted.quantity,
-        lot_condition_rank=lot.condition_rank,
-        min_condition_rank=wanted.min_condition_rank,
-        available_until=lot.available_until,
+        wanted_quantity=wanted_quantity,
+        lot_condition_rank=lot_condition_rank,
+        min_condition_rank=min_condition_rank,
+        available_until=available_until,
         today=today,
     )
 
 
-def _save_matches(pairs: list[tuple[Lot, WantedRequest, float, dict]]) -> list[Match]:
-    """Insert the pairs not matched before; returns the new matches only."""
-    if not pairs:
-        return []
-    existing = set(
-        Match.objects.filter(
-            lot_id__in={lot.pk for lot, *_ in pairs}, wanted_id__in={w.pk for _, w, *_ in pairs}
-        ).values_list("lot_id", "wanted_id")
+def _score(lot: Lot, wanted: WantedRequest, today) -> tuple[float, dict] | None:
+    site = wanted.site if wanted.site_id is not None else None
+    return _fit(
+        lot_path=lot.category.path,
+        lot_latitude=float(lot.latitude),
+        lot_longitude=float(lot.longitude),
+        available=lot.quantity - lot.quantity_reserved,
+        lot_condition_rank=lot.condition_rank,
+        available_until=lot.available_until,
+        wanted_path=wanted.category_path,
+        site_latitude=float(site.latitude) if site else None,
+        site_longitude=float(site.longitude) if site else None,
+        max_distance_km=wanted.max_distance_km,
+        wanted_quantity=wanted.quantity,
+        min_condition_rank=wanted.min_condition_rank,
+        today=today,
     )
-    fresh = [
-        Match(lot=lot, wanted=wanted, score=score, reasons=reasons)
-        for lot, wanted, score, reasons in pairs
-        if (lot.pk, wanted.pk) not in existing
+
+
+# (lot id, wanted request id, score, reasons): a pair that fits
+Fit = tuple[int, int, float, dict]
+
+_LOT_VALUES = (
+    "pk",
+    "category__path",
+    "latitude",
+    "longitude",
+    "quantity",
+    "quantity_reserved",
+    "condition_rank",
+    "available_until",
+)
+_WANTED_VALUES = (
+    "pk",
+    "organisation_id",
+    "category_path",
+    "site__latitude",
+    "site__longitude",
+    "max_distance_km",
+    "quantity",
+    "min_condition_rank",
+)
+
+
+def wanted_fits(
+    wanted: WantedRequest, *, now=None, new_only: bool = False, lot_ids=None
+) -> list[Fit]:
+    """The lots that fit an open request now (among ``lot_ids`` if given); with
+    ``new_only``, those not matched with it yet (left out in the database, when it has
+    matches at all). Reads plain values, not models: a request in a busy region has
+    thousands of candidates."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    lots = lot_candidates_for_wanted(wanted, now=now).filter(quantity__gt=F("quantity_reserved"))
+    if lot_ids is not None:
+        lots = lots.filter(pk__in=lot_ids)
+    if new_only and Match.objects.filter(wanted_id=wanted.pk).exists():
+        lots = lots.exclude(
+            Exists(Match.objects.filter(lot_id=OuterRef("pk"), wanted_id=wanted.pk))
+        )
+    site = wanted.site if wanted.site_id is not None else None
+    site_latitude = float(site.latitude) if site else None
+    site_longitude = float(site.longitude) if site else None
+    fits = []
+    for pk, path, latitude, longitude, quantity, reserved, rank, until in lots.values_list(
+        *_LOT_VALUES
+    ).order_by():
+        scored = _fit(
+            lot_path=path,
+            lot_latitude=float(latitude),
+            lot_longitude=float(longitude),
+            available=quantity - reserved,
+            lot_condition_rank=rank,
+            available_until=until,
+            wanted_path=wanted.category_path,
+            site_latitude=site_latitude,
+            site_longitude=site_longitude,
+            max_distance_km=wanted.max_distance_km,
+            wanted_quantity=wanted.quantity,
+            min_condition_rank=wanted.min_condition_rank,
+            today=today,
+        )
+        if scored:
+            fits.append((pk, wanted.pk, *scored))
+    return fits
+
+
+def lot_fits(lot: Lot, *, now=None, new_only: bool = False) -> tuple[list[Fit], dict[int, int]]:
+    """The open requests a published lot fits now, and the requesting organisation of
+    each; with ``new_only``, those not matched with it yet."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    requests = wanted_candidates_for_lot(lot, now=now)
+    if new_only and Match.objects.filter(lot_id=lot.pk).exists():
+        requests = requests.exclude(
+            Exists(Match.objects.filter(wanted_id=OuterRef("pk"), lot_id=lot.pk))
+        )
+    lot_latitude, lot_longitude = float(lot.latitude), float(lot.longitude)
+    available = lot.quantity - lot.quantity_reserved
+    fits, organisations = [], {}
+    for pk, organisation_id, path, latitude, longitude, km, quantity, rank in requests.values_list(
+        *_WANTED_VALUES
+    ).order_by():
+        scored = _fit(
+            lot_path=lot.category.path,
+            lot_latitude=lot_latitude,
+            lot_longitude=lot_longitude,
+            available=available,
+            lot_condition_rank=lot.condition_rank,
+            available_until=lot.available_until,
+            wanted_path=path,
+            site_latitude=None if latitude is None else float(latitude),
+            site_longitude=None if longitude is None else float(longitude),
+            max_distance_km=km,
+            wanted_quantity=quantity,
+            min_condition_rank=rank,
+            today=today,
+        )
+        if scored:
+            fits.append((lot.pk, pk, *scored))
+            organisations[pk] = organisation_id
+    return fits, organisations
+
+
+_INSERT_MATCHES = """
+    INSERT INTO matching_match
+        (created_at, updated_at, lot_id, wanted_id, score, reasons, status, notified_at)
+    SELECT %s, %s, t.lot_id, t.wanted_id, t.score, t.reasons::jsonb, %s, t.notified_at
+    FROM unnest(%b::bigint[], %b::bigint[], %b::float8[], %b::text[], %b::timestamptz[])
+        AS t(lot_id, wanted_id, score, reasons, notified_at)
+    ON CONFLICT (lot_id, wanted_id) DO NOTHING
+    RETURNING id, lot_id, wanted_id
+"""
+
+
+def _insert_matches_postgresql(fits: list[Fit], notified_at: list) -> list[Match]:
+    """One INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING, its
+    arrays bound on the server: Django's bulk_create quotes every value into the SQL
+    text in Python, which costs more than the insert itself for thousands of rows."""
+    now = timezone.now()
+    params = [
+        now,
+        now,
+        MatchStatus.NEW.value,
+        [f[0] for f in fits],
+        [f[1] for f in fits],
+        [f[2] for f in fits],
+        [json.dumps(f[3]) for f in fits],
+        notified_at,
     ]
-    Match.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = Match.objects.filter(
-        lot_id__in={m.lot_id for m in fresh},
-        wanted_id__in={m.wanted_id for m in fresh},
-        notified_at__isnull=True,
-    ).select_related("lot", "wanted__organisation")
-    wanted_pairs = {(m.lot_id, m.wanted_id) for m in fresh}
-    return [m for m in created if (m.lot_id, m.wanted_id) in wanted_pairs]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # Django's binds client-side
+        cursor.execute(_INSERT_MATCHES, params)
+        inserted = {(lot_id, wanted_id): pk for pk, lot_id, wanted_id in cursor.fetchall()}
+    matches = []
+    for (lot_id, wanted_id, score, reasons), notified in zip(fits, notified_at, strict=True):
+        pk = inserted.get((lot_id, wanted_id))
+        if pk is not None:
+            matches.append(
+                _loaded_match(
+                    id=pk,
+                    created_at=now,
+                    updated_at=now,
+                    lot_id=lot_id,
+                    wanted_id=wanted_id,
+                    score=score,
+                    reasons=reasons,
+                    status=MatchStatus.NEW.value,
+                    claim_id=None,
+                    notified_at=notified,
+                )
+            )
+    return matches
+
+
+def _loaded_match(**values) -> Match:
+    """A Match as if read from the database, without Model.__init__ (which costs more
+    than the INSERT of the row when there are hundreds): every concrete field's value
+    goes straight into the instance, as Django's own loading does after __init__."""
+    match = Match.__new__(Match)
+    match.__dict__.update(values)
+    match._state = ModelState()
+    match._state.adding, match._state.db = False, connection.alias
+    return match
+
+
+def _insert_matches(fits: list[Fit], notified_at: list) -> list[Match]:
+    """Insert the pairs that are not matched yet; returns the matches this call made
+    (a concurrent job may have matched some pairs in between: the unique constraint
+    decides, and those come back from that job only)."""
+    if connection.vendor == "postgresql":
+        return _insert_matches_postgresql(fits, notified_at)
+    fresh = [
+        Match(lot_id=lot_id, wanted_id=wanted_id, score=score, reasons=reasons, notified_at=when)
+        for (lot_id, wanted_id, score, reasons), when in zip(fits, notified_at, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            Match.objects.bulk_create(fresh, batch_size=2000)
+        return fresh
+    except IntegrityError:
+        existing = set(
+            Match.objects.filter(
+                lot_id__in={m.lot_id for m in fresh}, wanted_id__in={m.wanted_id for m in fresh}
+            ).values_list("lot_id", "wanted_id")
+        )
+        mine = [
+            Match(
+                lot_id=m.lot_id,
+                wanted_id=m.wanted_id,
+                score=m.score,
+                reasons=m.reasons,
+                notified_at=m.notified_at,
+            )
+            for m in fresh
+            if (m.lot_id, m.wanted_id) not in existing
+        ]
+        with transaction.atomic():
+            Match.objects.bulk_create(mine)
+        return mine
+
+
+def _save_matches(fits: list[Fit], organisations: dict[int, int]) -> list[Match]:
+    """Insert the pairs not matched before and notify the requesting organisations;
+    returns the new matches, best first. ``organisations`` maps the fits' wanted
+    request ids to their organisations."""
+    if not fits:
+        return []
+    people = _people(set(organisations.values()))
+    now = timezone.now()
+    # A match whose organisation has nobody to tell is notified as it is made.
+    notified_at = [None if people.get(organisations[f[1]]) else now for f in fits]
+    matches = _insert_matches(fits, notified_at)
+    matches_notify(
+        [m for m in matches if m.notified_at is None],
+        organisations=organisations,
+        people=people,
+    )
+    matches.sort(key=lambda m: (-m.score, -m.pk))
+    return matches
 
 
 def match_lot(*, lot_id: int, now=None) -> list[Match]:
@@ -322,15 +578,8 @@ def match_lot(*, lot_id: int, now=None) -> list[Match]:
     lot = Lot.objects.select_related("category").filter(pk=lot_id).first()
     if lot is None:
         return []
-    today = timezone.localdate(now)
-    pairs = []
-    for wanted in wanted_candidates_for_lot(lot, now=now):
-        scored = _score(lot, wanted, today)
-        if scored:
-            pairs.append((lot, wanted, *scored))
-    matches = _save_matches(pairs)
-    matches_notify(matches)
-    return matches
+    fits, organisations = lot_fits(lot, now=now, new_only=True)
+    return _save_matches(fits, organisations)
 
 
 def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
@@ -343,15 +592,34 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     )
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
+    fits = wanted_fits(wanted, now=now, new_only=True)
+    return _save_matches(fits, {wanted.pk: wanted.organisation_id})
+
+
+REMATCH_CHUNK = 200
+
+
+def matches_rematch(*, wanted_ids, now=None) -> int:
+    """Match the given open requests against the lots, ``REMATCH_CHUNK`` requests at a
+    time: one candidate query per request (pairs matched already are left out in the
+    database), one INSERT and one round of notices per chunk. Returns how many new
+    matches it made."""
+    now = now or timezone.now()
     today = timezone.localdate(now)
-    pairs = []
-    for lot in lot_candidates_for_wanted(wanted, now=now):
-        scored = _score(lot, wanted, today)
-        if scored:
-            pairs.append((lot, wanted, *scored))
-    matches = _save_matches(pairs)
-    matches_notify(matches)
-    return matches
+    wanted_ids = list(wanted_ids)
+    created = 0
+    for start in range(0, len(wanted_ids), REMATCH_CHUNK):
+        requests = WantedRequest.objects.select_related("site", "organisation").filter(
+            pk__in=wanted_ids[start : start + REMATCH_CHUNK],
+            status=WantedStatus.OPEN,
+            valid_until__gte=today,
+        )
+        fits, organisations = [], {}
+        for wanted in requests:
+            fits.extend(wanted_fits(wanted, now=now, new_only=True))
+            organisations[wanted.pk] = wanted.organisation_id
+        created += len(_save_matches(fits, organisations))
+    return created
 
 
 def matches_rematch_all(*, now=None) -> dict[str, int]:
@@ -360,13 +628,8 @@ def matches_rematch_all(*, now=None) -> dict[str, int]:
     expired = WantedRequest.objects.filter(
         status=WantedStatus.OPEN, valid_until__lt=timezone.localdate(now)
     ).update(status=WantedStatus.EXPIRED, updated_at=now)
-    created = 0
-    for wanted_id in (
-        WantedRequest.objects.filter(status=WantedStatus.OPEN)
-        .values_list("pk", flat=True)
-        .iterator(chunk_size=2000)
-    ):
-        created += len(match_wanted(wanted_id=wanted_id, now=now))
+    wanted_ids = WantedRequest.objects.filter(status=WantedStatus.OPEN).order_by("pk")
+    created = matches_rematch(wanted_ids=wanted_ids.values_list("pk", flat=True), now=now)
     return {"expired": expired, "created": created}
 
 
@@ -375,18 +638,45 @@ def matches_rematch_all(*, now=None) -> dict[str, int]:
 MATCH_TITLE = gettext_noop("A lot fits what you need: %(lot)s")
 
 
-def matches_notify(matches: list[Match]) -> None:
+def _people(organisation_ids: set[int]) -> dict[int, list]:
+    """The active people of each organisation, read at once."""
+    people: dict[int, list] = {}
+    for membership in Membership.objects.select_related("user").filter(
+        organisation_id__in=organisation_ids, user__is_active=True
+    ):
+        people.setdefault(membership.organisation_id, []).append(membership.user)
+    return people
+
+
+def matches_notify(
+    matches: list[Match],
+    *,
+    organisations: dict[int, int] | None = None,
+    people: dict[int, list] | None = None,
+) -> None:
     """In-app notice for each new match to the requesting organisation's people, once;
-    e-mail at once for those who asked, else in the daily digest."""
+    e-mail at once for those who asked, else in the daily digest.
+
+    ``organisations`` (wanted request id -> organisation id) and ``people``
+    (organisation id -> users) may come from the caller; the matches are loaded with
+    what the notice shows only where somebody reads it."""
     from exchange.notifications.services import notify_users
 
-    for match in matches:
-        users = [
-            m.user
-            for m in match.wanted.organisation.memberships.select_related("user").filter(
-                user__is_active=True
+    if not matches:
+        return
+    if organisations is None or any(m.wanted_id not in organisations for m in matches):
+        organisations = dict(
+            WantedRequest.objects.filter(pk__in={m.wanted_id for m in matches}).values_list(
+                "pk", "organisation_id"
             )
-        ]
+        )
+    if people is None:
+        people = _people(set(organisations.values()))
+    told = [m.pk for m in matches if people.get(organisations[m.wanted_id])]
+    for match in Match.objects.filter(pk__in=told).select_related(
+        "lot__owner", "lot__site", "wanted__category", "wanted__organisation"
+    ):
+        users = people[organisations[match.wanted_id]]
         for immediate in (True, False):
             group = [u for u in users if (u.match_notifications == "immediate") == immediate]
             if group:
@@ -401,9 +691,12 @@ def matches_notify(matches: list[Match]) -> None:
                     url=f"/wanted/{match.wanted_id}/matches/",
                     email=immediate,
                 )
-        Match.objects.filter(pk=match.pk, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        )
+    now = timezone.now()
+    Match.objects.filter(pk__in=[m.pk for m in matches], notified_at__isnull=True).update(
+        notified_at=now
+    )
+    for match in matches:
+        match.notified_at = match.notified_at or now
 
 
 # --- Acting on a match -------------------------------------------------------------

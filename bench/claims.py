@@ -1,0 +1,251 @@
+"""Claims under contention: many organisations claim one unit each of one lot at the
+same moment, over HTTP, through gunicorn and PostgreSQL.
+
+The issue: "200 concurrent HTTP claim attempts on one lot against gunicorn + PostgreSQL:
+zero over-allocation, zero 5xx, claims per second printed". The owner and the claimant
+organisations (federal, verified, one member with an API token each) are made once and
+kept; the lot is a fresh one each run, made and published through the lot services,
+and deleted again with its claims afterwards.
+"""
+
+import datetime
+import json
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from common import Figure, Server, percentile, reproduce, say
+
+OWNER = "Bench claims owner"
+CLAIMANT = "Bench claimant"
+USERNAME = "bench.claims"
+UNITS = 50
+WORKERS, THREADS = 4, 4  # gunicorn: 4 processes x 4 threads on the 2 CPUs
+ENTERPRISE_NUMBERS_FROM = 29_000_000  # clear of the demo data and generate_load
+
+
+def _enterprise_numbers(count: int):
+    from exchange.organisations.models import Organisation
+
+    taken = set(Organisation.objects.values_list("enterprise_number", flat=True))
+    first_eight = ENTERPRISE_NUMBERS_FROM
+    while count:
+        number = f"{first_eight:08d}{97 - first_eight % 97:02d}"
+        first_eight += 1
+        if number not in taken:
+            count -= 1
+            yield number
+
+
+def _organisations(claimants: int):
+    """The owner (with a site and an admin) and ``claimants`` claimant organisations,
+    each with a member and an API token; made once, found again on later runs."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from exchange.organisations.models import Membership, MembershipRole, Organisation, Site
+
+    user_model = get_user_model()
+    now = timezone.now()
+    with transaction.atomic():
+        owner = Organisation.objects.filter(name=OWNER).first()
+        if owner is None:
+            owner = Organisation.objects.create(
+                name=OWNER,
+                kind="federal",
+                enterprise_number=next(_enterprise_numbers(1)),
+                region="BRU",
+                language="en",
+                email="owner@bench.example",
+                verified_at=now,
+            )
+            Site.objects.create(
+                organisation=owner,
+                name="Bench depot",
+                street="Wetstraat 16",
+                postcode="1000",
+                municipality="Brussel",
+                region="BRU",
+                latitude="50.846600",
+                longitude="4.367600",
+            )
+            user = user_model.objects.create_user(
+                username=f"{USERNAME}.owner", email="owner@bench.example", language="en"
+            )
+            Membership.objects.create(user=user, organisation=owner, role=MembershipRole.ADMIN)
+        present = Organisation.objects.filter(name__startswith=CLAIMANT).count()
+        numbers = _enterprise_numbers(max(claimants - present, 0))
+        for index in range(present, claimants):
+            organisation = Organisation.objects.create(
+                name=f"{CLAIMANT} {index + 1:03d}",
+                kind="federal",
+                enterprise_number=next(numbers),
+                region="BRU",
+                language="en",
+                email=f"claimant{index + 1}@bench.example",
+                verified_at=now,
+            )
+            user = user_model(
+                username=f"{USERNAME}.{index + 1:03d}",
+                email=f"claimant{index + 1}@bench.example",
+                language="en",
+                current_organisation=organisation,
+            )
+            user.set_unusable_password()
+            user.save()
+            Membership.objects.create(
+                user=user, organisation=organisation, role=MembershipRole.MEMBER
+            )
+            Token.objects.create(user=user)
+    actor = Membership.objects.select_related("organisation", "user").get(
+        organisation=owner, user__username=f"{USERNAME}.owner"
+    )
+    tokens = list(
+        Token.objects.filter(user__username__startswith=f"{USERNAME}.")
+        .exclude(user__username=f"{USERNAME}.owner")
+        .order_by("user__username")
+        .values_list("key", flat=True)[:claimants]
+    )
+    return actor, tokens
+
+
+def _clean_up(owner_id: int) -> None:
+    """Delete the bench lots with their claims, matches and the owner's notices."""
+    from exchange.claims.models import Claim
+    from exchange.lots.models import Lot
+    from exchange.matching.models import Match
+    from exchange.notifications.models import Notification
+
+    lots = Lot.objects.filter(owner_id=owner_id)
+    Match.objects.filter(lot__in=lots).delete()
+    Claim.objects.filter(lot__in=lots).delete()
+    Notification.objects.filter(user__memberships__organisation_id=owner_id).delete()
+    for lot in lots:
+        lot.delete()
+
+
+def _lot(actor):
+    from django.utils import timezone
+
+    from exchange.categories.models import Category
+    from exchange.lots.services.lots import LotInput, lot_create, lot_publish
+
+    data = LotInput(
+        site=actor.organisation.sites.first(),
+        category=Category.objects.get(code="office-chair"),
+        title="Office chairs (bench)",
+        description="Claimed by many at once.",
+        quantity=UNITS,
+        condition="good",
+        available_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    return lot_publish(actor=actor, lot=lot_create(actor=actor, data=data))
+
+
+def _claim(url: str, token: str, lot_id: int, barrier: threading.Barrier):
+    body = json.dumps({"lot": lot_id, "quantity": 1}).encode()
+    request = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+    )
+    barrier.wait(timeout=60)
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read()
+    except OSError as error:  # refused, reset, timed out: no HTTP answer at all
+        return 0, str(error), started, time.perf_counter()
+    try:
+        code = json.loads(answer).get("code", "")
+    except (ValueError, AttributeError):
+        code = answer[:80].decode(errors="replace")
+    return status, code, started, time.perf_counter()
+
+
+def measure(figures: list[Figure], *, claimants: int) -> None:
+    from django.db.models import Sum
+
+    from exchange.claims.models import LIVE_STATUSES, Claim
+
+    actor, tokens = _organisations(claimants)
+    _clean_up(actor.organisation_id)
+    lot = _lot(actor)
+    server = Server({}, workers=WORKERS, threads=THREADS)
+    label = (
+        f"{claimants} concurrent POST /api/v1/claims/ {{lot, quantity: 1}} on one lot of "
+        f"{UNITS}, {claimants} federal organisations, gunicorn {WORKERS} gthread workers x "
+        f"{THREADS} threads"
+    )
+    try:
+        server.wait_ready()
+        url = f"{server.base}/api/v1/claims/"
+        barrier = threading.Barrier(claimants + 1)
+        with ThreadPoolExecutor(max_workers=claimants) as pool:
+            futures = [pool.submit(_claim, url, token, lot.pk, barrier) for token in tokens]
+            barrier.wait(timeout=60)  # all released together
+            released = time.perf_counter()
+            answers = [future.result(timeout=300) for future in futures]
+        wall = max(finished for *_rest, finished in answers) - released
+        latencies = [(finished - started) * 1000 for _s, _c, started, finished in answers]
+        lot.refresh_from_db()
+        live = Claim.objects.filter(lot=lot, status__in=LIVE_STATUSES)
+        held = live.aggregate(units=Sum("quantity"))["units"] or 0
+        live_claims = live.count()
+        counts: dict[str, int] = {}
+        for status, code, *_times in answers:
+            key = f"{status} {code}".strip() if status != 201 else "201"
+            counts[key] = counts.get(key, 0) + 1
+        created = sum(1 for status, *_rest in answers if status == 201)
+        errors = sum(1 for status, *_rest in answers if status >= 500 or status == 0)
+        others = [status for status, *_rest in answers if status != 201]
+        say(f"Claims: answers {counts}; see {server.log.name} for the server's log.")
+    finally:
+        server.stop()
+        _clean_up(actor.organisation_id)
+    answers_text = ", ".join(f"{key}: {count}" for key, count in sorted(counts.items()))
+    figures += [
+        Figure(
+            f"{label}: allocation",
+            f"{created} answered 201; {live_claims} live claims holding {held} units; "
+            f"lot quantity_reserved {lot.quantity_reserved} of {lot.quantity} ({lot.status})",
+            "201s == claims == units held == quantity_reserved <= quantity",
+            created == live_claims == held == lot.quantity_reserved <= lot.quantity,
+            reproduce("claims"),
+        ),
+        Figure(
+            f"{label}: server errors",
+            f"{errors} 5xx or unanswered ({answers_text})",
+            "0",
+            errors == 0,
+            reproduce("claims"),
+        ),
+        Figure(
+            f"{label}: the refused attempts",
+            f"{sum(1 for s in others if s == 409)} of {len(others)} answered 409 ({answers_text})",
+            "every attempt without 201 answers 409",
+            all(status == 409 for status in others),
+            reproduce("claims"),
+        ),
+        Figure(
+            f"{label}: throughput",
+            f"{claimants / wall:.0f} attempts/s ({claimants} in {wall:.2f} s from the release "
+            f"to the last answer; latency median {statistics.median(latencies):.0f} ms, "
+            f"p95 {percentile(latencies, 0.95):.0f} ms)",
+            "none (information)",
+            True,
+            reproduce("claims"),
+        ),
+    ]

@@ -1,0 +1,154 @@
+"""Statistics on five years of history: 1 000 000 impact records.
+
+The issue's targets, in an analyst's scope (every record): the summary of one year with
+every breakdown under 300 ms (median), the monthly time series of five years under
+300 ms, the annual report as XLSX under 10 s and as PDF under 20 s, each under 500 MB
+of peak memory. Times are measured in this process after a warm-up; the memory in a
+fresh process per format, whose peak resident size (VmHWM) starts again at its exec.
+"""
+
+import datetime
+import json
+import statistics
+import time
+from pathlib import Path
+
+from common import Figure, percentile, reproduce, say
+
+TARGET_SUMMARY_MS = 300.0
+TARGET_TIMESERIES_MS = 300.0
+TARGET_REPORT_S = {"xlsx": 10.0, "pdf": 20.0}
+TARGET_REPORT_MB = 500.0
+REPORT_RUNS = 3
+LANGUAGE = "en"
+
+
+def _year() -> int:
+    """The last complete year."""
+    from django.utils import timezone
+
+    return timezone.localdate().year - 1
+
+
+def _five_years():
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    return datetime.date(this_year - 4, 1, 1), datetime.date(this_year, 12, 31)
+
+
+def _memory_kb() -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of this process, from /proc (Linux)."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _colon, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0])
+    return values
+
+
+def _report(file_format: str) -> bytes:
+    from exchange.impact.models import ImpactRecord
+    from exchange.impact.reports import annual_report_data, report_pdf, report_xlsx
+
+    data = annual_report_data(scope=ImpactRecord.objects.all(), year=_year(), language=LANGUAGE)
+    return {"xlsx": report_xlsx, "pdf": report_pdf}[file_format](data)
+
+
+def report_rss(file_format: str) -> None:
+    """In a fresh process (``bench/run.py report-rss-xlsx``): one report, and the peak
+    resident memory before and after, on stdout as JSON."""
+    before = _memory_kb()
+    started = time.perf_counter()
+    content = _report(file_format)
+    seconds = time.perf_counter() - started
+    after = _memory_kb()
+    print(
+        json.dumps(
+            {
+                "rss_before_kb": before["VmRSS"],
+                "peak_before_kb": before["VmHWM"],
+                "peak_after_kb": after["VmHWM"],
+                "seconds": seconds,
+                "bytes": len(content),
+            }
+        )
+    )
+
+
+def _timings(function, runs: int) -> list[float]:
+    function()  # warm-up: imports, caches, the database's buffers
+    timings = []
+    for _run in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def measure(figures: list[Figure], *, runs: int, run_self) -> None:
+    from exchange.impact.models import ImpactRecord
+    from exchange.impact.stats import StatsFilter, stats_filter, stats_summary, stats_timeseries
+
+    scope = ImpactRecord.objects.all()  # an analyst's scope
+    year = _year()
+    in_year = stats_filter(scope, StatsFilter(year=year))
+    date_from, date_to = _five_years()
+    five_years = stats_filter(scope, StatsFilter(date_from=date_from, date_to=date_to))
+    records = in_year.count()
+    say(f"Statistics: {scope.count()} impact records, {records} in {year}.")
+
+    timings = _timings(lambda: stats_summary(in_year), runs)
+    median = statistics.median(timings)
+    figures.append(
+        Figure(
+            f"stats_summary(), {year} ({records} records), every breakdown "
+            f"(outcome, category, category group, region, donor, recipient, kind of "
+            f"recipient, month); analyst's scope, {runs} runs after a warm-up",
+            f"median {median:.0f} ms, p95 {percentile(timings, 0.95):.0f} ms",
+            f"median < {TARGET_SUMMARY_MS:.0f} ms",
+            median < TARGET_SUMMARY_MS,
+            reproduce("stats"),
+        )
+    )
+    months = len(stats_timeseries(five_years, interval="month"))
+    timings = _timings(lambda: stats_timeseries(five_years, interval="month"), runs)
+    median = statistics.median(timings)
+    figures.append(
+        Figure(
+            f"stats_timeseries(interval='month'), {date_from} to {date_to} ({months} months "
+            f"with records, {five_years.count()} records); {runs} runs after a warm-up",
+            f"median {median:.0f} ms, p95 {percentile(timings, 0.95):.0f} ms",
+            f"median < {TARGET_TIMESERIES_MS:.0f} ms",
+            median < TARGET_TIMESERIES_MS,
+            reproduce("stats"),
+        )
+    )
+    for file_format in ("xlsx", "pdf"):
+        label = (
+            f"Annual report {year} as {file_format.upper()} ({LANGUAGE}), analyst's scope: "
+            f"annual_report_data() + report_{file_format}()"
+        )
+        timings = _timings(lambda file_format=file_format: _report(file_format), REPORT_RUNS)
+        median = statistics.median(timings) / 1000
+        target = TARGET_REPORT_S[file_format]
+        fresh = json.loads(run_self(f"report-rss-{file_format}").strip().splitlines()[-1])
+        peak, start = fresh["peak_after_kb"] / 1024, fresh["rss_before_kb"] / 1024
+        figures += [
+            Figure(
+                f"{label}: time, {REPORT_RUNS} runs after a warm-up",
+                f"median {median:.1f} s (max {max(timings) / 1000:.1f}; "
+                f"{fresh['seconds']:.1f} s in a fresh process; {fresh['bytes'] / 1024:.0f} KB)",
+                f"< {target:.0f} s",
+                median < target,
+                reproduce("stats"),
+            ),
+            Figure(
+                f"{label}: peak resident memory of a fresh process (VmHWM, Django loaded)",
+                f"{peak:.0f} MB (growth {peak - start:.0f} MB over the {start:.0f} MB after "
+                "start-up)",
+                f"< {TARGET_REPORT_MB:.0f} MB",
+                peak < TARGET_REPORT_MB,
+                reproduce("stats"),
+            ),
+        ]

@@ -1,0 +1,645 @@
+"""Load-test data for the statistics: five years of history behind the generated
+organisations (``exchange.lots.loadgen``): lots that were published, claimed,
+collected and closed, with one impact record per handover and per closing.
+
+Every record is what the services would have written: a handover record has its
+collected claim (claimant = recipient, its outcome from the recipient's kind, its tier
+the lot's window at the time), a closing record the lot's remainder as sold, recycled
+or disposed; donor, category and region come from the lot, and the figures from
+``impact_compute`` with the current factor version. Lots keep the counters the claims
+services leave behind (collected units stay in ``quantity_reserved``).
+
+On PostgreSQL the rows go in with ``COPY`` (ids drawn from the tables' sequences
+first), elsewhere with bulk_create. Not for production databases: everything is
+removed again by ``impact_generated_load_delete``.
+"""
+
+import bisect
+import contextlib
+import datetime
+import itertools
+import random
+import time
+from decimal import Decimal
+from typing import NamedTuple
+
+import psycopg
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from exchange.categories.models import Category, CategoryFactor, FactorVersion
+from exchange.categories.services import categories_load
+from exchange.claims.models import Claim, ClaimStatus
+from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
+from exchange.impact.services import KG, impact_compute, outcome_for_recipient_kind
+from exchange.lots.loadgen import (
+    _attestation,
+    _category_titles,
+    _gc_paused,
+    _historical_timestamps,
+    _lot,
+    _Owner,
+    _SearchDocuments,
+    generated_organisations,
+)
+from exchange.lots.models import Lot, LotStatus, SanitisationAttestation, Tier
+from exchange.organisations.models import Organisation, OrganisationKind, Site
+
+# Claims a lot gets (a single unit has one), how often part of a lot finds nobody, and
+# what its owner does with that remainder once the lot expired.
+CLAIMS_PER_LOT = [
+    (1, 8),
+    (2, 8),
+    (4, 10),
+    (6, 12),
+    (10, 14),
+    (15, 14),
+    (20, 12),
+    (30, 12),
+    (40, 10),
+]
+UNITS_PER_CLAIM = (1, 6)  # lots that many organisations claimed from are big lots
+REMAINDER_SHARE = 0.45
+CLOSED_REMAINDER_SHARE = 0.75
+CLOSE_OUTCOMES = [(Outcome.SOLD, 30), (Outcome.RECYCLED, 45), (Outcome.DISPOSED, 25)]
+MEASURED_SHARE = 0.12  # handovers where the owner weighed what left
+PARTLY_COLLECTED_SHARE = 0.08  # approved more than was collected: the rest went back
+LOT_DAYS = (20, 60)  # from publication to the available-until date
+FLUSH_ROWS = 100_000  # rows of all tables held before they are written
+
+
+def generated_impact_records() -> models.QuerySet[ImpactRecord]:
+    return ImpactRecord.objects.filter(lot__owner__in=generated_organisations())
+
+
+def generated_impact_count() -> int:
+    return generated_impact_records().count()
+
+
+def _history_lots() -> models.QuerySet[Lot]:
+    """The lots of this generator: the lots generator only writes published ones."""
+    return Lot.objects.filter(
+        owner__in=generated_organisations(), status__in=(LotStatus.CLOSED, LotStatus.EXPIRED)
+    )
+
+
+@transaction.atomic
+def impact_generated_load_delete() -> dict[str, int]:
+    """Remove the generated impact records with their claims and lots."""
+    records = generated_impact_records()
+    lots = _history_lots()
+    claims = Claim._base_manager.filter(lot__in=lots)
+    # Corrections first (they refer to the records they correct), then one DELETE each.
+    corrections = records.exclude(corrects=None)
+    deleted = corrections._raw_delete(corrections.db)
+    deleted += records._raw_delete(records.db)
+    deleted_claims = claims._raw_delete(claims.db)
+    attestations = SanitisationAttestation._base_manager.filter(lot__in=lots)
+    attestations._raw_delete(attestations.db)
+    deleted_lots = lots._raw_delete(lots.db)
+    return {"records": deleted, "claims": deleted_claims, "lots": deleted_lots}
+
+
+# --- Writing many rows ------------------------------------------------------------------
+
+
+def _binary_dumper(cursor, oid: int) -> bool:
+    try:
+        cursor.connection.adapters.get_dumper_by_oid(oid, psycopg.pq.Format.BINARY)
+    except psycopg.ProgrammingError:
+        return False
+    return True
+
+
+class _Table:
+    """Rows of one model as tuples: of ``columns`` (field attnames, in that order), or
+    of every concrete field (ids included unless ``with_ids`` is False: then the
+    database numbers them)."""
+
+    def __init__(self, model: type[models.Model], *, columns=None, with_ids: bool = True):
+        self.model = model
+        if columns is None:
+            columns = [
+                f.attname for f in model._meta.concrete_fields if with_ids or not f.primary_key
+            ]
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        self.fields = [fields[name] for name in columns]  # KeyError: no such field
+        self.attnames = list(columns)
+        self.files = [i for i, f in enumerate(self.fields) if isinstance(f, models.FileField)]
+        self.rows: list[tuple] = []
+
+    def add_instance(self, instance: models.Model) -> None:
+        row = [getattr(instance, name) for name in self.attnames]
+        for index in self.files:
+            row[index] = row[index].name or ""  # a FieldFile: its stored name
+        self.rows.append(tuple(row))
+
+    def write(self) -> None:
+        if not self.rows:
+            return
+        if connection.vendor == "postgresql":
+            # Binary COPY: parsing text timestamps costs the server more than the rest.
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass",
+                    [self.model._meta.db_table],
+                )
+                types = dict(cursor.fetchall())
+                oids = [types[f.column] for f in self.fields]
+                binary = all(_binary_dumper(cursor, oid) for oid in oids)  # not tsvector
+                options = " (FORMAT BINARY)" if binary else ""
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN{options}") as copy:
+                    if binary:
+                        copy.set_types(oids)
+                    for row in self.rows:
+                        copy.write_row(row)
+        else:
+            with _historical_timestamps(self.model):
+                self.model.objects.bulk_create(
+                    [self.model(**dict(zip(self.attnames, row, strict=True))) for row in self.rows],
+                    batch_size=500,
+                )
+        self.rows = []
+
+
+@contextlib.contextmanager
+def _bulk_load(*model_classes):
+    """PostgreSQL: load without the tables' secondary indexes and foreign keys, then
+    build those again (each in one pass, the keys checked with one join each) instead
+    of updating 15 indexes and queueing 7 key checks for every row. In the caller's
+    transaction: if anything fails, the old indexes and keys come back with the
+    rollback. The tables are locked meanwhile."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    saved = []
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses while rows written earlier in the transaction still wait
+        # for their deferred key checks: run those checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in model_classes:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            quoted = connection.ops.quote_name(table)
+            for name, _definition in keys:
+                cursor.execute(
+                    f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+                )
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            saved.append((quoted, keys, indexes))
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for quoted, keys, indexes in saved:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for name, definition in keys:
+                cursor.execute(
+                    f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
+                    f"{definition}"
+                )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _ids(model: type[models.Model], count: int, *, locked: bool = False) -> list[int]:
+    """``count`` fresh primary keys for ``model`` (from its sequence on PostgreSQL: one
+    block when ``locked``, i.e. _bulk_load holds the table's lock so that no other
+    insert draws from the sequence meanwhile; else one number at a time)."""
+    if not count:
+        return []
+    if connection.vendor != "postgresql":
+        start = (model._base_manager.aggregate(last=models.Max("pk"))["last"] or 0) + 1
+        return list(range(start, start + count))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        sequence = cursor.fetchone()[0]
+        if not locked:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        first = cursor.fetchone()[0]
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return list(range(first, first + count))
+
+
+# --- The history ------------------------------------------------------------------------
+
+
+class _Members:
+    """Generated organisations in the order they joined, for weighted choices among
+    those that existed at a given moment."""
+
+    def __init__(self, owners: list[_Owner], rng: random.Random):
+        self.owners = sorted(owners, key=lambda o: o.organisation.verified_at)
+        self.joined = [o.organisation.verified_at.timestamp() for o in self.owners]
+        self.cumulative = list(
+            itertools.accumulate(rng.lognormvariate(0, 1) for _owner in self.owners)
+        )
+
+    def choose(self, moment: datetime.datetime, rng: random.Random) -> _Owner | None:
+        present = bisect.bisect_right(self.joined, moment.timestamp())
+        if not present:
+            return None
+        pick = rng.random() * self.cumulative[present - 1]
+        return self.owners[min(bisect.bisect_right(self.cumulative, pick), present - 1)]
+
+
+def _backdate_organisations(
+    owners: list[_Owner], start: datetime.datetime, end: datetime.datetime, rng
+) -> None:
+    """Records go back five years, so must the organisations: about a third were
+    verified before the first year, the others joined over the years (never later
+    than the lots generator made them)."""
+    changed_organisations, changed_sites = [], []
+    span = (end - start).total_seconds()
+    for owner in owners:
+        organisation = owner.organisation
+        if rng.random() < 0.35:
+            joined = start - datetime.timedelta(days=rng.randint(10, 400))
+        else:
+            joined = start + datetime.timedelta(seconds=rng.random() * span * 0.8)
+        if joined >= organisation.verified_at:
+            continue
+        organisation.created_at = joined - datetime.timedelta(days=2)
+        organisation.verified_at = organisation.verification_notified_at = joined
+        changed_organisations.append(organisation)
+        for site in owner.sites:
+            if site.created_at > organisation.created_at:
+                site.created_at = organisation.created_at
+                changed_sites.append(site)
+    Organisation.objects.bulk_update(
+        changed_organisations, ["created_at", "verified_at", "verification_notified_at"], 500
+    )
+    Site.objects.bulk_update(changed_sites, ["created_at"], 500)
+
+
+def _eligible(organisation: Organisation, owner_id: int, tier: str) -> bool:
+    """May this organisation claim in ``tier`` (its accreditation taken as valid then)?"""
+    if organisation.id == owner_id:
+        return False
+    if tier == Tier.OPEN or organisation.kind == OrganisationKind.FEDERAL:
+        return True
+    return tier == Tier.SOCIAL_ECONOMY and organisation.kind == OrganisationKind.SOCIAL_ECONOMY
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """``total`` units in ``parts`` positive shares."""
+    cuts = sorted(rng.sample(range(1, total), parts - 1)) if parts > 1 else []
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
+def _choose(rng: random.Random, weighted: list[tuple]):
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+class _Handover(NamedTuple):
+    claimant_id: int
+    claimant_kind: str
+    tier: str
+    claimed_at: datetime.datetime
+    collected_at: datetime.datetime
+    units: int
+
+
+class _History:
+    """One lot's life: published, claimed and collected in parts, its remainder (if
+    any) expired and perhaps closed. Times are in UTC; dates in the local zone, as the
+    services write them."""
+
+    def __init__(self, lot: Lot, handovers: list[_Handover], closed_at: datetime.datetime | None):
+        self.lot, self.handovers, self.closed_at = lot, handovers, closed_at
+
+    @property
+    def records(self) -> int:
+        return len(self.handovers) + (self.closed_at is not None)
+
+
+def _lot_history(
+    owner: _Owner,
+    category: Category,
+    moment: datetime.datetime,
+    *,
+    room: int,
+    members: _Members,
+    documents: _SearchDocuments,
+    rng: random.Random,
+) -> _History | None:
+    # _lot publishes within the 30 days before the "now" it is given
+    lot = _lot(owner, category, moment + datetime.timedelta(days=30), rng, documents)
+    lot.category = category  # impact_compute reads it
+    published_at = lot.published_at
+    lot.available_until = (published_at + datetime.timedelta(days=rng.randint(*LOT_DAYS))).date()
+    ends = datetime.datetime.combine(lot.available_until, datetime.time(16), tzinfo=datetime.UTC)
+    claims = min(_choose(rng, CLAIMS_PER_LOT), room)
+    lot.quantity = max(lot.quantity, claims * rng.randint(*UNITS_PER_CLAIM))
+    remainder = 0
+    if lot.quantity > claims and rng.random() < REMAINDER_SHARE:
+        remainder = rng.randint(1, lot.quantity - claims)
+    handovers = []
+    for share in _split(lot.quantity - remainder, claims, rng):
+        claimed_at = published_at + (ends - published_at) * rng.random()
+        tier = lot.tier_at(claimed_at)
+        claimant = None
+        for _attempt in range(12):
+            candidate = members.choose(claimed_at, rng)
+            if candidate and _eligible(candidate.organisation, lot.owner_id, tier):
+                claimant = candidate.organisation
+                break
+        if claimant is None:  # nobody could claim then: these units stay
+            remainder += share
+            continue
+        collected_at = min(
+            claimed_at + datetime.timedelta(hours=rng.uniform(20, 240)),
+            ends + datetime.timedelta(days=3),
+        )
+        handovers.append(
+            _Handover(claimant.id, claimant.kind, tier.value, claimed_at, collected_at, share)
+        )
+    if not handovers:
+        return None
+    # Collected units stay counted as reserved (claim_collect releases only the rest).
+    lot.quantity_reserved = lot.quantity - remainder
+    closed_at = None
+    if remainder:
+        expired_at = ends + datetime.timedelta(hours=8)  # lots_advance, the night after
+        lot.status, lot.status_changed_at = LotStatus.EXPIRED, expired_at
+        if rng.random() < CLOSED_REMAINDER_SHARE and len(handovers) < room:
+            closed_at = expired_at + datetime.timedelta(hours=rng.uniform(2, 14 * 24))
+            lot.status, lot.status_changed_at = LotStatus.CLOSED, closed_at
+            lot.close_outcome = _choose(rng, CLOSE_OUTCOMES)
+            lot.close_quantity = remainder
+    else:
+        lot.status = LotStatus.CLOSED
+        lot.status_changed_at = max(h.collected_at for h in handovers)
+    lot.announced_tier = lot.tier_at(lot.status_changed_at)
+    lot.updated_at = lot.status_changed_at
+    return _History(lot, handovers, closed_at)
+
+
+def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict:
+    """Generate ``records`` impact records over the last ``years`` calendar years (this
+    one included), with the lots and collected claims behind them.
+
+    The platform grows: later years see more organisations and more lots. Requires the
+    generated organisations of ``generate_load --lots``. Returns counts and seconds.
+    """
+    if records < 0 or years < 1:
+        raise ValueError("records must be >= 0 and years >= 1")
+    started = time.monotonic()
+    rng = random.Random(seed)
+    now = timezone.now().astimezone(datetime.UTC)
+    start = datetime.datetime(
+        timezone.localdate(now).year - years + 1, 1, 1, tzinfo=timezone.get_current_timezone()
+    ).astimezone(datetime.UTC)
+    # A lot is published up to 30 days after the moment drawn for it and needs up to
+    # LOT_DAYS[1] + 17 days from publication to its last record.
+    last_moment = now - datetime.timedelta(days=LOT_DAYS[1] + 50)
+    categories_load()
+    version = FactorVersion.objects.get(is_current=True)
+    factors = {f.category_id: f for f in CategoryFactor.objects.filter(version=version)}
+    leaves = list(
+        Category.objects.filter(children__isnull=True).select_related("parent").order_by("path")
+    )
+    leaf_weights = list(itertools.accumulate(_category_titles(c)[0] for c in leaves))
+    holds_data = {c.pk for c in leaves if c.requires_data_sanitisation}
+    sites: dict[int, list[Site]] = {}
+    for site in Site.objects.filter(organisation__in=generated_organisations()).order_by("pk"):
+        sites.setdefault(site.organisation_id, []).append(site)
+    owners = [
+        _Owner(o, sites[o.pk], o.language)
+        for o in generated_organisations().order_by("pk")
+        if o.pk in sites
+    ]
+    if records and not owners:
+        raise ValueError("No generated organisations: run generate_load --lots first.")
+    documents = _SearchDocuments()
+    writer = _Writer(holds_data, version, factors, rng)
+    counts = {"records": 0, "lots": 0, "claims": 0}
+    span = (last_moment - start).total_seconds()
+    with (
+        _gc_paused(),
+        transaction.atomic(),
+        # Lots go in with their indexes: there are far fewer, and the catalogue's table
+        # stays readable meanwhile.
+        _bulk_load(Claim, ImpactRecord),
+    ):
+        _backdate_organisations(owners, start, last_moment, rng)
+        members = _Members(owners, rng)
+        while counts["records"] < records:
+            # Growth: the publication density rises linearly, tripling over the years.
+            u = rng.random()
+            moment = start + datetime.timedelta(seconds=span * (((1 + 8 * u) ** 0.5 - 1) / 2))
+            # verified before the draft was made (up to 3 days before publication)
+            owner = members.choose(moment - datetime.timedelta(days=3), rng)
+            if owner is None:
+                continue
+            history = _lot_history(
+                owner,
+                rng.choices(leaves, cum_weights=leaf_weights)[0],
+                moment,
+                room=records - counts["records"],
+                members=members,
+                documents=documents,
+                rng=rng,
+            )
+            if history is None:
+                continue
+            writer.add(history)
+            counts["records"] += history.records
+            counts["lots"] += 1
+            counts["claims"] += len(history.handovers)
+            if writer.rows >= FLUSH_ROWS:
+                writer.write()
+        writer.write()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Organisation, Lot, Claim, ImpactRecord, SanitisationAttestation):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return {**counts, "seconds": round(time.monotonic() - started, 1)}
+
+
+COLLECTED, HANDOVER = ClaimStatus.COLLECTED.value, ImpactSource.HANDOVER.value
+CLAIM_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "lot_id",
+    "claimant_id",
+    "quantity",
+    "note",
+    "status",
+    "tier",
+    "decline_reason",
+    "pickup_at",
+    "collected_quantity",
+    "measured_weight_kg",
+    "decided_at",
+    "collected_at",
+    "status_changed_at",
+)
+RECORD_COLUMNS = (
+    "id",
+    "created_at",
+    "occurred_on",
+    "source",
+    "outcome",
+    "lot_id",
+    "claim_id",
+    "quantity",
+    "weight_kg",
+    "co2e_avoided_kg",
+    "replacement_value_eur",
+    "factor_version_id",
+    "donor_id",
+    "recipient_id",
+    "category_id",
+    "region",
+)
+
+
+class _Writer:
+    """Collects lot histories and writes them as rows of lots, attestations, claims
+    and impact records, ids drawn in advance so that the rows can refer to each other.
+    Claims and records are built as tuples of CLAIM_COLUMNS and RECORD_COLUMNS (the
+    columns left out stay NULL: claimed_by, corrects)."""
+
+    def __init__(self, holds_data: set[int], version: FactorVersion, factors: dict, rng):
+        self.holds_data, self.version, self.factors, self.rng = holds_data, version, factors, rng
+        self.local = timezone.get_current_timezone()
+        self.outcomes = {k: outcome_for_recipient_kind(k).value for k in OrganisationKind.values}
+        self.histories: list[_History] = []
+        self.rows = 0
+
+    def add(self, history: _History) -> None:
+        self.histories.append(history)
+        self.rows += 2 * len(history.handovers) + 3
+
+    def write(self) -> None:
+        histories, self.histories, self.rows = self.histories, [], 0
+        if not histories:
+            return
+        lots, attestations = _Table(Lot), _Table(SanitisationAttestation, with_ids=False)
+        claims = _Table(Claim, columns=CLAIM_COLUMNS)
+        records = _Table(ImpactRecord, columns=RECORD_COLUMNS)
+        lot_ids = iter(_ids(Lot, len(histories)))
+        claim_ids = iter(_ids(Claim, sum(len(h.handovers) for h in histories), locked=True))
+        record_ids = iter(_ids(ImpactRecord, sum(h.records for h in histories), locked=True))
+        for history in histories:
+            lot = history.lot
+            lot.pk = next(lot_ids)
+            lots.add_instance(lot)
+            if lot.category_id in self.holds_data:
+                attestations.add_instance(_attestation(lot, self.rng))
+            for handover in history.handovers:
+                claim, record = self._handover(lot, handover, next(claim_ids), next(record_ids))
+                claims.rows.append(claim)
+                records.rows.append(record)
+            if history.closed_at is not None:
+                records.rows.append(self._closing(lot, history.closed_at, next(record_ids)))
+        for table in (lots, attestations, claims, records):
+            table.write()
+
+    def _handover(self, lot: Lot, handover: _Handover, claim_id: int, record_id: int):
+        rng = self.rng
+        units = handover.units
+        approved = units
+        if rng.random() < PARTLY_COLLECTED_SHARE:
+            approved += rng.randint(1, 3)  # approved, then not all of it came along
+        outcome = self.outcomes[handover.claimant_kind]
+        measured = None
+        if rng.random() < MEASURED_SHARE:
+            factor = self.factors.get(lot.category_id)
+            unit = lot.unit_weight_kg or (
+                factor.unit_weight_kg if factor else lot.category.unit_weight_kg
+            )
+            measured = (units * unit * Decimal(f"{rng.uniform(0.85, 1.15):.3f}")).quantize(KG)
+        figures = impact_compute(
+            lot=lot,
+            quantity=units,
+            outcome=outcome,
+            measured_weight_kg=measured,
+            version=self.version,
+            factors=self.factors,
+        )
+        claimed_at, collected_at = handover.claimed_at, handover.collected_at
+        claim = (
+            claim_id,
+            claimed_at,
+            collected_at,
+            lot.id,
+            handover.claimant_id,
+            approved,
+            "",
+            COLLECTED,
+            handover.tier,
+            "",
+            collected_at,
+            units,
+            measured,
+            claimed_at + (collected_at - claimed_at) * rng.uniform(0.05, 0.5),
+            collected_at,
+            collected_at,
+        )
+        record = (
+            record_id,
+            collected_at + datetime.timedelta(seconds=rng.randint(2, 90)),
+            collected_at.astimezone(self.local).date(),
+            HANDOVER,
+            outcome,
+            lot.id,
+            claim_id,
+            units,
+            figures.weight_kg,
+            figures.co2e_avoided_kg,
+            figures.replacement_value_eur,
+            self.version.id,
+            lot.owner_id,
+            handover.claimant_id,
+            lot.category_id,
+            lot.region,
+        )
+        return claim, record
+
+    def _closing(self, lot: Lot, closed_at: datetime.datetime, record_id: int) -> tuple:
+        figures = impact_compute(
+            lot=lot,
+            quantity=lot.close_quantity,
+            outcome=lot.close_outcome,
+            version=self.version,
+            factors=self.factors,
+        )
+        return (
+            record_id,
+            closed_at + datetime.timedelta(seconds=self.rng.randint(2, 90)),
+            closed_at.astimezone(self.local).date(),
+            ImpactSource.LOT_CLOSE.value,
+            str(lot.close_outcome),
+            lot.id,
+            None,
+            lot.close_quantity,
+            figures.weight_kg,
+            figures.co2e_avoided_kg,
+            figures.replacement_value_eur,
+            self.version.id,
+            lot.owner_id,
+            None,
+            lot.category_id,
+            lot.region,
+        )
