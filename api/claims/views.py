@@ -19,7 +19,7 @@ from exchange.claims import selectors, services
 from exchange.claims.documents import claim_transfer_document
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.errors import ApplicationError, ErrorKind
-from exchange.lots.selectors import lot_list
+from exchange.lots.selectors import lot_claim_target
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -65,11 +65,13 @@ class ClaimViewSet(
     @extend_schema(request=ClaimCreateInputSerializer, responses={201: ClaimOutputSerializer})
     def create(self, request):
         """Claim units of a published lot: 403 outside your claim window (the answer says
-        when it opens), 409 when not enough is left (the answer says what remains)."""
+        when it opens), 409 when not enough is left (the answer says what remains) or
+        the lot takes no claims any more (withdrawn, expired, closed), 400 for a lot
+        that does not exist or is another organisation's draft."""
         serializer = ClaimCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actor = self.require_actor()
-        lot = lot_list(actor=actor).filter(pk=serializer.validated_data["lot"]).first()
+        lot = lot_claim_target(actor=actor, pk=serializer.validated_data["lot"])
         if lot is None:
             raise ApplicationError(
                 code="lot_not_found",

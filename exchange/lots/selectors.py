@@ -34,6 +34,17 @@ def lot_list(*, actor: Membership | None) -> QuerySet[Lot]:
     )
 
 
+def lot_claim_target(*, actor: Membership, pk: int) -> Lot | None:
+    """The lot a claim names: any lot that was ever published (a reserved, withdrawn or
+    closed lot answers 409 from the claim service, saying why) or one of the actor's
+    own. Another organisation's draft stays invisible."""
+    return (
+        Lot.objects.filter(Q(owner_id=actor.organisation_id) | ~Q(status=LotStatus.DRAFT))
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def lot_own_list(*, actor: Membership) -> QuerySet[Lot]:
     return lot_list(actor=actor).filter(owner_id=actor.organisation_id)
 

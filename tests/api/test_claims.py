@@ -141,6 +141,26 @@ def test_bad_claims_get_clear_answers_and_the_reservation_stays_right(client_for
     assert stranger.get(CLAIMS).json()["count"] == 0
 
 
+def test_a_lot_that_is_gone_answers_409_and_another_draft_stays_hidden(client_for, parties):
+    federal = client_for(parties["federal"].user)
+    lot = parties["lot"]
+    assert federal.post(CLAIMS, {"lot": lot.pk, "quantity": 25}).status_code == 201
+    # a late claimant on the fully reserved lot: 409 with what remains, not "no such lot"
+    late = client_for(
+        MembershipFactory(organisation=OrganisationFactory(kind="federal"), role="member").user
+    )
+    response = late.post(CLAIMS, {"lot": lot.pk, "quantity": 1})
+    assert response.status_code == 409, response.json()
+    assert response.json()["quantity_available"] == 0
+    Lot.objects.filter(pk=lot.pk).update(status="withdrawn")
+    response = late.post(CLAIMS, {"lot": lot.pk, "quantity": 1})
+    assert (response.status_code, response.json()["code"]) == (409, "lot_not_open")
+    draft = LotFactory(site=SiteFactory(organisation=parties["owner"].organisation))
+    response = late.post(CLAIMS, {"lot": draft.pk, "quantity": 1})
+    assert (response.status_code, response.json()["code"]) == (400, "lot_not_found")
+    assert Claim.objects.filter(lot=draft).count() == 0
+
+
 def test_claims_list_costs_constant_queries(client_for, parties, django_assert_max_num_queries):
     owner = client_for(parties["owner"].user)
     for _ in range(12):
