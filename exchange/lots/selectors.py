@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -11,13 +11,11 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
+from exchange.common.geo import EARTH_RADIUS_KM, distance_box
 from exchange.lots.eligibility import claimable_condition
 from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotPhoto, LotStatus
 from exchange.lots.search import search_terms
 from exchange.organisations.models import Membership, Site
-
-EARTH_RADIUS_KM = 6371.0
-KM_PER_DEGREE_LATITUDE = 111.32
 
 
 def lot_list(*, actor: Membership | None) -> QuerySet[Lot]:
@@ -88,17 +86,21 @@ def site_origin(site: Site) -> Origin:
 
 
 def lot_filter_near(queryset: QuerySet[Lot], origin: Origin, radius_km: float) -> QuerySet[Lot]:
-    """Lots within ``radius_km`` of ``origin``: an indexed latitude/longitude box first,
+    """Lots within ``radius_km`` of ``origin``: an indexed latitude/longitude box first
+    (the exact box of the spherical cap, rounded outwards to the columns' 6 decimals),
     then the exact great-circle distance, annotated as ``distance_km``."""
-    dlat = radius_km / KM_PER_DEGREE_LATITUDE
-    dlon = radius_km / (KM_PER_DEGREE_LATITUDE * max(math.cos(math.radians(origin.latitude)), 0.01))
+    min_lat, max_lat, min_lon, max_lon = distance_box(origin.latitude, origin.longitude, radius_km)
     box = Q(
-        latitude__gte=Decimal(str(round(origin.latitude - dlat, 6))),
-        latitude__lte=Decimal(str(round(origin.latitude + dlat, 6))),
-        longitude__gte=Decimal(str(round(origin.longitude - dlon, 6))),
-        longitude__lte=Decimal(str(round(origin.longitude + dlon, 6))),
+        latitude__gte=_degrees(min_lat, ROUND_FLOOR),
+        latitude__lte=_degrees(max_lat, ROUND_CEILING),
+        longitude__gte=_degrees(min_lon, ROUND_FLOOR),
+        longitude__lte=_degrees(max_lon, ROUND_CEILING),
     )
     return lot_annotate_distance(queryset.filter(box), origin).filter(distance_km__lte=radius_km)
+
+
+def _degrees(value: float, rounding: str) -> Decimal:
+    return Decimal(repr(value)).quantize(Decimal("0.000001"), rounding=rounding)
 
 
 def lot_annotate_distance(queryset: QuerySet[Lot], origin: Origin) -> QuerySet[Lot]:

@@ -5,7 +5,6 @@ matched once (unique constraint) and notified once."""
 
 import datetime
 import json
-import math
 from dataclasses import dataclass
 
 import psycopg
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_noop
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
 from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.geo import distance_box
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import claimable_condition
 from exchange.lots.models import CONDITION_RANK, TIER_KINDS, Condition, Lot, LotStatus, Tier
@@ -31,24 +31,9 @@ from exchange.matching.models import (
     WantedRequest,
     WantedStatus,
 )
-from exchange.matching.scoring import EARTH_RADIUS_KM, distance_km, match_score
+from exchange.matching.scoring import distance_km, match_score
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership, Region, Site
-
-BOX_MARGIN_DEGREES = 1e-6  # about 0.1 m: floating-point rounding never drops a lot
-
-
-def distance_box(latitude: float, longitude: float, km: float) -> tuple[float, ...]:
-    """(min lat, max lat, min lon, max lon) of the smallest box around every point within
-    ``km`` of a place, on the sphere ``distance_km`` measures on. A box made with 111.32
-    km per degree (the equator's, not this sphere's 111.19) was 0.1 % too small, and
-    lost lots near its edges that the exact distance lets through."""
-    angle = km / EARTH_RADIUS_KM
-    dlat = math.degrees(angle)
-    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
-    dlon = 180.0 if reach >= 1 else math.degrees(math.asin(reach))
-    dlat, dlon = dlat + BOX_MARGIN_DEGREES, dlon + BOX_MARGIN_DEGREES
-    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
 
 
 @dataclass

@@ -1,5 +1,7 @@
 import datetime
 import io
+import math
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
+from exchange.common.geo import EARTH_RADIUS_KM, distance_km
 from exchange.lots.models import Lot, LotPhoto
 from exchange.lots.services.lots import ItemInput
 from tests.exchange.lots.conftest import image_bytes
@@ -316,6 +319,41 @@ def test_distance_from_one_of_my_sites(client_for, owner, catalogue):
     foreign_site = SiteFactory()
     assert client.get(URL, {"near_site": foreign_site.pk}).status_code == 400
     assert client.get(URL, {"ordering": "nearest"}).status_code == 400
+
+
+def test_lots_at_the_edge_of_the_radius_are_found(client_for, owner):
+    # given lots 10 m inside and 20 m outside a 25 km radius, due north and due east
+    origin_lat, origin_lon = float(owner.site.latitude), float(owner.site.longitude)
+
+    def lot_at(km: float, bearing: str) -> Lot:
+        angle = km / EARTH_RADIUS_KM
+        if bearing == "north":
+            lat, lon = origin_lat + math.degrees(angle), origin_lon
+        else:
+            lat = origin_lat
+            spread = math.sin(angle / 2) / math.cos(math.radians(origin_lat))
+            lon = origin_lon + math.degrees(2 * math.asin(spread))
+        site = SiteFactory(
+            organisation=owner.organisation,
+            latitude=Decimal(f"{lat:.6f}"),
+            longitude=Decimal(f"{lon:.6f}"),
+        )
+        return LotFactory(site=site, published=True, title=f"Desk {km} km {bearing}")
+
+    inside = [lot_at(24.99, "north"), lot_at(24.99, "east")]
+    outside = [lot_at(25.02, "north"), lot_at(25.02, "east")]
+
+    # when
+    response = client_for(owner.user).get(URL, {"near_site": owner.site.pk, "radius_km": 25})
+
+    # then
+    found = {lot["id"]: lot["distance_km"] for lot in response.json()["results"]}
+    assert set(found) == {lot.pk for lot in inside}
+    assert all(distance == 25.0 for distance in found.values())
+    assert all(
+        distance_km(origin_lat, origin_lon, float(lot.latitude), float(lot.longitude)) > 25
+        for lot in outside
+    )
 
 
 def test_claimable_follows_the_claim_windows(client_for, owner, catalogue):
