@@ -1,7 +1,22 @@
-from django.db.models import Q, QuerySet
+import datetime
 
-from exchange.claims.models import Claim
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
+
+from exchange.claims.models import Claim, ClaimStatus
+from exchange.common.models import AuditEvent
 from exchange.organisations.models import Membership
+
+HISTORY_LABELS = {
+    "create": gettext_lazy("Claimed"),
+    "approve": gettext_lazy("Approved"),
+    "decline": gettext_lazy("Declined"),
+    "cancel": gettext_lazy("Cancelled"),
+    "schedule": gettext_lazy("Pickup slot set"),
+    "no_show": gettext_lazy("No-show recorded"),
+    "collect": gettext_lazy("Handover confirmed"),
+}
 
 
 def claim_list(*, actor: Membership | None) -> QuerySet[Claim]:
@@ -22,3 +37,38 @@ def claim_filter_role(
     if role == "owner":
         return queryset.filter(lot__owner_id=actor.organisation_id)
     return queryset
+
+
+def claim_status_counts(claims: QuerySet[Claim]) -> dict[str, int]:
+    """How many of ``claims`` are in each status (statuses without claims left out)."""
+    return dict(
+        claims.order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+
+
+def claim_history(claim: Claim) -> list[dict]:
+    """The claim's audit events, newest first, as lines for people."""
+    events = AuditEvent.objects.filter(
+        object_type=ContentType.objects.get_for_model(Claim), object_id=str(claim.pk)
+    ).select_related("actor", "organisation")
+    history = []
+    for event in events.order_by("-created_at", "-id"):
+        pickup_at = None
+        if event.action == "schedule" and event.data.get("pickup_at"):
+            pickup_at = datetime.datetime.fromisoformat(event.data["pickup_at"])
+        history.append(
+            {
+                "at": event.created_at,
+                "label": HISTORY_LABELS.get(event.action, event.action),
+                "to_state": ClaimStatus(event.to_state).label
+                if event.to_state in ClaimStatus.values
+                else "",
+                "actor": event.actor.get_full_name() or event.actor.username if event.actor else "",
+                "organisation": event.organisation.name if event.organisation else "",
+                "pickup_at": pickup_at,
+            }
+        )
+    return history

@@ -3,13 +3,13 @@ lots, a claim with its actions and history, and its transfer document. Each view
 calls one service or selector, and shows the answer; the rules live in the services."""
 
 import datetime
-from functools import wraps
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,7 +29,12 @@ from exchange.claims.forms import (
     ScheduleForm,
 )
 from exchange.claims.models import Claim, ClaimStatus
-from exchange.claims.selectors import claim_filter_role, claim_list
+from exchange.claims.selectors import (
+    claim_filter_role,
+    claim_history,
+    claim_list,
+    claim_status_counts,
+)
 from exchange.claims.services import (
     claim_approve,
     claim_cancel,
@@ -42,51 +47,20 @@ from exchange.claims.services import (
 )
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.models import AuditEvent
+from exchange.common.web import member_required
 from exchange.lots.models import Lot, LotStatus, Tier
 from exchange.lots.selectors import lot_list, lot_own_list
 from exchange.lots.services.closing import lot_close
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
-from exchange.organisations.selectors import membership_for_user
 
 CLAIMS_PAGE_SIZE = 50
 # Claims that show a transfer document.
 DOCUMENT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.COLLECTED)
 
-HISTORY_LABELS = {
-    "create": gettext_lazy("Claimed"),
-    "approve": gettext_lazy("Approved"),
-    "decline": gettext_lazy("Declined"),
-    "cancel": gettext_lazy("Cancelled"),
-    "schedule": gettext_lazy("Pickup slot set"),
-    "no_show": gettext_lazy("No-show recorded"),
-    "collect": gettext_lazy("Handover confirmed"),
-}
-
-
-def _actor(request) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    return membership_for_user(user=request.user)
-
-
-def member_required(view):
-    """Signed in and acting for an organisation; the view receives the membership."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        actor = _actor(request)
-        if actor is None:
-            messages.info(
-                request,
-                _("Register your organisation, or ask its administrator to add you, to claim."),
-            )
-            return redirect("organisations:register")
-        return view(request, actor, *args, **kwargs)
-
-    return wrapper
+WHY_MEMBER = gettext_lazy(
+    "Register your organisation, or ask its administrator to add you, to claim."
+)
 
 
 def _visible_claim(actor: Membership, pk: int) -> Claim:
@@ -192,12 +166,7 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
         return {"claim_box": box}
     claims = claim_list(actor=actor).filter(lot_id=lot.pk)
     if box["is_owner"]:
-        by_status = dict(
-            claims.order_by()
-            .values_list("status")
-            .annotate(count=Count("id"))
-            .values_list("status", "count")
-        )
+        by_status = claim_status_counts(claims)
         box["counts"] = [
             {"status": status.value, "label": status.label, "count": by_status.get(status, 0)}
             for status in ClaimStatus
@@ -224,7 +193,7 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
     return {"claim_box": box}
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def create(request, actor: Membership, lot_pk: int):
     """Claim part of a lot; the lot page posts here, and errors are shown here."""
     lot = get_object_or_404(lot_list(actor=actor), pk=lot_pk)
@@ -261,7 +230,7 @@ def create(request, actor: Membership, lot_pk: int):
     return render(request, "claims/create.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def lot_close_view(request, actor: Membership, lot_pk: int):
     """Close an expired lot, recording what became of its unclaimed units."""
@@ -282,7 +251,7 @@ def lot_close_view(request, actor: Membership, lot_pk: int):
 # --- Lists -----------------------------------------------------------------------
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def mine(request, actor: Membership):
     """Claims the acting organisation made."""
@@ -294,7 +263,7 @@ def mine(request, actor: Membership):
     return render(request, "claims/mine.html", {"form": form, "page": page, "actor": actor})
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def inbox(request, actor: Membership):
     """Claims on the acting organisation's lots, those waiting for a decision first."""
@@ -331,31 +300,6 @@ def inbox(request, actor: Membership):
 # --- One claim -------------------------------------------------------------------
 
 
-def _claim_history(claim: Claim) -> list[dict]:
-    """The claim's audit events, newest first, as lines for people."""
-    events = AuditEvent.objects.filter(
-        object_type=ContentType.objects.get_for_model(Claim), object_id=str(claim.pk)
-    ).select_related("actor", "organisation")
-    history = []
-    for event in events.order_by("-created_at", "-id"):
-        pickup_at = None
-        if event.action == "schedule" and event.data.get("pickup_at"):
-            pickup_at = datetime.datetime.fromisoformat(event.data["pickup_at"])
-        history.append(
-            {
-                "at": event.created_at,
-                "label": HISTORY_LABELS.get(event.action, event.action),
-                "to_state": ClaimStatus(event.to_state).label
-                if event.to_state in ClaimStatus.values
-                else "",
-                "actor": event.actor.get_full_name() or event.actor.username if event.actor else "",
-                "organisation": event.organisation.name if event.organisation else "",
-                "pickup_at": pickup_at,
-            }
-        )
-    return history
-
-
 def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | None = None):
     _prepare([claim], actor)
     failed_form = None
@@ -371,7 +315,7 @@ def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | Non
         "is_claimant": claim.claimant_id == actor.organisation_id,
         # The lot page shows published lots to everyone, and every lot to its owner.
         "lot_visible": is_owner or claim.lot.status == LotStatus.PUBLISHED,
-        "history": _claim_history(claim),
+        "history": claim_history(claim),
         "has_document": claim.status in DOCUMENT_STATUSES,
         "failed_form": failed_form,
         "next": "",
@@ -379,13 +323,13 @@ def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | Non
     return render(request, "claims/detail.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def detail(request, actor: Membership, pk: int):
     return _render_detail(request, actor, _visible_claim(actor, pk))
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def document(request, actor: Membership, pk: int):
     """The transfer document (PDF) of an approved or collected claim, for both sides."""
@@ -400,104 +344,73 @@ def document(request, actor: Membership, pk: int):
 # --- Actions ---------------------------------------------------------------------
 
 
-def _button_action(request, actor: Membership, pk: int, service, success: str):
-    """An action without input: a refusal becomes an error message."""
-    claim = _visible_claim(actor, pk)
-    try:
-        service(actor=actor, claim=claim)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return _back(request, claim)
+@dataclass(frozen=True)
+class _Action:
+    """A claim action of the pages: the service call (actor, claim, form data), the
+    message on success, and the form when the action takes input."""
+
+    act: Callable[[Membership, Claim, dict], Claim]
+    success: str
+    form_class: type[forms.Form] | None = None
 
 
-def _form_action(request, actor: Membership, pk: int, name: str, form_class, act, success: str):
-    """An action with a form: a refusal is shown on the form, on the claim page."""
-    claim = _visible_claim(actor, pk)
-    form = form_class(request.POST, auto_id=f"claim-{claim.pk}-%s")
-    if form.is_valid():
-        try:
-            act(claim, form.cleaned_data)
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
-            messages.success(request, success)
-            return _back(request, claim)
-    return _render_detail(request, actor, claim, failed=(name, form))
-
-
-@member_required
-@require_POST
-def approve(request, actor: Membership, pk: int):
-    return _button_action(
-        request,
-        actor,
-        pk,
-        claim_approve,
-        _("The claim is approved: the claimant is notified. Agree on a pickup slot."),
-    )
-
-
-@member_required
-@require_POST
-def cancel(request, actor: Membership, pk: int):
-    return _button_action(
-        request, actor, pk, claim_cancel, _("The claim is cancelled: its units go back to the lot.")
-    )
-
-
-@member_required
-@require_POST
-def no_show(request, actor: Membership, pk: int):
-    return _button_action(
-        request,
-        actor,
-        pk,
-        claim_no_show,
-        _("The missed pickup is recorded: the units go back to the lot."),
-    )
-
-
-@member_required
-@require_POST
-def decline(request, actor: Membership, pk: int):
-    return _form_action(
-        request,
-        actor,
-        pk,
-        "decline",
+ACTIONS = {
+    "approve": _Action(
+        lambda actor, claim, data: claim_approve(actor=actor, claim=claim),
+        gettext_lazy("The claim is approved: the claimant is notified. Agree on a pickup slot."),
+    ),
+    "cancel": _Action(
+        lambda actor, claim, data: claim_cancel(actor=actor, claim=claim),
+        gettext_lazy("The claim is cancelled: its units go back to the lot."),
+    ),
+    "no_show": _Action(
+        lambda actor, claim, data: claim_no_show(actor=actor, claim=claim),
+        gettext_lazy("The missed pickup is recorded: the units go back to the lot."),
+    ),
+    "decline": _Action(
+        lambda actor, claim, data: claim_decline(actor=actor, claim=claim, reason=data["reason"]),
+        gettext_lazy(
+            "The claim is declined: the claimant is notified and the units go back to the lot."
+        ),
         DeclineForm,
-        lambda claim, data: claim_decline(actor=actor, claim=claim, reason=data["reason"]),
-        _("The claim is declined: the claimant is notified and the units go back to the lot."),
-    )
-
-
-@member_required
-@require_POST
-def schedule(request, actor: Membership, pk: int):
-    return _form_action(
-        request,
-        actor,
-        pk,
-        "schedule",
+    ),
+    "schedule": _Action(
+        lambda actor, claim, data: claim_schedule(
+            actor=actor, claim=claim, pickup_at=data["pickup_at"]
+        ),
+        gettext_lazy("The pickup slot is set: the other side is notified."),
         ScheduleForm,
-        lambda claim, data: claim_schedule(actor=actor, claim=claim, pickup_at=data["pickup_at"]),
-        _("The pickup slot is set: the other side is notified."),
-    )
-
-
-@member_required
-@require_POST
-def collect(request, actor: Membership, pk: int):
-    return _form_action(
-        request,
-        actor,
-        pk,
-        "collect",
-        CollectForm,
-        lambda claim, data: claim_collect(
+    ),
+    "collect": _Action(
+        lambda actor, claim, data: claim_collect(
             actor=actor, claim=claim, quantity=data["quantity"], weight_kg=data["weight_kg"]
         ),
-        _("The handover is confirmed: the reuse is recorded."),
-    )
+        gettext_lazy("The handover is confirmed: the reuse is recorded."),
+        CollectForm,
+    ),
+}
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def act(request, actor: Membership, pk: int, action: str):
+    """One of ACTIONS on a claim. A refusal of an action without input becomes an error
+    message where the action was taken; one with a form is shown on that form, on the
+    claim page."""
+    spec = ACTIONS[action]
+    claim = _visible_claim(actor, pk)
+    form = None
+    if spec.form_class is not None:
+        form = spec.form_class(request.POST, auto_id=f"claim-{claim.pk}-%s")
+        if not form.is_valid():
+            return _render_detail(request, actor, claim, failed=(action, form))
+    try:
+        spec.act(actor, claim, form.cleaned_data if form is not None else {})
+    except ApplicationError as exc:
+        if form is None:
+            messages.error(request, exc.message)
+            return _back(request, claim)
+        add_application_error(form, exc)
+        return _render_detail(request, actor, claim, failed=(action, form))
+    messages.success(request, spec.success)
+    return _back(request, claim)
