@@ -49,7 +49,7 @@ from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.common.web import member_required
 from exchange.lots.models import Lot, LotStatus, Tier
-from exchange.lots.selectors import lot_list, lot_own_list
+from exchange.lots.selectors import lot_claim_target, lot_own_list
 from exchange.lots.services.closing import lot_close
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
@@ -196,7 +196,9 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
 @member_required(WHY_MEMBER)
 def create(request, actor: Membership, lot_pk: int):
     """Claim part of a lot; the lot page posts here, and errors are shown here."""
-    lot = get_object_or_404(lot_list(actor=actor), pk=lot_pk)
+    lot = lot_claim_target(actor=actor, pk=lot_pk)
+    if lot is None:
+        raise Http404
     form = None
     if request.method == "POST":
         form = ClaimForm(request.POST, lot=lot)

@@ -231,6 +231,19 @@ def test_claiming_more_than_is_left_shows_the_refusal_on_the_form(lot, federal):
     assert not Claim.objects.exists()
 
 
+def test_a_claimant_who_lost_the_race_reads_why_instead_of_a_missing_page(
+    lot, federal, make_member
+):
+    first = make_member(kind="federal")
+    assert login(first).post(reverse("claims:create", args=[lot.pk]), {"quantity": "10"})
+    lot.refresh_from_db()
+    assert lot.status == "reserved"
+    response = login(federal).post(reverse("claims:create", args=[lot.pk]), {"quantity": "1"})
+    assert response.status_code == 200
+    assert "Every unit of this lot is claimed." in text(response)
+    assert Claim.objects.filter(lot=lot).count() == 1
+
+
 def test_the_owner_closes_an_expired_lot_from_the_lot_page(owner, lot):
     Lot.objects.filter(pk=lot.pk).update(status=LotStatus.EXPIRED)
     client = login(owner)
