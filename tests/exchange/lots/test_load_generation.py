@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from exchange.lots.loadgen import (
     LOAD_ORGANISATION_PREFIX,
+    _CopyWriter,
     generated_lots_count,
     lots_generate_load,
     lots_generated_load_delete,
@@ -105,8 +106,44 @@ def test_generated_lots_are_found_by_words_of_their_titles_and_categories(genera
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text vector on PostgreSQL")
-def test_the_full_text_vectors_are_filled(generated):
+def test_the_full_text_vectors_are_those_lots_reindex_computes(generated):
     assert not Lot.objects.filter(search_vector__isnull=True).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM lots_lot "
+            "WHERE search_vector::text <> to_tsvector('simple', search_document)::text"
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def _indexes_and_keys() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid IN ('lots_lot'::regclass, 'lots_sanitisationattestation'::regclass) "
+            "UNION SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid IN ('lots_lot'::regclass, 'lots_sanitisationattestation'::regclass)"
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and index rebuild")
+def test_a_large_load_leaves_every_index_and_key_as_it_was(monkeypatch):
+    # given a load large enough to go in without indexes (the threshold lowered)
+    monkeypatch.setattr(_CopyWriter, "REBUILD_FROM", 50)
+    before = _indexes_and_keys()
+    # when
+    lots_generate_load(lots=120, organisations=4, seed=3)
+    # then
+    assert _indexes_and_keys() == before
+    assert Lot.objects.filter(owner__name__startswith=LOAD_ORGANISATION_PREFIX).count() == 120
+    assert ids_are_fresh()
+
+
+def ids_are_fresh() -> bool:
+    """A lot made after the load gets an id of its own (the sequence moved on)."""
+    newest = Lot.objects.order_by("-pk").first()
+    return LotFactory(published=True).pk > newest.pk
 
 
 def test_reset_deletes_generated_data_only(generated, categories):

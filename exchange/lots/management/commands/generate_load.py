@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "Generated {lots} lots ({attestations} sanitisation attestations) of "
                     "{organisations} organisations with {sites} sites in {total_seconds} s "
-                    "(insert {insert_seconds} s, reindex {reindex_seconds} s).".format(**result)
+                    "(insert {insert_seconds} s, then {index_seconds} s).".format(**result)
                 )
             if wanted:
                 result = wanted_generate_load(wanted=wanted, seed=seed)
