@@ -160,6 +160,12 @@ def prepare(figures: list[Figure], only: set[str]) -> None:
             say(f"Generating {IMPACT_RECORDS} impact records (about two minutes) ...")
             figures.append(generate("--impact", IMPACT_RECORDS, TARGET_GENERATE_IMPACT_S))
             rewritten |= set(IMPACT_TABLES)
+        from exchange.impact.models import ImpactMonthlyTotal, ImpactRecord
+
+        if ImpactRecord.objects.exists() and not ImpactMonthlyTotal.objects.exists():
+            # records loaded by an older generator, or by hand: the totals the statistics read
+            say("Building the monthly impact totals ...")
+            say(manage("impact_totals_rebuild").stdout.strip())
     vacuum(full=rewritten)
 
 

@@ -22,8 +22,8 @@ from exchange.impact.stats import (
     LAST_YEAR,
     StatsFilter,
     open_data,
-    stats_check_access,
-    stats_filter,
+    stats_query,
+    stats_record_count,
     stats_scope,
     stats_summary,
     stats_timeseries,
@@ -87,8 +87,7 @@ class StatsView(ScopedViewMixin, APIView):
         return stats_scope(user=self.request.user, actor=self.actor)
 
     def filtered(self, filters: StatsFilter):
-        stats_check_access(user=self.request.user, actor=self.actor, filters=filters)
-        return stats_filter(self.scoped_queryset(), filters)
+        return stats_query(user=self.request.user, actor=self.actor, filters=filters)
 
 
 class StatsSummaryView(StatsView):
@@ -160,17 +159,12 @@ class AnnualReportView(StatsView):
                     message=_("No factor version %(version)s.")
                     % {"version": request.query_params["factors"]},
                 )
-        scope = self.scoped_queryset()
-        if (
-            stats_filter(scope, StatsFilter(year=year)).count()
-            > settings.EXCHANGE_REPORT_SYNC_LIMIT
-        ):
+        query = self.filtered(StatsFilter(year=year))
+        if stats_record_count(query) > settings.EXCHANGE_REPORT_SYNC_LIMIT:
             # A large year: a Celery task builds the file; poll the job for the link.
-            user = request.user
-            everything = user.is_analyst or user.is_moderator
             job = report_job_create(
-                user=user,
-                organisation_id=None if everything else self.actor.organisation_id,
+                user=request.user,
+                organisation_id=query.organisation_id,
                 year=year,
                 file_format=file_format,
                 language=language,
@@ -178,7 +172,12 @@ class AnnualReportView(StatsView):
             )
             body = ReportJobOutputSerializer(job, context={"request": request}).data
             return Response(body, status=202, headers={"Location": body["url"]})
-        data = annual_report_data(scope=scope, year=year, language=language, factor_version=version)
+        data = annual_report_data(
+            organisation_id=query.organisation_id,
+            year=year,
+            language=language,
+            factor_version=version,
+        )
         render, content_type = RENDERERS[file_format]
         response = HttpResponse(render(data), content_type=content_type)
         response["Content-Disposition"] = (

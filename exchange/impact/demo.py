@@ -24,7 +24,11 @@ from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
 from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
-from exchange.impact.services import impact_compute, outcome_for_recipient_kind
+from exchange.impact.services import (
+    impact_compute,
+    impact_totals_add,
+    outcome_for_recipient_kind,
+)
 from exchange.lots.models import (
     CONDITION_RANK,
     Condition,
@@ -257,6 +261,9 @@ def demo_history_seed(organisations: dict[str, Organisation]) -> int:
     for record in records:
         record.created_at = stamps[id(record)]
     ImpactRecord.objects.bulk_update(records, ["created_at"], batch_size=200)
+    ids = [record.pk for record in records]
+    for start in range(0, len(ids), 500):
+        impact_totals_add(records=ImpactRecord.objects.filter(pk__in=ids[start : start + 500]))
 
     _audit_trail(events)
     return len(lots)

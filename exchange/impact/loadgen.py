@@ -31,7 +31,12 @@ from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
-from exchange.impact.services import KG, impact_compute, outcome_for_recipient_kind
+from exchange.impact.services import (
+    KG,
+    impact_compute,
+    impact_totals_rebuild,
+    outcome_for_recipient_kind,
+)
 from exchange.lots.loadgen import (
     _attestation,
     _category_titles,
@@ -97,6 +102,8 @@ def impact_generated_load_delete() -> dict[str, int]:
     attestations = SanitisationAttestation._base_manager.filter(lot__in=lots)
     attestations._raw_delete(attestations.db)
     deleted_lots = lots._raw_delete(lots.db)
+    if deleted:
+        impact_totals_rebuild()
     return {"records": deleted, "claims": deleted_claims, "lots": deleted_lots}
 
 
@@ -468,6 +475,9 @@ def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict
             if writer.rows >= FLUSH_ROWS:
                 writer.write()
         writer.write()
+        # The records went in without the services: the monthly totals again from all
+        # records, in the transaction that wrote them.
+        impact_totals_rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (Organisation, Lot, Claim, ImpactRecord, SanitisationAttestation):

@@ -90,6 +90,72 @@ class ImpactRecord(models.Model):
         return f"{self.outcome}: {self.quantity} of lot {self.lot_id}"
 
 
+class ImpactTotalRole(models.TextChoices):
+    DONOR = "donor", _("Donor")
+    RECIPIENT = "recipient", _("Recipient")
+
+
+class _MonthlySums(models.Model):
+    """The sums of a group of impact records: how many, and their items, weight, CO2e
+    avoided and replacement value."""
+
+    month = models.DateField()  # the first day of the month the records occurred in
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    record_count = models.IntegerField()
+    items = models.BigIntegerField()
+    weight_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    co2e_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    replacement_value_eur = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class ImpactMonthlyTotal(_MonthlySums):
+    """The impact records of a month summed per outcome, category, region and factor
+    version: what the statistics read instead of the records when a question is about
+    whole months and every organisation. Written in the transaction that writes the
+    records (``impact_totals_add``); ``impact_totals_rebuild`` recomputes them."""
+
+    category = models.ForeignKey("categories.Category", on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=3)
+    factor_version = models.ForeignKey(
+        "categories.FactorVersion", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "outcome", "category", "region", "factor_version"],
+                name="impact_monthly_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.outcome} {self.category_id} {self.region}"
+
+
+class ImpactOrganisationMonthlyTotal(_MonthlySums):
+    """The impact records of a month summed per organisation, as donor and as recipient,
+    and per outcome: the statistics' breakdowns by donor and by recipient."""
+
+    role = models.CharField(max_length=9, choices=ImpactTotalRole.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "month", "organisation", "outcome"],
+                name="impact_organisation_monthly_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.role} {self.organisation_id} {self.outcome}"
+
+
 class ReportJob(models.Model):
     """An annual report built by a Celery task (large years), downloadable when ready."""
 

@@ -12,7 +12,9 @@ from exchange.categories.models import CategoryFactor, FactorVersion
 from exchange.impact.models import Outcome
 from exchange.impact.stats import (
     StatsFilter,
-    stats_filter,
+    StatsQuery,
+    stats_factor_versions,
+    stats_record_count,
     stats_summary,
     stats_summary_recomputed,
 )
@@ -64,19 +66,24 @@ def _label(by: str, key) -> str:
 
 
 def annual_report_data(
-    *, scope, year: int, language: str, factor_version: FactorVersion | None = None
+    *,
+    organisation_id: int | None,
+    year: int,
+    language: str,
+    factor_version: FactorVersion | None = None,
 ) -> dict:
-    """The figures of ``year`` within what the reader may see (``scope``); with
-    ``factor_version``, recomputed as if every record had used that version."""
+    """The figures of ``year`` within what the reader may see (every organisation's
+    records, or ``organisation_id``'s as donor and recipient); with ``factor_version``,
+    recomputed from the records as if every record had used that version."""
     with translation.override(language):
-        queryset = stats_filter(scope, StatsFilter(year=year))
+        query = StatsQuery(organisation_id=organisation_id, filters=StatsFilter(year=year))
         if factor_version is None:
-            summary = stats_summary(queryset)
-            versions = FactorVersion.objects.filter(
-                pk__in=queryset.values("factor_version_id").distinct()
-            ).order_by("version")
+            summary = stats_summary(query)
+            versions = FactorVersion.objects.filter(pk__in=stats_factor_versions(query)).order_by(
+                "version"
+            )
         else:
-            summary = stats_summary_recomputed(queryset, version=factor_version)
+            summary = stats_summary_recomputed(query.records(), version=factor_version)
             versions = FactorVersion.objects.filter(pk=factor_version.pk)
         return {
             "year": year,
@@ -92,7 +99,7 @@ def annual_report_data(
                 .select_related("category", "version")
                 .order_by("version__version", "category__path")
             ),
-            "records": queryset.count(),
+            "records": stats_record_count(query),
         }
 
 
@@ -328,19 +335,6 @@ RENDERERS = {
 }
 
 
-def report_scope(job_or_none_organisation_id):
-    """Records a report may count: one organisation's (donor or recipient) or all."""
-    from django.db.models import Q
-
-    from exchange.impact.models import ImpactRecord
-
-    if job_or_none_organisation_id is None:
-        return ImpactRecord.objects.all()
-    return ImpactRecord.objects.filter(
-        Q(donor_id=job_or_none_organisation_id) | Q(recipient_id=job_or_none_organisation_id)
-    )
-
-
 def report_job_create(
     *, user, organisation_id, year: int, file_format: str, language: str, factor_version=None
 ):
@@ -374,7 +368,7 @@ def report_job_run(*, job_id: int) -> bool:
         return False
     try:
         data = annual_report_data(
-            scope=report_scope(job.organisation_id),
+            organisation_id=job.organisation_id,
             year=job.year,
             language=job.language,
             factor_version=job.factor_version,

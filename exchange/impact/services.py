@@ -5,11 +5,20 @@ import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from exchange.categories.models import CategoryFactor, FactorVersion
-from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, ImpactSource, Outcome
+from exchange.impact.models import (
+    REUSE_OUTCOMES,
+    ImpactMonthlyTotal,
+    ImpactOrganisationMonthlyTotal,
+    ImpactRecord,
+    ImpactSource,
+    ImpactTotalRole,
+    Outcome,
+)
 from exchange.lots.models import Lot
 
 logger = logging.getLogger(__name__)
@@ -87,7 +96,9 @@ def _write_once(lookup: dict, values: dict) -> ImpactRecord:
         return existing
     try:
         with transaction.atomic():
-            return ImpactRecord.objects.create(**lookup, **values)
+            record = ImpactRecord.objects.create(**lookup, **values)
+            impact_totals_add(records=ImpactRecord.objects.filter(pk=record.pk))
+            return record
     except IntegrityError:
         return ImpactRecord.objects.get(**lookup)
 
@@ -176,3 +187,86 @@ def impact_records_sweep() -> int:
     if written:
         logger.warning("impact sweep wrote %s records that a task had not written", written)
     return written
+
+
+# --- Monthly totals ---------------------------------------------------------------
+
+_SUMS = ("record_count", "items", "weight_kg", "co2e_avoided_kg", "replacement_value_eur")
+_RECORD_SUMS = (
+    "COUNT(*), SUM(r.quantity), SUM(r.weight_kg), SUM(r.co2e_avoided_kg), "
+    "SUM(r.replacement_value_eur)"
+)
+
+
+def _month(column: str) -> str:
+    """SQL for the first day of the month of a date column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _totals_statements(where: str) -> list[str]:
+    """INSERT ... SELECT ... GROUP BY statements that add the records matching ``where``
+    (SQL on the records as ``r``) to the monthly totals. The upsert adds to a row that
+    exists, in the database, so concurrent writers never lose each other's sums."""
+    month = _month("r.occurred_on")
+    targets = [
+        (
+            ImpactMonthlyTotal,
+            {
+                "month": month,
+                "outcome": "r.outcome",
+                "category_id": "r.category_id",
+                "region": "r.region",
+                "factor_version_id": "r.factor_version_id",
+            },
+            "",
+        )
+    ]
+    for role in ImpactTotalRole.values:
+        key = {"role": f"'{role}'", "month": month, "organisation_id": f"r.{role}_id"}
+        targets.append(
+            (ImpactOrganisationMonthlyTotal, {**key, "outcome": "r.outcome"}, f"r.{role}_id")
+        )
+    statements = []
+    for model, key, organisation in targets:
+        table = model._meta.db_table
+        updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in _SUMS)
+        groups = ", ".join(value for value in key.values() if not value.startswith("'"))
+        condition = f" AND {organisation} IS NOT NULL" if organisation else ""
+        # Names from the models and SQL of this module: nothing from outside.
+        statements.append(
+            f"INSERT INTO {table} ({', '.join(key)}, {', '.join(_SUMS)}) "  # noqa: S608
+            f"SELECT {', '.join(key.values())}, {_RECORD_SUMS} "
+            f"FROM {ImpactRecord._meta.db_table} r WHERE ({where}){condition} "
+            f"GROUP BY {groups} "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+    return statements
+
+
+def impact_totals_add(*, records: QuerySet[ImpactRecord]) -> None:
+    """Add ``records`` (just written, in the current transaction) to the monthly totals.
+    Every writer of impact records calls it in the transaction of its insert."""
+    subquery, params = records.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        for statement in _totals_statements(f"r.id IN ({subquery})"):
+            cursor.execute(statement, params)
+
+
+@transaction.atomic
+def impact_totals_rebuild() -> int:
+    """Recompute every monthly total from the records; returns how many rows it wrote.
+    For after a bulk load that bypassed the services, and to repair. Writers wait while
+    it runs (PostgreSQL: a lock that only they conflict with); readers read the old
+    totals until it commits."""
+    models = (ImpactMonthlyTotal, ImpactOrganisationMonthlyTotal)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = ", ".join(model._meta.db_table for model in models)
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        for model in models:
+            model.objects.all().delete()
+        for statement in _totals_statements("1 = 1"):
+            cursor.execute(statement)
+    return ImpactMonthlyTotal.objects.count() + ImpactOrganisationMonthlyTotal.objects.count()

@@ -2,20 +2,45 @@
 
 diversion rate = reused weight (sold included) / all recorded weight (reused, sold,
 recycled, disposed).
+
+Every figure is a sum of records. A question about whole months and every organisation
+(an analyst's year, the five-year series, the annual report, the open data) is answered
+from the monthly totals (``ImpactMonthlyTotal``, ``ImpactOrganisationMonthlyTotal``),
+which hold the same sums per month and are written in the transaction that writes the
+records; any other (a member's scope, a donor, a recipient or a kind of recipient, part
+of a month) from the records. Both give the same figures.
 """
 
+import calendar
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
 from exchange.common.errors import ApplicationError, ErrorKind
-from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, Outcome
+from exchange.impact.models import (
+    REUSE_OUTCOMES,
+    ImpactMonthlyTotal,
+    ImpactOrganisationMonthlyTotal,
+    ImpactRecord,
+    Outcome,
+)
 from exchange.organisations.models import Membership, Organisation
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -58,26 +83,32 @@ class StatsFilter:
     outcome: str = ""
 
 
-def stats_scope(*, user, actor: Membership | None) -> QuerySet[ImpactRecord]:
-    """What a reader may count: analysts and moderators everything, members their own
-    organisation as donor and as recipient, anybody else nothing."""
-    if getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False):
-        return ImpactRecord.objects.all()
+def _reads_all(user) -> bool:
+    return bool(getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False))
+
+
+def _scope_organisation_id(*, user, actor: Membership | None) -> int | None:
+    """None for readers of every organisation, else the reader's organisation."""
+    if _reads_all(user):
+        return None
     if actor is None:
         raise ApplicationError(
             code="no_organisation",
             kind=ErrorKind.FORBIDDEN,
             message=_("Statistics are for members of an organisation and for analysts."),
         )
-    organisation_id = actor.organisation_id
-    return ImpactRecord.objects.filter(
-        Q(donor_id=organisation_id) | Q(recipient_id=organisation_id)
-    )
+    return actor.organisation_id
+
+
+def stats_scope(*, user, actor: Membership | None) -> QuerySet[ImpactRecord]:
+    """What a reader may count: analysts and moderators everything, members their own
+    organisation as donor and as recipient, anybody else nothing (403)."""
+    return stats_records(organisation_id=_scope_organisation_id(user=user, actor=actor))
 
 
 def stats_check_access(*, user, actor: Membership | None, filters: StatsFilter) -> None:
     """A member may filter on their own organisation only (403 otherwise)."""
-    if getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False):
+    if _reads_all(user):
         return
     own = actor.organisation_id if actor else None
     for name in ("donor", "recipient"):
@@ -129,11 +160,12 @@ def stats_filter(queryset: QuerySet[ImpactRecord], filters: StatsFilter) -> Quer
     return queryset
 
 
-def _measures() -> dict:
-    """The sums, under names that do not clash with the record's own fields."""
+def _measures(items: str = "quantity") -> dict:
+    """The sums, under names that do not clash with the record's own fields; ``items``
+    is the field of the items (the records' quantity, the totals' items)."""
     reused = Q(outcome__in=REUSE_OUTCOMES)
     return {
-        "sum_items": Coalesce(Sum("quantity"), Value(0), output_field=IntegerField()),
+        "sum_items": Coalesce(Sum(items), Value(0), output_field=IntegerField()),
         "sum_weight_kg": Coalesce(Sum("weight_kg"), ZERO),
         "sum_reused_weight_kg": Coalesce(Sum("weight_kg", filter=reused), ZERO),
         "sum_co2e_avoided_kg": Coalesce(Sum("co2e_avoided_kg"), ZERO),
@@ -206,7 +238,7 @@ def stats_breakdown(queryset: QuerySet[ImpactRecord], by: str) -> list[dict]:
     return sorted(result, key=lambda r: r["weight_kg"], reverse=True)
 
 
-# Breakdowns that follow from totals per (month, outcome, category, region).
+# Breakdowns that follow from sums per (month, outcome, category, region).
 _FINE_BREAKDOWNS = ("outcome", "category", "root_category", "region", "recipient_kind", "month")
 _RECIPIENT_KINDS = {
     Outcome.REUSED_FEDERAL: "federal",
@@ -215,16 +247,170 @@ _RECIPIENT_KINDS = {
 }
 
 
-def _group_sums() -> dict:
+@dataclass(frozen=True)
+class StatsQuery:
+    """What a reader counts: the records of every organisation (``organisation_id``
+    None: analysts, moderators, the open data) or of one, as donor and as recipient,
+    narrowed by ``filters``. The statistics answer it from the monthly totals when they
+    can, else from ``records()``."""
+
+    organisation_id: int | None = None
+    filters: StatsFilter = field(default_factory=StatsFilter)
+
+    def records(self) -> QuerySet[ImpactRecord]:
+        return stats_filter(stats_records(organisation_id=self.organisation_id), self.filters)
+
+
+Selection = StatsQuery | QuerySet[ImpactRecord]
+
+
+def stats_records(*, organisation_id: int | None) -> QuerySet[ImpactRecord]:
+    """Every record (None), or an organisation's as donor and as recipient."""
+    if organisation_id is None:
+        return ImpactRecord.objects.all()
+    return ImpactRecord.objects.filter(
+        Q(donor_id=organisation_id) | Q(recipient_id=organisation_id)
+    )
+
+
+def stats_query(
+    *, user, actor: Membership | None, filters: StatsFilter | None = None
+) -> StatsQuery:
+    """The reader's query, checked before anything is read: 403 without an organisation
+    or for another organisation's figures, 400 for a bad period."""
+    filters = filters or StatsFilter()
+    stats_check_access(user=user, actor=actor, filters=filters)
+    query = StatsQuery(
+        organisation_id=_scope_organisation_id(user=user, actor=actor), filters=filters
+    )
+    query.records()  # validates the period
+    return query
+
+
+def _group_sums(items: str) -> dict:
     return {
-        "sum_items": Sum("quantity"),
+        "sum_items": Sum(items),
         "sum_weight_kg": Sum("weight_kg"),
         "sum_co2e_avoided_kg": Sum("co2e_avoided_kg"),
         "sum_replacement_value_eur": Sum("replacement_value_eur"),
     }
 
 
-class _Totals(dict):
+class _FromRecords:
+    """Group sums read from the records."""
+
+    date, items = "occurred_on", "quantity"
+
+    def __init__(self, records: QuerySet[ImpactRecord]):
+        self.rows = records
+
+    def fine_rows(self) -> QuerySet:
+        """Sums per month, outcome, category and region."""
+        return (
+            self.rows.values("outcome", "category_id", "region", period=TruncMonth(self.date))
+            .annotate(**_group_sums(self.items))
+            .order_by()
+        )
+
+    def organisation_rows(self, side: str) -> QuerySet:
+        return (
+            self.rows.exclude(**{f"{side}_id": None})
+            .values("outcome", name=F(f"{side}__name"))
+            .annotate(**_group_sums(self.items))
+            .order_by()
+        )
+
+    def record_count(self) -> int:
+        return self.rows.count()
+
+
+class _FromMonthlyTotals:
+    """The same group sums read from the monthly totals. The totals per organisation
+    know no category and no region: with those filters, the donor and recipient
+    breakdowns are read from the records."""
+
+    date, items = "month", "items"
+
+    def __init__(self, query: StatsQuery):
+        filters = query.filters
+        first, last = _period(filters)
+        common = Q()
+        if first is not None:
+            common &= Q(month__gte=first)
+        if last is not None:
+            common &= Q(month__lte=last.replace(day=1))
+        if filters.outcome:
+            common &= Q(outcome=filters.outcome)
+        fine = common
+        if filters.category:
+            fine &= subtree_condition(filters.category.path, field="category__path")
+        if filters.region:
+            fine &= Q(region=filters.region)
+        self.rows = ImpactMonthlyTotal.objects.filter(fine)
+        self._organisations = None
+        if not filters.category and not filters.region:
+            self._organisations = ImpactOrganisationMonthlyTotal.objects.filter(common)
+        self._query = query
+
+    def fine_rows(self) -> QuerySet:
+        """The rows themselves: they are sums per month, outcome, category and region
+        already (one per factor version, which the summary adds up)."""
+        return self.rows.values(
+            "outcome",
+            "category_id",
+            "region",
+            period=F("month"),
+            sum_items=F("items"),
+            sum_weight_kg=F("weight_kg"),
+            sum_co2e_avoided_kg=F("co2e_avoided_kg"),
+            sum_replacement_value_eur=F("replacement_value_eur"),
+        ).order_by()
+
+    def organisation_rows(self, side: str) -> QuerySet:
+        if self._organisations is None:
+            return _FromRecords(self._query.records()).organisation_rows(side)
+        return (
+            self._organisations.filter(role=side)
+            .values("outcome", name=F("organisation__name"))
+            .annotate(**_group_sums(self.items))
+            .order_by()
+        )
+
+    def record_count(self) -> int:
+        return self.rows.aggregate(count=Coalesce(Sum("record_count"), 0))["count"]
+
+
+def _period(filters: StatsFilter) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last day the filters let through (None: no bound)."""
+    first, last = filters.date_from, filters.date_to
+    if filters.year is not None:
+        start, end = datetime.date(filters.year, 1, 1), datetime.date(filters.year, 12, 31)
+        first = max(first, start) if first else start
+        last = min(last, end) if last else end
+    return first, last
+
+
+def _whole_months(filters: StatsFilter) -> bool:
+    first, last = _period(filters)
+    return (first is None or first.day == 1) and (
+        last is None or last.day == calendar.monthrange(last.year, last.month)[1]
+    )
+
+
+def _source(selection: Selection) -> _FromRecords | _FromMonthlyTotals:
+    if not isinstance(selection, StatsQuery):
+        return _FromRecords(selection)
+    filters = selection.filters
+    if (
+        selection.organisation_id is None
+        and not (filters.donor or filters.recipient or filters.organisation_kind)
+        and _whole_months(filters)
+    ):
+        return _FromMonthlyTotals(selection)
+    return _FromRecords(selection.records())
+
+
+class _Sums(dict):
     """Sums of group rows, in Python: exact, since the database's group sums are."""
 
     def __init__(self):
@@ -247,54 +433,53 @@ class _Totals(dict):
 
 
 def _rows(groups: dict, *, by_key: bool = False) -> list[dict]:
-    rows = [_finish({"key": key, **totals}) for key, totals in groups.items()]
+    """Months in order; other groups with something in them, heaviest first (equal
+    weights by key, so that the order never depends on the query plan)."""
+    rows = [_finish({"key": key, **sums}) for key, sums in groups.items()]
     if by_key:
         return sorted(rows, key=lambda r: r["key"])
-    rows = [row for row in rows if row["items"] or row["weight_kg"]]
+    rows = sorted(
+        (row for row in rows if row["items"] or row["weight_kg"]), key=lambda r: str(r["key"])
+    )
     return sorted(rows, key=lambda r: r["weight_kg"], reverse=True)
 
 
-def _by_organisation(queryset: QuerySet[ImpactRecord], side: str) -> list[dict]:
+def _by_organisation(rows: QuerySet) -> list[dict]:
     """Totals by donor or recipient name (organisations of the same name are one row,
     as a GROUP BY name makes them)."""
-    groups: dict[str, _Totals] = {}
-    rows = (
-        queryset.exclude(**{f"{side}_id": None})
-        .values("outcome", name=F(f"{side}__name"))
-        .annotate(**_group_sums())
-        .order_by()
-    )
+    groups: dict[str, _Sums] = {}
     for row in rows:
-        groups.setdefault(row["name"], _Totals()).add(row)
+        if row["name"] not in groups:
+            groups[row["name"]] = _Sums()
+        groups[row["name"]].add(row)
     return _rows(groups)
 
 
-def stats_summary(queryset: QuerySet[ImpactRecord], *, breakdowns=BREAKDOWNS) -> dict:
-    """The totals and the breakdowns of ``queryset``, the same as ``stats_breakdown`` per
-    dimension, in at most three queries: one grouped by month, outcome, category and
-    region (everything but the organisations follows from it), one by donor, one by
-    recipient. The records are read once per query, not once per breakdown."""
+def stats_summary(selection: Selection, *, breakdowns=BREAKDOWNS) -> dict:
+    """The totals and the breakdowns of ``selection``, the same as ``stats_breakdown``
+    per dimension, in at most three queries: one grouped by month, outcome, category
+    and region (everything but the organisations follows from it), one by donor, one by
+    recipient; each reads the monthly totals when they can answer."""
+    source = _source(selection)
     categories = {c.pk: c for c in Category.objects.all()}
-    totals = _Totals()
+    totals = _Sums()
     fine: dict[str, dict] = {by: {} for by in _FINE_BREAKDOWNS}
-    rows = (
-        queryset.values("outcome", "category_id", "region", period=TruncMonth("occurred_on"))
-        .annotate(**_group_sums())
-        .order_by()
-    )
-    for row in rows:
-        path = categories[row["category_id"]].path
+    for row in source.fine_rows():
+        category = categories[row["category_id"]]
         keys = {
             "outcome": row["outcome"],
-            "category": categories[row["category_id"]].code,
-            "root_category": path.split("/")[0],
+            "category": category.code,
+            "root_category": category.path.split("/")[0],
             "region": row["region"],
             "recipient_kind": _RECIPIENT_KINDS.get(row["outcome"], "none"),
             "month": row["period"],
         }
         totals.add(row)
         for by, key in keys.items():
-            fine[by].setdefault(key, _Totals()).add(row)
+            groups = fine[by]
+            if key not in groups:
+                groups[key] = _Sums()
+            groups[key].add(row)
     # The root categories in the order of the tree, as stats_breakdown lists them.
     roots = [
         c.code for c in sorted(categories.values(), key=lambda c: c.path) if c.parent_id is None
@@ -305,7 +490,7 @@ def stats_summary(queryset: QuerySet[ImpactRecord], *, breakdowns=BREAKDOWNS) ->
     result = {}
     for by in breakdowns:
         if by in ("donor", "recipient"):
-            result[by] = _by_organisation(queryset, by)
+            result[by] = _by_organisation(source.organisation_rows(by))
         elif by in fine:
             result[by] = _rows(fine[by], by_key=by == "month")
         else:
@@ -313,15 +498,21 @@ def stats_summary(queryset: QuerySet[ImpactRecord], *, breakdowns=BREAKDOWNS) ->
     return {"totals": _finish(dict(totals)), "breakdowns": result}
 
 
-def stats_timeseries(queryset: QuerySet[ImpactRecord], *, interval: str = "month") -> list[dict]:
+def stats_timeseries(
+    selection: Selection, *, interval: str = "month", outcomes: Iterable[str] | None = None
+) -> list[dict]:
+    """The sums per month, quarter or year that has records, in order; with
+    ``outcomes``, of the records with those outcomes only."""
     if interval not in INTERVALS:
         raise ApplicationError(
             code="invalid_interval", field="interval", message=_("Choose month, quarter or year.")
         )
+    source = _source(selection)
+    rows = source.rows if outcomes is None else source.rows.filter(outcome__in=list(outcomes))
     rows = (
-        queryset.annotate(period=INTERVALS[interval]("occurred_on"))
+        rows.annotate(period=INTERVALS[interval](source.date))
         .values("period")
-        .annotate(**_measures())
+        .annotate(**_measures(source.items))
         .order_by("period")
     )
     result = []
@@ -333,15 +524,28 @@ def stats_timeseries(queryset: QuerySet[ImpactRecord], *, interval: str = "month
     return result
 
 
+def stats_record_count(selection: Selection) -> int:
+    return _source(selection).record_count()
+
+
+def stats_factor_versions(selection: Selection) -> QuerySet:
+    """The ids of the factor versions the selected records were computed with."""
+    return _source(selection).rows.values("factor_version_id").distinct()
+
+
+def stats_years(selection: Selection) -> list[int]:
+    """The years that have records, in order."""
+    source = _source(selection)
+    return [moment.year for moment in source.rows.dates(source.date, "year")]
+
+
 def open_data(*, year: int | None = None) -> list[dict]:
     """Anonymous totals by year, region, category and outcome: no organisation names."""
-    queryset = ImpactRecord.objects.all()
-    if year is not None:
-        queryset = stats_filter(queryset, StatsFilter(year=year))
+    source = _source(StatsQuery(filters=StatsFilter(year=year)))
     rows = (
-        queryset.annotate(year=TruncYear("occurred_on"))
+        source.rows.annotate(year=TruncYear(source.date))
         .values("year", "region", "outcome", category_code=F("category__code"))
-        .annotate(**_measures())
+        .annotate(**_measures(source.items))
         .order_by("year", "region", "category_code", "outcome")
     )
     result = []

@@ -1,13 +1,12 @@
 """The statistics pages: the dashboard of what a reader may count, the annual report
 downloads, and the anonymous open-data page. The figures come from
-``exchange.impact.stats`` (SQL sums within ``stats_scope``); these views parse the
+``exchange.impact.stats`` (SQL sums within ``stats_query``); these views parse the
 filters, call it, and shape the answer into headline figures, charts and tables."""
 
 import datetime
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone, translation
@@ -24,12 +23,12 @@ from exchange.impact.reports import RENDERERS, annual_report_data
 from exchange.impact.stats import (
     FIRST_YEAR,
     LAST_YEAR,
+    Selection,
     open_data,
-    stats_check_access,
-    stats_filter,
-    stats_scope,
+    stats_query,
     stats_summary,
     stats_timeseries,
+    stats_years,
 )
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import membership_for_user
@@ -69,16 +68,15 @@ def dashboard(request):
     actor, reads_all = _reader(request)
     if actor is None and not reads_all:
         return render(request, "impact/no_access.html", status=403)
-    scope = stats_scope(user=request.user, actor=actor)
-    years = [moment.year for moment in scope.dates("occurred_on", "year")]
+    years = stats_years(stats_query(user=request.user, actor=actor))
     form = StatsFilterForm(request.GET or None, actor=actor, reads_all=reads_all, years=years)
     filters = form.stats_filter()
+    selection: Selection
     try:
-        stats_check_access(user=request.user, actor=actor, filters=filters)
-        records = stats_filter(scope, filters)
+        selection = stats_query(user=request.user, actor=actor, filters=filters)
     except ApplicationError as exc:
         add_application_error(form, exc)
-        records = scope.none()
+        selection = ImpactRecord.objects.none()
     context = {
         "form": form,
         "actor": actor,
@@ -92,7 +90,7 @@ def dashboard(request):
         "language_name": translation.get_language_info(_language())["name_local"],
         "period_label": period_label(*form.period()),
     }
-    context.update(dashboard_figures(records, period=form.period(), category=filters.category))
+    context.update(dashboard_figures(selection, period=form.period(), category=filters.category))
     return render(request, "impact/dashboard.html", context)
 
 
@@ -113,7 +111,7 @@ def period_label(first: datetime.date | None, last: datetime.date | None) -> str
 
 
 def dashboard_figures(
-    records: QuerySet[ImpactRecord],
+    selection: Selection,
     *,
     period: tuple[datetime.date | None, datetime.date | None],
     category: Category | None,
@@ -122,7 +120,7 @@ def dashboard_figures(
 
     A constant number of queries, however many records there are."""
     group_by = "category" if category is not None else "root_category"
-    summary = stats_summary(records, breakdowns=(group_by, "outcome", "region"))
+    summary = stats_summary(selection, breakdowns=(group_by, "outcome", "region"))
     totals = summary["totals"]
     outcomes = summary["breakdowns"]["outcome"]
     reused = [row for row in outcomes if row["key"] in REUSE_OUTCOMES]
@@ -150,7 +148,7 @@ def dashboard_figures(
         summary["breakdowns"]["region"],
         lambda key: Region(key).label if key in Region.values else key,
     )
-    months = _months(records, period)
+    months = _months(selection, period)
     return {
         "headline": headline,
         "has_records": True,
@@ -225,13 +223,13 @@ def _bar_chart(chart_id: str, title: str, rows: list[dict], colours: dict | None
     )
 
 
-def _months(records: QuerySet[ImpactRecord], period) -> dict:
+def _months(selection: Selection, period) -> dict:
     """Weight and diversion rate per month, every month of the period shown (a month
     without records too), each with its chart."""
-    series = {row["period"]: row for row in stats_timeseries(records)}
+    series = {row["period"]: row for row in stats_timeseries(selection)}
     reused = {
         row["period"]: row["weight_kg"]
-        for row in stats_timeseries(records.filter(outcome__in=REUSE_OUTCOMES))
+        for row in stats_timeseries(selection, outcomes=REUSE_OUTCOMES)
     }
     with_records = sorted(datetime.date.fromisoformat(key) for key in series)
     first, last = period
@@ -331,8 +329,8 @@ def annual_report(request, year: str, file_format: str):
     if file_format not in RENDERERS:
         raise Http404
     language = _language()
-    scope = stats_scope(user=request.user, actor=actor)
-    data = annual_report_data(scope=scope, year=year, language=language)
+    organisation_id = None if reads_all else actor.organisation_id
+    data = annual_report_data(organisation_id=organisation_id, year=year, language=language)
     render_report, content_type = RENDERERS[file_format]
     response = HttpResponse(render_report(data), content_type=content_type)
     response["Content-Disposition"] = (

@@ -18,7 +18,11 @@ from openpyxl import load_workbook
 from exchange.categories.models import Category
 from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord
-from exchange.impact.services import impact_record_for_claim, impact_record_for_lot_close
+from exchange.impact.services import (
+    impact_record_for_claim,
+    impact_record_for_lot_close,
+    impact_totals_rebuild,
+)
 from exchange.lots.models import Lot
 from exchange.lots.services.closing import lot_close
 from exchange.organisations.models import Organisation
@@ -273,6 +277,7 @@ def test_periods_a_year_or_a_date_range(client, analyst, history):
     ImpactRecord.objects.filter(donor=history["other"].organisation).update(
         occurred_on=datetime.date(YEAR - 1, 6, 15)
     )
+    impact_totals_rebuild()  # records changed behind the services' back
     assert figure(page(client.get("/stats/")), "items") == "10"  # this year, unless chosen
     assert figure(page(client.get("/stats/", {"year": YEAR - 1})), "items") == "5"
     assert figure(page(client.get("/stats/", {"year": ""})), "items") == "15"  # all years
@@ -363,6 +368,7 @@ def test_the_dashboard_reads_the_same_number_of_queries_for_3_or_30_records(
 ):
     client = signed_in(client, analyst)
     ImpactRecord.objects.order_by("-pk")[0].delete()
+    impact_totals_rebuild()
     assert ImpactRecord.objects.count() == 3
     client.get("/stats/", {"year": ""})  # warm caches (content types, sessions)
     with CaptureQueriesContext(connection) as few:
@@ -383,6 +389,7 @@ def test_the_dashboard_reads_the_same_number_of_queries_for_3_or_30_records(
         record.outcome = outcomes[n % len(outcomes)]
         more.append(record)
     ImpactRecord.objects.bulk_create(more)
+    impact_totals_rebuild()
     with CaptureQueriesContext(connection) as many:
         document = page(client.get("/stats/", {"year": ""}))
     assert figure(document, "items") == floatformat(
