@@ -157,6 +157,8 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
+# English dates as Belgium writes them (18/01/2027, 24-hour clock).
+FORMAT_MODULE_PATH = ["exchange.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -294,7 +296,8 @@ CELERY_BEAT_SCHEDULE = {
     "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
     # Write the impact records that a lost task never wrote.
     "impact-sweep": {"task": "impact.impact_records_sweep", "schedule": 900.0},
-    # Repair sweep: expire old wanted requests and match every open one again.
+    # Repair sweep: expire old requests and stale matches, match what changed since it
+    # was last matched (and what a lost job never matched).
     "matches-rematch": {
         "task": "matching.matches_rematch_all",
         "schedule": crontab(hour=2, minute=30),
@@ -310,6 +313,8 @@ EXCHANGE_FEDERAL_WINDOW_DAYS = env_int("EXCHANGE_FEDERAL_WINDOW_DAYS", 10)
 EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS", 10)
 # Annual reports over more records than this are built by a Celery task.
 EXCHANGE_REPORT_SYNC_LIMIT = env_int("EXCHANGE_REPORT_SYNC_LIMIT", 50_000)
+# A wanted request's matches are its K best fitting lots (README "Matching").
+EXCHANGE_MATCHES_PER_REQUEST = env_int("EXCHANGE_MATCHES_PER_REQUEST", 20)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 # Where people reach the platform: links in e-mails.
