@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.matches_digest_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Lots about to end with units left, pickups within a day, requests about to end.
+    "deadline-reminders": {
+        "task": "notifications.deadline_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # --- Reuse Exchange domain settings -------------------------------------------
@@ -315,6 +320,8 @@ EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DA
 EXCHANGE_REPORT_SYNC_LIMIT = env_int("EXCHANGE_REPORT_SYNC_LIMIT", 50_000)
 # A wanted request's matches are its K best fitting lots (README "Matching").
 EXCHANGE_MATCHES_PER_REQUEST = env_int("EXCHANGE_MATCHES_PER_REQUEST", 20)
+# Reminders go out this many days before a lot or a wanted request ends.
+EXCHANGE_REMINDER_DAYS = env_int("EXCHANGE_REMINDER_DAYS", 3)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 # Where people reach the platform: links in e-mails.

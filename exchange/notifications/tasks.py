@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from exchange.notifications.reminders import deadline_reminders_send
 from exchange.notifications.services import notification_email_send
 
 
@@ -13,3 +14,8 @@ from exchange.notifications.services import notification_email_send
 )
 def notification_email_send_task(notification_id: int) -> bool:
     return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="notifications.deadline_reminders_send")
+def deadline_reminders_send_task() -> dict[str, int]:
+    return deadline_reminders_send()
