@@ -107,7 +107,14 @@ class Lot(TimeStampedModel):
                 fields=["status", "region", "-published_at"], name="lot_status_region_idx"
             ),
             models.Index(fields=["status", "-published_at"], name="lot_status_published_idx"),
-            models.Index(fields=["latitude", "longitude"], name="lot_lat_lon_idx"),
+            # The near-site filter's box; status and owner ride along so that counting
+            # the lots in a radius is an index-only scan (the distance needs only the
+            # coordinates, the visibility test only status and owner).
+            models.Index(
+                fields=["latitude", "longitude"],
+                include=["status", "owner"],
+                name="lot_near_idx",
+            ),
             models.Index(fields=["status", "available_until"], name="lot_status_until_idx"),
             models.Index(fields=["owner", "status"], name="lot_owner_status_idx"),
         ]

@@ -1,5 +1,6 @@
 import datetime
 import io
+import json
 import math
 from decimal import Decimal
 
@@ -7,11 +8,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIRequestFactory
 
+from api.lots.serializers import LotOutputSerializer
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
 from exchange.common.geo import EARTH_RADIUS_KM, distance_km
 from exchange.lots.models import Lot, LotPhoto
+from exchange.lots.selectors import lot_list
 from exchange.lots.services.lots import ItemInput
 from tests.exchange.lots.conftest import image_bytes
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
@@ -386,6 +392,59 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
     with django_assert_max_num_queries(10) as large:
         assert len(client.get(URL, {"page_size": 30}).json()["results"]) == 30
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_each_listed_lot_shows_what_its_declared_fields_give(client_for, owner):
+    # given lots of every shape: a draft, a federal-tier lot with a weighed unit, devices
+    # and photos (one ready, one processing), an open-tier lot of another organisation
+    draft = LotFactory(site=owner.site, title="Draft desks", unit_weight_kg=Decimal("12.5"))
+    devices = LotFactory(
+        site=owner.site,
+        category=Category.objects.get(code="monitor"),
+        published=True,
+        unit_weight_kg=Decimal("1.875"),
+        items=[ItemInput(serial_number="SN-1", asset_tag="A-1"), ItemInput(serial_number="SN-2")],
+    )
+    LotPhoto.objects.create(
+        lot=devices,
+        original="o.jpg",
+        web="w.jpg",
+        thumbnail="t.jpg",
+        width=4,
+        height=3,
+        status="ready",
+        alt_text="Front",
+    )
+    LotPhoto.objects.create(lot=devices, original="p.jpg", width=4, height=3, position=1)
+    other = LotFactory(published=True, published_at=timezone.now() - datetime.timedelta(days=25))
+    client = client_for(owner.user)
+
+    # when
+    listed = client.get(URL, {"page_size": 50}).json()["results"]
+    near = client.get(URL, {"near_site": owner.site.pk, "radius_km": 100}).json()["results"]
+
+    # then: field by field, the generic way
+    request = APIRequestFactory().get(URL)
+    lots = lot_list(actor=owner).filter(pk__in=[draft.pk, devices.pk, other.pk])
+    expected = {
+        lot.pk: json.loads(
+            JSONRenderer().render(
+                serializers.ModelSerializer.to_representation(
+                    LotOutputSerializer(context={"request": request}), lot
+                )
+            )
+        )
+        for lot in lots
+    }
+    assert {lot["id"]: lot for lot in listed} == expected
+    assert expected[other.pk]["next_tier"] is None and expected[devices.pk]["next_tier"]
+    assert len(expected[devices.pk]["photos"]) == 2 and len(expected[devices.pk]["items"]) == 2
+    assert expected[draft.pk]["published_at"] is None
+    assert {lot["id"]: lot["distance_km"] for lot in near} == {
+        devices.pk: 0.0,
+        draft.pk: 0.0,
+        other.pk: 0.0,
+    }
 
 
 def test_the_api_needs_a_signed_in_user(api_client):
