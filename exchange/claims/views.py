@@ -315,8 +315,6 @@ def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | Non
         "actor": actor,
         "is_owner": is_owner,
         "is_claimant": claim.claimant_id == actor.organisation_id,
-        # The lot page shows published lots to everyone, and every lot to its owner.
-        "lot_visible": is_owner or claim.lot.status == LotStatus.PUBLISHED,
         "history": claim_history(claim),
         "has_document": claim.status in DOCUMENT_STATUSES,
         "failed_form": failed_form,

@@ -102,7 +102,9 @@ def catalogue(request):
 @require_GET
 def detail(request, pk: int):
     actor = _actor(request)
-    lot = get_object_or_404(selectors.lot_list(actor=actor), pk=pk)
+    lot = selectors.lot_page(actor=actor, pk=pk)
+    if lot is None:
+        raise Http404
     is_owner = actor is not None and lot.owner_id == actor.organisation_id
     context = {
         "lot": lot,

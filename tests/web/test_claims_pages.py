@@ -244,6 +244,20 @@ def test_a_claimant_who_lost_the_race_reads_why_instead_of_a_missing_page(
     assert Claim.objects.filter(lot=lot).count() == 1
 
 
+def test_a_claimant_still_sees_its_lot_once_reserved_and_others_do_not(lot, federal, stranger):
+    client = login(federal)
+    client.post(reverse("claims:create", args=[lot.pk]), {"quantity": "10"})
+    lot.refresh_from_db()
+    assert lot.status == "reserved"
+    claim = Claim.objects.get(lot=lot)
+    page = client.get(reverse("claims:detail", args=[claim.pk]))
+    assert f'href="{reverse("lots:detail", args=[lot.pk])}"' in page.content.decode()
+    response = client.get(reverse("lots:detail", args=[lot.pk]))
+    assert response.status_code == 200
+    assert f"Claim {claim.pk}: 10 units" in text(response)
+    assert login(stranger).get(reverse("lots:detail", args=[lot.pk])).status_code == 404
+
+
 def test_the_owner_closes_an_expired_lot_from_the_lot_page(owner, lot):
     Lot.objects.filter(pk=lot.pk).update(status=LotStatus.EXPIRED)
     client = login(owner)
