@@ -14,6 +14,7 @@ from exchange.lots.models import (
     SanitisationAttestation,
     SanitisationMethod,
 )
+from exchange.lots.selectors import lot_items, lot_photos
 from exchange.organisations.models import Site
 
 
@@ -149,8 +150,8 @@ class LotOutputSerializer(serializers.ModelSerializer):
             shaped["owner", owner.pk] = _owner_output(owner)
         weight = lot.effective_unit_weight_kg
         tier = lot.tier
-        photos = list(lot.photos.all())
-        items = list(lot.items.all())
+        photos = lot_photos(lot)
+        items = lot_items(lot)
         return {
             "id": lot.pk,
             "title": lot.title,

@@ -68,6 +68,8 @@ class LotViewSet(
     pagination_class = CappedPageNumberPagination
 
     def scoped_queryset(self):
+        if self.action == "list":
+            return selectors.lot_catalogue(actor=self.actor)
         return selectors.lot_list(actor=self.actor)
 
     def initial(self, request, *args, **kwargs):

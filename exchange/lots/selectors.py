@@ -44,7 +44,7 @@ def lot_page(*, actor: Membership | None, pk: int) -> Lot | None:
     return lot
 
 
-PHOTO_COLUMNS = ("id", "status", "original", "web", "thumbnail", "width", "height", "alt_text")
+PHOTO_COLUMNS = ("id", "status", "web", "thumbnail", "width", "height", "alt_text")
 ITEM_COLUMNS = (
     "id",
     "serial_number",
