@@ -49,6 +49,13 @@ class WantedRequest(TimeStampedModel):
     status = models.CharField(
         max_length=10, choices=WantedStatus.choices, default=WantedStatus.OPEN, editable=False
     )
+    # When the request was last matched against every lot (None: never, or due again);
+    # the nightly repair matches requests changed since. And the score and lot of its
+    # K-th best match when it has K (EXCHANGE_MATCHES_PER_REQUEST): a new lot becomes a
+    # match only if it ranks above them.
+    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    match_floor = models.FloatField(null=True, blank=True, editable=False)
+    match_floor_lot_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -88,8 +95,15 @@ class MatchStatus(models.TextChoices):
 class Match(TimeStampedModel):
     """A lot and a wanted request that fit, with a score in [0, 1] and why."""
 
-    lot = models.ForeignKey("lots.Lot", on_delete=models.CASCADE, related_name="matches")
-    wanted = models.ForeignKey(WantedRequest, on_delete=models.CASCADE, related_name="matches")
+    # No index of their own: the unique (lot, wanted) index serves lot_id, and
+    # (wanted, status) serves wanted_id; nothing reads matches by creation time.
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    lot = models.ForeignKey(
+        "lots.Lot", on_delete=models.CASCADE, related_name="matches", db_index=False
+    )
+    wanted = models.ForeignKey(
+        WantedRequest, on_delete=models.CASCADE, related_name="matches", db_index=False
+    )
     score = models.FloatField()
     reasons = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.NEW)
@@ -97,6 +111,9 @@ class Match(TimeStampedModel):
         "claims.Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notified_at = models.DateTimeField(null=True, blank=True)
+    # One of the request's K best fitting lots. A match pushed out by better lots stays
+    # (not ranked) only when its people were told of it or acted on it.
+    ranked = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-score", "-id"]
@@ -111,3 +128,17 @@ class Match(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} ~ wanted {self.wanted_id} ({self.score:.2f})"
+
+
+class LotMatchState(models.Model):
+    """When a lot was last matched against the open requests: the nightly repair
+    matches published lots changed, or whose next claim window opened, since then
+    (and those never matched, whose matching job was lost)."""
+
+    lot = models.OneToOneField(
+        "lots.Lot", on_delete=models.CASCADE, primary_key=True, related_name="match_state"
+    )
+    matched_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} matched {self.matched_at:%Y-%m-%d %H:%M}"

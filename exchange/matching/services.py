@@ -5,13 +5,16 @@ matched once (unique constraint) and notified once."""
 
 import datetime
 import json
+import math
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,6 +29,7 @@ from exchange.lots.models import CONDITION_RANK, TIER_KINDS, Condition, Lot, Lot
 from exchange.matching.errors import MatchingError
 from exchange.matching.models import (
     MAX_DISTANCE_KM,
+    LotMatchState,
     Match,
     MatchStatus,
     WantedRequest,
@@ -356,16 +360,78 @@ _WANTED_VALUES = (
     "max_distance_km",
     "quantity",
     "min_condition_rank",
+    "match_floor",
+    "match_floor_lot_id",
 )
 
 
+def matches_per_request() -> int:
+    """K: a request's matches are its K best fitting lots."""
+    return max(int(settings.EXCHANGE_MATCHES_PER_REQUEST), 1)
+
+
+def _rank(fit: Fit) -> tuple[float, int]:
+    """Best first; of equal scores, the lot published first (the lower id)."""
+    return (-fit[2], fit[0])
+
+
+def _outranks(score: float, lot_id: int, floor: float | None, floor_lot_id: int | None) -> bool:
+    """Whether a lot ranks above the K-th match of a request (always, below K matches)."""
+    if floor is None:
+        return True
+    return score > floor or (score == floor and lot_id < (floor_lot_id or 0))
+
+
+# The score of DESIGN §4 in SQL, in the order of operations of scoring.match_score, for
+# ranking a request's candidates in the database. Python's score (rounded to 4 places)
+# stays the one that counts: the database only ranks, and SCORE_SQL_SLACK covers the
+# rounding between the two (half the last place, and float noise).
+_SCORE_SQL = """
+    0.3::float8 * (CASE WHEN lots_lot.category_id = %s THEN 1.0::float8 ELSE 0.7::float8 END)
+    + 0.25::float8 * {near}
+    + 0.25::float8 * LEAST(
+        (lots_lot.quantity - lots_lot.quantity_reserved)::float8 / %s::float8, 1.0::float8)
+    + 0.1::float8 * (0.5::float8
+        + 0.5::float8 * (lots_lot.condition_rank - %s)::float8 / 3.0::float8)
+    + 0.1::float8 * LEAST(
+        GREATEST(lots_lot.available_until - %s::date, 0)::float8 / 30.0::float8, 1.0::float8)
+"""
+_NEAR_SQL = """GREATEST(0.0::float8, 1.0::float8
+    - 2.0::float8 * 6371.0::float8 * ASIN(LEAST(1.0::float8, SQRT(
+    POWER(SIN((RADIANS(lots_lot.latitude::float8) - %s::float8) / 2.0::float8), 2)
+    + %s::float8 * COS(RADIANS(lots_lot.latitude::float8))
+    * POWER(SIN(RADIANS(lots_lot.longitude::float8 - %s::float8) / 2.0::float8), 2))))
+    / %s::float8)"""
+SCORE_SQL_SLACK = 1e-4
+SCORE_SQL_EXTRA_ROWS = 20
+
+
+def _score_sql(wanted: WantedRequest, site_latitude, site_longitude, today) -> RawSQL:
+    if site_latitude is None:
+        near, near_params = "1.0::float8", []
+    else:
+        near = _NEAR_SQL
+        p1 = math.radians(site_latitude)
+        near_params = [p1, math.cos(p1), site_longitude, wanted.max_distance_km]
+    return RawSQL(  # noqa: S611 (constant SQL, every value a bound parameter)
+        _SCORE_SQL.format(near=near),
+        [wanted.category_id, *near_params, wanted.quantity, wanted.min_condition_rank, today],
+        output_field=FloatField(),
+    )
+
+
 def wanted_fits(
-    wanted: WantedRequest, *, now=None, new_only: bool = False, lot_ids=None
+    wanted: WantedRequest, *, now=None, new_only: bool = False, lot_ids=None, best=None
 ) -> list[Fit]:
-    """The lots that fit an open request now (among ``lot_ids`` if given); with
-    ``new_only``, those not matched with it yet (left out in the database, when it has
-    matches at all). Reads plain values, not models: a request in a busy region has
-    thousands of candidates."""
+    """The lots that fit an open request now (among ``lot_ids`` if given), best first;
+    with ``new_only``, those not matched with it yet; with ``best``, only the ``best``
+    first of them. Reads plain values, not models: a request in a busy region has
+    thousands of candidates.
+
+    With ``best`` on PostgreSQL the database ranks the candidates by the score computed
+    in SQL and returns a few more than asked; Python scores those exactly. If the last
+    one returned could still rank among the best (within SCORE_SQL_SLACK, or too few
+    fit), every candidate is read and scored, so the answer is always the exact one."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     lots = lot_candidates_for_wanted(wanted, now=now).filter(quantity__gt=F("quantity_reserved"))
@@ -378,46 +444,139 @@ def wanted_fits(
     site = wanted.site if wanted.site_id is not None else None
     site_latitude = float(site.latitude) if site else None
     site_longitude = float(site.longitude) if site else None
-    fits = []
-    for pk, path, latitude, longitude, quantity, reserved, rank, until in lots.values_list(
-        *_LOT_VALUES
-    ).order_by():
-        scored = _fit(
-            lot_path=path,
-            lot_latitude=float(latitude),
-            lot_longitude=float(longitude),
-            available=quantity - reserved,
-            lot_condition_rank=rank,
-            available_until=until,
-            wanted_path=wanted.category_path,
-            site_latitude=site_latitude,
-            site_longitude=site_longitude,
-            max_distance_km=wanted.max_distance_km,
-            wanted_quantity=wanted.quantity,
-            min_condition_rank=wanted.min_condition_rank,
-            today=today,
-        )
-        if scored:
-            fits.append((pk, wanted.pk, *scored))
-    return fits
+
+    def scored(rows) -> list[Fit]:
+        fits = []
+        for pk, path, latitude, longitude, quantity, reserved, rank, until, *_rough in rows:
+            fit = _fit(
+                lot_path=path,
+                lot_latitude=float(latitude),
+                lot_longitude=float(longitude),
+                available=quantity - reserved,
+                lot_condition_rank=rank,
+                available_until=until,
+                wanted_path=wanted.category_path,
+                site_latitude=site_latitude,
+                site_longitude=site_longitude,
+                max_distance_km=wanted.max_distance_km,
+                wanted_quantity=wanted.quantity,
+                min_condition_rank=wanted.min_condition_rank,
+                today=today,
+            )
+            if fit:
+                fits.append((pk, wanted.pk, *fit))
+        fits.sort(key=_rank)
+        return fits
+
+    lots = lots.order_by()
+    if best is not None and connection.vendor == "postgresql":
+        limit = best + SCORE_SQL_EXTRA_ROWS
+        ranked = lots.annotate(rough=_score_sql(wanted, site_latitude, site_longitude, today))
+        rows = list(ranked.order_by("-rough", "pk").values_list(*_LOT_VALUES, "rough")[:limit])
+        fits = scored(rows)
+        if len(rows) < limit:  # every candidate was read
+            return fits[:best]
+        # Lots not read rank at most as high as the last one read in SQL. Where that one
+        # might still beat the K-th (equal scores over many lots: anywhere in a region),
+        # read every candidate that might, still ranked in the database.
+        if len(fits) >= best:
+            floor = fits[best - 1][2] - SCORE_SQL_SLACK
+            if rows[-1][-1] < floor:
+                return fits[:best]
+            rest = ranked.filter(rough__gte=floor)
+            return scored(rest.values_list(*_LOT_VALUES, "rough"))[:best]
+    fits = scored(lots.values_list(*_LOT_VALUES))
+    return fits if best is None else fits[:best]
 
 
-def lot_fits(lot: Lot, *, now=None, new_only: bool = False) -> tuple[list[Fit], dict[int, int]]:
-    """The open requests a published lot fits now, and the requesting organisation of
-    each; with ``new_only``, those not matched with it yet."""
+def wanted_best(wanted: WantedRequest, *, now=None, lot_ids=None) -> list[Fit]:
+    """The request's K best fitting lots now, best first (the top-K rule)."""
+    return wanted_fits(wanted, now=now, lot_ids=lot_ids, best=matches_per_request())
+
+
+# The same score for one lot against many requests (their sites joined), to leave out in
+# the database the requests whose K-th match the lot cannot beat.
+_LOT_SCORE_SQL = """
+    0.3::float8 * (CASE WHEN matching_wantedrequest.category_path = %s
+        THEN 1.0::float8 ELSE 0.7::float8 END)
+    + 0.25::float8 * (CASE WHEN matching_wantedrequest.site_id IS NULL THEN 1.0::float8
+        ELSE GREATEST(0.0::float8, 1.0::float8
+        - 2.0::float8 * 6371.0::float8 * ASIN(LEAST(1.0::float8, SQRT(
+        POWER(SIN((%s::float8 - RADIANS(organisations_site.latitude::float8)) / 2.0::float8), 2)
+        + COS(RADIANS(organisations_site.latitude::float8)) * %s::float8
+        * POWER(SIN(RADIANS(%s::float8 - organisations_site.longitude::float8) / 2.0::float8), 2)
+        ))) / matching_wantedrequest.max_distance_km::float8) END)
+    + 0.25::float8 * LEAST(%s::float8 / matching_wantedrequest.quantity::float8, 1.0::float8)
+    + 0.1::float8 * (0.5::float8
+        + 0.5::float8 * (%s - matching_wantedrequest.min_condition_rank)::float8 / 3.0::float8)
+    + 0.1::float8 * %s::float8
+"""
+
+
+def _lot_score_sql(lot: Lot, today) -> RawSQL:
+    p2 = math.radians(float(lot.latitude))
+    days_left = (lot.available_until - today).days
+    return RawSQL(  # noqa: S611 (constant SQL, every value a bound parameter)
+        _LOT_SCORE_SQL,
+        [
+            lot.category.path,
+            p2,
+            math.cos(p2),
+            float(lot.longitude),
+            lot.quantity - lot.quantity_reserved,
+            lot.condition_rank,
+            min(max(days_left, 0) / 30, 1.0),
+        ],
+        output_field=FloatField(),
+    )
+
+
+def lot_fits(
+    lot: Lot,
+    *,
+    now=None,
+    new_only: bool = False,
+    matched_before=None,
+    entering_only: bool = False,
+    has_matches: bool | None = None,
+) -> tuple[list[Fit], dict[int, int], dict[int, tuple]]:
+    """The open requests a published lot fits now, the requesting organisation of each,
+    and each one's floor (the score and lot of its K-th match, or None); with
+    ``new_only``, those not matched with it yet; with ``matched_before``, only requests
+    last matched before then (or never); with ``entering_only``, on PostgreSQL, the
+    requests whose floor the lot cannot reach (by the score in SQL, SCORE_SQL_SLACK
+    below it) are left out in the database. ``has_matches`` False says the lot has no
+    matches (the caller read it for many lots at once)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     requests = wanted_candidates_for_lot(lot, now=now)
-    if new_only and Match.objects.filter(lot_id=lot.pk).exists():
+    if entering_only and connection.vendor == "postgresql":
+        requests = requests.annotate(rough=_lot_score_sql(lot, today)).filter(
+            Q(match_floor__isnull=True) | Q(rough__gte=F("match_floor") - SCORE_SQL_SLACK)
+        )
+    if matched_before is not None:
+        requests = requests.filter(Q(matched_at__isnull=True) | Q(matched_at__lt=matched_before))
+    if new_only and has_matches is None:
+        has_matches = Match.objects.filter(lot_id=lot.pk).exists()
+    if new_only and has_matches:
         requests = requests.exclude(
             Exists(Match.objects.filter(wanted_id=OuterRef("pk"), lot_id=lot.pk))
         )
     lot_latitude, lot_longitude = float(lot.latitude), float(lot.longitude)
     available = lot.quantity - lot.quantity_reserved
-    fits, organisations = [], {}
-    for pk, organisation_id, path, latitude, longitude, km, quantity, rank in requests.values_list(
-        *_WANTED_VALUES
-    ).order_by():
+    fits, organisations, floors = [], {}, {}
+    for (
+        pk,
+        organisation_id,
+        path,
+        latitude,
+        longitude,
+        km,
+        quantity,
+        rank,
+        floor,
+        floor_lot_id,
+    ) in requests.values_list(*_WANTED_VALUES).order_by():
         scored = _fit(
             lot_path=lot.category.path,
             lot_latitude=lot_latitude,
@@ -436,13 +595,14 @@ def lot_fits(lot: Lot, *, now=None, new_only: bool = False) -> tuple[list[Fit], 
         if scored:
             fits.append((lot.pk, pk, *scored))
             organisations[pk] = organisation_id
-    return fits, organisations
+            floors[pk] = (floor, floor_lot_id)
+    return fits, organisations, floors
 
 
 _INSERT_MATCHES = """
     INSERT INTO matching_match
-        (created_at, updated_at, lot_id, wanted_id, score, reasons, status, notified_at)
-    SELECT %s, %s, t.lot_id, t.wanted_id, t.score, t.reasons::jsonb, %s, t.notified_at
+        (created_at, updated_at, lot_id, wanted_id, score, reasons, status, notified_at, ranked)
+    SELECT %s, %s, t.lot_id, t.wanted_id, t.score, t.reasons::jsonb, %s, t.notified_at, TRUE
     FROM unnest(%b::bigint[], %b::bigint[], %b::float8[], %b::text[], %b::timestamptz[])
         AS t(lot_id, wanted_id, score, reasons, notified_at)
     ON CONFLICT (lot_id, wanted_id) DO NOTHING
@@ -485,6 +645,7 @@ def _insert_matches_postgresql(fits: list[Fit], notified_at: list) -> list[Match
                     status=MatchStatus.NEW.value,
                     claim_id=None,
                     notified_at=notified,
+                    ranked=True,
                 )
             )
     return matches
@@ -557,18 +718,61 @@ def _save_matches(fits: list[Fit], organisations: dict[int, int]) -> list[Match]
     return matches
 
 
-def match_lot(*, lot_id: int, now=None) -> list[Match]:
-    """Match one lot against the open requests of organisations that may claim it now."""
+def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
+    """Match one lot against the open requests of organisations that may claim it now:
+    it becomes a match of each request whose K best it enters, pushing that request's
+    K-th match out. Returns the new matches, best first."""
     now = now or timezone.now()
     lot = Lot.objects.select_related("category").filter(pk=lot_id).first()
     if lot is None:
         return []
-    fits, organisations = lot_fits(lot, now=now, new_only=True)
-    return _save_matches(fits, organisations)
+    fits, organisations, floors = lot_fits(
+        lot, now=now, new_only=True, matched_before=matched_before, entering_only=True
+    )
+    entering = [f for f in fits if _outranks(f[2], f[0], *floors[f[1]])]
+    with transaction.atomic():
+        matches = _save_matches(entering, organisations)
+        _rebalance({m.wanted_id for m in matches})
+        _lots_stamp([lot.pk], now)
+    return matches
+
+
+def matches_lots_repair(*, lot_ids, now=None, matched_before=None) -> int:
+    """match_lot for many lots, ``REMATCH_CHUNK`` at a time: the lots, and which have
+    matches, read once a chunk; one candidate query per lot; one INSERT, one round of
+    notices, one rebalance of the requests entered and one stamp a chunk. Returns how
+    many new matches it made."""
+    now = now or timezone.now()
+    lot_ids = list(lot_ids)
+    created = 0
+    for start in range(0, len(lot_ids), REMATCH_CHUNK):
+        chunk = lot_ids[start : start + REMATCH_CHUNK]
+        matched = set(
+            Match.objects.filter(lot_id__in=chunk).values_list("lot_id", flat=True).distinct()
+        )
+        entering, organisations = [], {}
+        for lot in Lot.objects.select_related("category").filter(pk__in=chunk):
+            fits, requesters, floors = lot_fits(
+                lot,
+                now=now,
+                new_only=True,
+                matched_before=matched_before,
+                entering_only=True,
+                has_matches=lot.pk in matched,
+            )
+            entering.extend(f for f in fits if _outranks(f[2], f[0], *floors[f[1]]))
+            organisations.update(requesters)
+        with transaction.atomic():
+            matches = _save_matches(entering, organisations)
+            _rebalance({m.wanted_id for m in matches})
+            _lots_stamp(chunk, now)
+        created += len(matches)
+    return created
 
 
 def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
-    """Match one open request against the lots its organisation may claim now."""
+    """Match one open request against the lots its organisation may claim now: its
+    matches become its K best fitting lots. Returns the new matches, best first."""
     now = now or timezone.now()
     wanted = (
         WantedRequest.objects.select_related("site", "organisation")
@@ -577,8 +781,164 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     )
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
-    fits = wanted_fits(wanted, now=now, new_only=True)
-    return _save_matches(fits, {wanted.pk: wanted.organisation_id})
+    with transaction.atomic():
+        return _settle([(wanted, wanted_best(wanted, now=now))], now)
+
+
+def _settle(ranked: list[tuple[WantedRequest, list[Fit]]], now) -> list[Match]:
+    """Make each request's matches its K best fits (given, best first): new pairs are
+    matched and notified, matches among the K are ranked (with today's score), the
+    others are pushed out; then the requests' floors and matched_at are written."""
+    if not ranked:
+        return []
+    k = matches_per_request()
+    best = {wanted.pk: {f[0]: f for f in fits} for wanted, fits in ranked}
+    existing: dict[int, dict[int, tuple]] = {pk: {} for pk in best}
+    for pk, wanted_id, lot_id, status, is_ranked, score in Match.objects.filter(
+        wanted_id__in=best
+    ).values_list("pk", "wanted_id", "lot_id", "status", "ranked", "score"):
+        existing[wanted_id][lot_id] = (pk, status, is_ranked, score)
+    fresh, rescored, pushed_out = [], [], []
+    organisations = {wanted.pk: wanted.organisation_id for wanted, _ in ranked}
+    for wanted, fits in ranked:
+        have = existing[wanted.pk]
+        for fit in fits:
+            if fit[0] not in have:
+                fresh.append(fit)
+            else:
+                pk, _status, is_ranked, score = have[fit[0]]
+                if not is_ranked or score != fit[2]:
+                    rescored.append((pk, fit[2], fit[3]))
+        pushed_out.extend(
+            (pk, status, organisations[wanted.pk])
+            for lot_id, (pk, status, is_ranked, _score) in have.items()
+            if is_ranked and lot_id not in best[wanted.pk]
+        )
+    _matches_rescore(rescored, now)
+    _matches_push_out(pushed_out)
+    matches = _save_matches(fresh, organisations)
+    floors = []
+    for wanted, fits in ranked:
+        floor = fits[k - 1] if len(fits) >= k else None
+        floors.append(
+            (wanted.pk, floor and floor[2], floor and floor[0], now),
+        )
+    _wanted_floors_write(floors)
+    return matches
+
+
+def _rebalance(wanted_ids: set[int]) -> None:
+    """After lots entered these requests' K best: push out what now ranks below the
+    K-th, and write each request's new floor."""
+    if not wanted_ids:
+        return
+    k = matches_per_request()
+    ranked: dict[int, list[tuple]] = {pk: [] for pk in wanted_ids}
+    for row in Match.objects.filter(wanted_id__in=wanted_ids, ranked=True).values_list(
+        "lot_id", "wanted_id", "score", "pk", "status", "wanted__organisation_id"
+    ):
+        ranked[row[1]].append(row)
+    pushed_out, floors = [], []
+    for wanted_id, rows in ranked.items():
+        rows.sort(key=_rank)
+        pushed_out.extend((pk, status, organisation) for *_, pk, status, organisation in rows[k:])
+        if len(rows) >= k:
+            floors.append((wanted_id, rows[k - 1][2], rows[k - 1][0], None))
+    _matches_push_out(pushed_out)
+    _wanted_floors_write(floors)
+
+
+def _matches_push_out(rows: list[tuple[int, str, int]]) -> int:
+    """(match id, status, organisation id) of matches no longer among their request's K
+    best, or whose lot or request closed. A `new` match nobody has read or had by
+    e-mail is deleted, with its unread notices: replaced by a better one before anyone
+    looked. One that people were told of or acted on stays, no longer ranked. Returns
+    how many were deleted."""
+    if not rows:
+        return 0
+    from exchange.notifications.models import Notification
+
+    fresh = {pk: organisation for pk, status, organisation in rows if status == MatchStatus.NEW}
+    users = [user.pk for people in _people(set(fresh.values())).values() for user in people]
+    notices = Notification.objects.filter(
+        user_id__in=users, key__in=[f"match:{pk}" for pk in fresh]
+    )
+    told = set()
+    if users:
+        told = {
+            int(key.split(":")[1])
+            for key in notices.filter(Q(read_at__isnull=False) | Q(emailed_at__isnull=False))
+            .values_list("key", flat=True)
+            .distinct()
+        }
+    gone = [pk for pk in fresh if pk not in told]
+    if gone and users:
+        notices.filter(key__in=[f"match:{pk}" for pk in gone]).delete()
+    Match.objects.filter(pk__in=gone).delete()
+    kept = [pk for pk, _status, _organisation in rows if pk not in set(gone)]
+    Match.objects.filter(pk__in=kept, ranked=True).update(ranked=False)
+    return len(gone)
+
+
+def _matches_rescore(rows: list[tuple[int, float, dict]], now) -> None:
+    """(match id, score, reasons): matches ranked again, with today's score."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                """UPDATE matching_match AS m SET score = t.score, reasons = t.reasons::jsonb,
+                       ranked = TRUE, updated_at = %s
+                   FROM unnest(%b::bigint[], %b::float8[], %b::text[]) AS t(id, score, reasons)
+                   WHERE m.id = t.id""",
+                [now, [r[0] for r in rows], [r[1] for r in rows], [json.dumps(r[2]) for r in rows]],
+            )
+        return
+    for pk, score, reasons in rows:
+        Match.objects.filter(pk=pk).update(
+            score=score, reasons=reasons, ranked=True, updated_at=now
+        )
+
+
+def _wanted_floors_write(rows: list[tuple]) -> None:
+    """(request id, floor score, floor lot id, matched_at or None to keep it)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                """UPDATE matching_wantedrequest AS w SET match_floor = t.floor,
+                       match_floor_lot_id = t.lot_id,
+                       matched_at = COALESCE(t.matched_at, w.matched_at)
+                   FROM unnest(%b::bigint[], %b::float8[], %b::bigint[], %b::timestamptz[])
+                       AS t(id, floor, lot_id, matched_at)
+                   WHERE w.id = t.id""",
+                [
+                    [r[0] for r in rows],
+                    [r[1] for r in rows],
+                    [r[2] for r in rows],
+                    [r[3] for r in rows],
+                ],
+            )
+        return
+    for pk, floor, lot_id, matched_at in rows:
+        changes = {"match_floor": floor, "match_floor_lot_id": lot_id}
+        if matched_at is not None:
+            changes["matched_at"] = matched_at
+        WantedRequest.objects.filter(pk=pk).update(**changes)
+
+
+def _lots_stamp(lot_ids, now) -> None:
+    """Record that these lots were matched against every open request at ``now``."""
+    LotMatchState.objects.bulk_create(
+        [LotMatchState(lot_id=pk, matched_at=now) for pk in lot_ids],
+        update_conflicts=True,
+        unique_fields=["lot"],
+        update_fields=["matched_at"],
+        batch_size=2000,
+    )
 
 
 REMATCH_CHUNK = 200
@@ -586,9 +946,9 @@ REMATCH_CHUNK = 200
 
 def matches_rematch(*, wanted_ids, now=None) -> int:
     """Match the given open requests against the lots, ``REMATCH_CHUNK`` requests at a
-    time: one candidate query per request (pairs matched already are left out in the
-    database), one INSERT and one round of notices per chunk. Returns how many new
-    matches it made."""
+    time: one ranked candidate query per request, then one read of their matches, one
+    INSERT, one round of notices and one update of floors per chunk. Returns how many
+    new matches it made."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     wanted_ids = list(wanted_ids)
@@ -599,23 +959,69 @@ def matches_rematch(*, wanted_ids, now=None) -> int:
             status=WantedStatus.OPEN,
             valid_until__gte=today,
         )
-        fits, organisations = [], {}
-        for wanted in requests:
-            fits.extend(wanted_fits(wanted, now=now, new_only=True))
-            organisations[wanted.pk] = wanted.organisation_id
-        created += len(_save_matches(fits, organisations))
+        ranked = [(wanted, wanted_best(wanted, now=now)) for wanted in requests]
+        with transaction.atomic():
+            created += len(_settle(ranked, now))
     return created
 
 
-def matches_rematch_all(*, now=None) -> dict[str, int]:
-    """The nightly repair sweep: expire old requests, then match every open request."""
+def lots_due_for_matching(*, now=None) -> QuerySet[Lot]:
+    """Published lots to match again: never matched (their job was lost), changed since
+    (units claimed or given back, edited, published again), or a claim window opened
+    since they were last matched."""
     now = now or timezone.now()
-    expired = WantedRequest.objects.filter(
-        status=WantedStatus.OPEN, valid_until__lt=timezone.localdate(now)
-    ).update(status=WantedStatus.EXPIRED, updated_at=now)
-    wanted_ids = WantedRequest.objects.filter(status=WantedStatus.OPEN).order_by("pk")
-    created = matches_rematch(wanted_ids=wanted_ids.values_list("pk", flat=True), now=now)
-    return {"expired": expired, "created": created}
+    matched = F("match_state__matched_at")
+    return Lot.objects.filter(status=LotStatus.PUBLISHED).filter(
+        Q(match_state__isnull=True)
+        | Q(updated_at__gt=matched)
+        | Q(social_economy_opens_at__gt=matched, social_economy_opens_at__lte=now)
+        | Q(open_opens_at__gt=matched, open_opens_at__lte=now)
+    )
+
+
+def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
+    """The nightly repair sweep: expire old requests; push out ranked matches whose lot
+    is no longer claimable or whose request closed (their requests are matched again,
+    to take the next best lots); match the requests made or changed since they were
+    last matched, then the lots due (``lots_due_for_matching``) against the requests
+    this sweep did not match. ``full`` matches every open request again instead: the
+    complete recomputation, for operators (``manage.py matches_rematch --full``)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    expired = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__lt=today).update(
+        status=WantedStatus.EXPIRED, updated_at=now
+    )
+    stale = list(
+        Match.objects.filter(ranked=True)
+        .filter(~Q(lot__status=LotStatus.PUBLISHED) | ~Q(wanted__status=WantedStatus.OPEN))
+        .values_list("pk", "status", "wanted__organisation_id", "wanted_id", "wanted__status")
+    )
+    with transaction.atomic():
+        deleted = _matches_push_out([row[:3] for row in stale])
+        WantedRequest.objects.filter(
+            pk__in={row[3] for row in stale if row[4] == WantedStatus.OPEN}
+        ).update(matched_at=None)
+    requests = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+    if not full:
+        requests = requests.filter(Q(matched_at__isnull=True) | Q(updated_at__gt=F("matched_at")))
+    wanted_ids = list(requests.order_by("pk").values_list("pk", flat=True))
+    created = matches_rematch(wanted_ids=wanted_ids, now=now)
+    lot_ids = list(lots_due_for_matching(now=now).order_by("pk").values_list("pk", flat=True))
+    others = WantedRequest.objects.filter(
+        status=WantedStatus.OPEN, valid_until__gte=today, matched_at__lt=now
+    )
+    if others.exists():
+        created += matches_lots_repair(lot_ids=lot_ids, now=now, matched_before=now)
+    else:  # every open request was matched just now, against every lot
+        _lots_stamp(lot_ids, now)
+    return {
+        "expired": expired,
+        "expired_matches": len(stale),
+        "deleted_matches": deleted,
+        "requests": len(wanted_ids),
+        "lots": len(lot_ids),
+        "created": created,
+    }
 
 
 # --- Notifications -----------------------------------------------------------------
