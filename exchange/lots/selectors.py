@@ -59,12 +59,51 @@ ITEM_COLUMNS = (
 )
 
 
+# What a catalogue page shows of a lot (api/lots/serializers.py), its tier and weight
+# included: half the columns, so half the values to read and turn into objects.
+CATALOGUE_FIELDS = (
+    "id",
+    "created_at",
+    "owner__name",
+    "owner__kind",
+    "site__name",
+    "site__street",
+    "site__postcode",
+    "site__municipality",
+    "site__region",
+    "category__code",
+    "category__name_nl",
+    "category__name_fr",
+    "category__name_de",
+    "category__name_en",
+    "category__requires_data_sanitisation",
+    "category__unit_weight_kg",
+    "title",
+    "description",
+    "quantity",
+    "quantity_reserved",
+    "unit_weight_kg",
+    "unit_weight_measured",
+    "condition",
+    "available_until",
+    "pickup_notes",
+    "status",
+    "federal_window_days",
+    "social_economy_window_days",
+    "window_reason",
+    "published_at",
+    "social_economy_opens_at",
+    "open_opens_at",
+)
+
+
 def lot_catalogue(*, actor: Membership | None) -> QuerySet[Lot]:
-    """``lot_list`` for pages of many lots. On PostgreSQL each lot's photos and devices
-    come in the same query, as JSON arrays (``photo_rows``, ``item_rows``; see
-    ``lot_photos`` and ``lot_items``), instead of two more queries: on a busy server
-    every round trip waits its turn. Elsewhere they are prefetched as in lot_list."""
-    queryset = lot_list(actor=actor)
+    """``lot_list`` for pages of many lots, with only the fields a page shows. On
+    PostgreSQL each lot's photos and devices come in the same query, as JSON arrays
+    (``photo_rows``, ``item_rows``; see ``lot_photos`` and ``lot_items``), instead of two
+    more queries: on a busy server every round trip waits its turn. Elsewhere they are
+    prefetched as in lot_list."""
+    queryset = lot_list(actor=actor).only(*CATALOGUE_FIELDS)
     if connection.vendor != "postgresql":
         return queryset
     photos = LotPhoto.objects.filter(lot=OuterRef("pk")).order_by("position", "id")
