@@ -205,12 +205,11 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
-def _totals_statements(where: str) -> list[str]:
-    """INSERT ... SELECT ... GROUP BY statements that add the records matching ``where``
-    (SQL on the records as ``r``) to the monthly totals. The upsert adds to a row that
-    exists, in the database, so concurrent writers never lose each other's sums."""
+def _totals_targets() -> list[tuple[type, dict[str, str], str]]:
+    """Each totals table with its key columns (and the SQL on the records ``r`` that
+    gives each), and the organisation column that must be set (donor, recipient)."""
     month = _month("r.occurred_on")
-    targets = [
+    targets: list[tuple[type, dict[str, str], str]] = [
         (
             ImpactMonthlyTotal,
             {
@@ -228,18 +227,31 @@ def _totals_statements(where: str) -> list[str]:
         targets.append(
             (ImpactOrganisationMonthlyTotal, {**key, "outcome": "r.outcome"}, f"r.{role}_id")
         )
+    return targets
+
+
+def _totals_select(key: dict[str, str], organisation: str, where: str) -> str:
+    """The sums of the records matching ``where``, grouped by ``key``."""
+    groups = ", ".join(value for value in key.values() if not value.startswith("'"))
+    condition = f" AND {organisation} IS NOT NULL" if organisation else ""
+    # Names from the models and SQL of this module: nothing from outside.
+    return (
+        f"SELECT {', '.join(key.values())}, {_RECORD_SUMS} "  # noqa: S608
+        f"FROM {ImpactRecord._meta.db_table} r WHERE ({where}){condition} GROUP BY {groups}"
+    )
+
+
+def _totals_statements(where: str) -> list[str]:
+    """INSERT ... SELECT ... GROUP BY statements that add the records matching ``where``
+    (SQL on the records as ``r``) to the monthly totals. The upsert adds to a row that
+    exists, in the database, so concurrent writers never lose each other's sums."""
     statements = []
-    for model, key, organisation in targets:
+    for model, key, organisation in _totals_targets():
         table = model._meta.db_table
         updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in _SUMS)
-        groups = ", ".join(value for value in key.values() if not value.startswith("'"))
-        condition = f" AND {organisation} IS NOT NULL" if organisation else ""
-        # Names from the models and SQL of this module: nothing from outside.
         statements.append(
-            f"INSERT INTO {table} ({', '.join(key)}, {', '.join(_SUMS)}) "  # noqa: S608
-            f"SELECT {', '.join(key.values())}, {_RECORD_SUMS} "
-            f"FROM {ImpactRecord._meta.db_table} r WHERE ({where}){condition} "
-            f"GROUP BY {groups} "
+            f"INSERT INTO {table} ({', '.join(key)}, {', '.join(_SUMS)}) "
+            f"{_totals_select(key, organisation, where)} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
         )
     return statements
@@ -270,3 +282,35 @@ def impact_totals_rebuild() -> int:
         for statement in _totals_statements("1 = 1"):
             cursor.execute(statement)
     return ImpactMonthlyTotal.objects.count() + ImpactOrganisationMonthlyTotal.objects.count()
+
+
+def impact_totals_differences() -> int:
+    """How many monthly total rows differ from the sums of the records (missing, extra
+    or other sums); 0 when they agree. Reads everything: for checks, not requests."""
+    differences = 0
+    with connection.cursor() as cursor:
+        for model, key, organisation in _totals_targets():
+            table = model._meta.db_table
+            cursor.execute(_totals_select(key, organisation, "1 = 1"))
+            expected = _by_key(cursor.fetchall(), len(key))
+            role = f" WHERE role = {key['role']}" if "role" in key else ""
+            cursor.execute(f"SELECT {', '.join(key)}, {', '.join(_SUMS)} FROM {table}{role}")  # noqa: S608
+            stored = _by_key(cursor.fetchall(), len(key))
+            differences += sum(
+                1
+                for k in expected.keys() | stored.keys()
+                if _comparable(expected.get(k)) != _comparable(stored.get(k))
+            )
+    return differences
+
+
+def _by_key(rows: list[tuple], size: int) -> dict[tuple, tuple]:
+    # keys as text: SQLite gives the month as text from an expression, a date from a column
+    return {tuple(str(value) for value in row[:size]): row[size:] for row in rows}
+
+
+def _comparable(sums: tuple | None) -> tuple | None:
+    """Sums as exact decimals (SQLite returns floats for decimal columns)."""
+    if sums is None:
+        return None
+    return tuple(Decimal(str(value)).quantize(KG) for value in sums)

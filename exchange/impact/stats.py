@@ -184,17 +184,25 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def _recipient_kind_expression():
+# The kind of recipient follows from the outcome; "none" for recycled and disposed.
+_RECIPIENT_KINDS = {
+    Outcome.REUSED_FEDERAL: "federal",
+    Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
+    Outcome.REUSED_OTHER: "other",
+}
+
+
+def _recipient_kind_expression() -> Case:
     return Case(
-        When(outcome=Outcome.REUSED_FEDERAL, then=Value("federal")),
-        When(outcome=Outcome.REUSED_SOCIAL_ECONOMY, then=Value("social_economy")),
-        When(outcome=Outcome.REUSED_OTHER, then=Value("other")),
+        *(When(outcome=outcome, then=Value(kind)) for outcome, kind in _RECIPIENT_KINDS.items()),
         default=Value("none"),
     )
 
 
 def stats_breakdown(queryset: QuerySet[ImpactRecord], by: str) -> list[dict]:
-    """Totals grouped by one dimension, largest weight first (months in order)."""
+    """Totals of the records grouped by one dimension, largest weight first (months in
+    order): one query per dimension, straight from the records. ``stats_summary`` gives
+    the same rows for all dimensions at once."""
     measures = _measures()
     if by == "outcome":
         rows = queryset.values(key=F("outcome")).annotate(**measures)
@@ -240,11 +248,6 @@ def stats_breakdown(queryset: QuerySet[ImpactRecord], by: str) -> list[dict]:
 
 # Breakdowns that follow from sums per (month, outcome, category, region).
 _FINE_BREAKDOWNS = ("outcome", "category", "root_category", "region", "recipient_kind", "month")
-_RECIPIENT_KINDS = {
-    Outcome.REUSED_FEDERAL: "federal",
-    Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
-    Outcome.REUSED_OTHER: "other",
-}
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,7 @@ class _FromMonthlyTotals:
 
     date, items = "month", "items"
 
-    def __init__(self, query: StatsQuery):
+    def __init__(self, query: StatsQuery, records: QuerySet[ImpactRecord]):
         filters = query.filters
         first, last = _period(filters)
         common = Q()
@@ -350,7 +353,7 @@ class _FromMonthlyTotals:
         self._organisations = None
         if not filters.category and not filters.region:
             self._organisations = ImpactOrganisationMonthlyTotal.objects.filter(common)
-        self._query = query
+        self._records = records
 
     def fine_rows(self) -> QuerySet:
         """The rows themselves: they are sums per month, outcome, category and region
@@ -368,7 +371,7 @@ class _FromMonthlyTotals:
 
     def organisation_rows(self, side: str) -> QuerySet:
         if self._organisations is None:
-            return _FromRecords(self._query.records()).organisation_rows(side)
+            return _FromRecords(self._records).organisation_rows(side)
         return (
             self._organisations.filter(role=side)
             .values("outcome", name=F("organisation__name"))
@@ -398,16 +401,20 @@ def _whole_months(filters: StatsFilter) -> bool:
 
 
 def _source(selection: Selection) -> _FromRecords | _FromMonthlyTotals:
+    """Where the figures of ``selection`` come from: the monthly totals for whole months
+    of every organisation without a filter on donor, recipient or kind of recipient;
+    else the records."""
     if not isinstance(selection, StatsQuery):
         return _FromRecords(selection)
+    records = selection.records()  # checks the period, also when the totals answer
     filters = selection.filters
     if (
         selection.organisation_id is None
         and not (filters.donor or filters.recipient or filters.organisation_kind)
         and _whole_months(filters)
     ):
-        return _FromMonthlyTotals(selection)
-    return _FromRecords(selection.records())
+        return _FromMonthlyTotals(selection, records)
+    return _FromRecords(records)
 
 
 class _Sums(dict):
@@ -603,11 +610,7 @@ def stats_summary_recomputed(queryset: QuerySet[ImpactRecord], *, version) -> di
         "region": lambda r: r.region,
         "donor": lambda r: r.donor.name,
         "recipient": lambda r: r.recipient.name if r.recipient_id else None,
-        "recipient_kind": lambda r: {
-            Outcome.REUSED_FEDERAL: "federal",
-            Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
-            Outcome.REUSED_OTHER: "other",
-        }.get(r.outcome, "none"),
+        "recipient_kind": lambda r: _RECIPIENT_KINDS.get(r.outcome, "none"),
         "month": lambda r: r.occurred_on.replace(day=1),
     }
     breakdowns = {}

@@ -7,13 +7,14 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from exchange.categories.models import Category, FactorVersion
 from exchange.claims.models import Claim
 from exchange.claims.services import claim_approve, claim_collect, claim_create
+from exchange.common.errors import ApplicationError
 from exchange.impact.demo import demo_history_seed
 from exchange.impact.models import (
     REUSE_OUTCOMES,
@@ -26,6 +27,7 @@ from exchange.impact.services import (
     impact_record_for_lot_close,
     impact_records_sweep,
     impact_totals_add,
+    impact_totals_differences,
     impact_totals_rebuild,
 )
 from exchange.impact.stats import (
@@ -173,6 +175,7 @@ def history(categories):
 def test_the_demo_history_comes_with_its_totals(history):
     assert ImpactRecord.objects.count() > 50
     assert stored_totals() == expected_totals()
+    assert impact_totals_differences() == 0
     impact_totals_rebuild()
     assert stored_totals() == expected_totals()
 
@@ -301,9 +304,12 @@ def test_a_period_that_cuts_a_month_is_counted_from_the_records(history):
     # then whole months read the totals, a cut month the records
     assert stats_summary(whole)["totals"]["items"] == 0
     assert stats_summary(cut) == stats_summary(cut.records())
-    # and a rebuild repairs the totals
+    # and the check finds the difference, a rebuild repairs it
+    with pytest.raises(CommandError, match="differ from the impact records"):
+        call_command("impact_totals_rebuild", "--check")
     impact_totals_rebuild()
     assert stats_summary(whole) == stats_summary(whole.records())
+    call_command("impact_totals_rebuild", "--check")
 
 
 def test_a_report_with_other_factors_is_recomputed_from_the_records(history):
@@ -369,3 +375,12 @@ def test_concurrent_writers_lose_no_sums(categories):
     assert errors == []
     assert stored_totals() == expected_totals()
     assert ImpactMonthlyTotal.objects.get().record_count == 40
+
+
+def test_a_bad_period_is_refused_whichever_source_would_answer(history):
+    backwards = StatsFilter(date_from=datetime.date(2025, 3, 1), date_to=datetime.date(2025, 1, 31))
+    for query in (StatsQuery(filters=backwards), StatsQuery(filters=StatsFilter(year=1999))):
+        with pytest.raises(ApplicationError):
+            stats_summary(query)
+        with pytest.raises(ApplicationError):
+            stats_timeseries(query)
