@@ -1,7 +1,10 @@
 """Wanted requests and the matching engine (DESIGN §4): candidates are chosen in the
 database (category subtree, condition, an indexed latitude/longitude box, claim
-windows), and only those few are scored in Python. Every job is idempotent: a pair is
-matched once (unique constraint) and notified once."""
+windows), and only those few are scored in Python. A request's matches are its K best
+fitting lots (EXCHANGE_MATCHES_PER_REQUEST): a new lot becomes a match only where it
+ranks above the request's K-th match (its floor), and the nightly sweep repairs what
+changed since things were last matched. Every job is idempotent: a pair is matched once
+(unique constraint) and notified once."""
 
 import datetime
 import json
@@ -875,7 +878,8 @@ def _matches_push_out(rows: list[tuple[int, str, int]]) -> int:
     if gone and users:
         notices.filter(key__in=[f"match:{pk}" for pk in gone]).delete()
     Match.objects.filter(pk__in=gone).delete()
-    kept = [pk for pk, _status, _organisation in rows if pk not in set(gone)]
+    gone_set = set(gone)
+    kept = [pk for pk, _status, _organisation in rows if pk not in gone_set]
     Match.objects.filter(pk__in=kept, ranked=True).update(ranked=False)
     return len(gone)
 
