@@ -133,9 +133,14 @@ def lot_items(lot: Lot) -> list[LotItem]:
         return list(lot.items.all())
     items = []
     for row in rows:
-        if row["erasure_date"] is not None:
-            row["erasure_date"] = datetime.date.fromisoformat(row["erasure_date"])
-        items.append(LotItem(lot_id=lot.pk, owner_id=lot.owner_id, **row))
+        erased = row["erasure_date"]
+        items.append(
+            LotItem(
+                lot_id=lot.pk,
+                owner_id=lot.owner_id,
+                **{**row, "erasure_date": erased and datetime.date.fromisoformat(erased)},
+            )
+        )
     return items
 
 

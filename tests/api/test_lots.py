@@ -416,6 +416,12 @@ def test_each_listed_lot_shows_what_its_declared_fields_give(client_for, owner):
         alt_text="Front",
     )
     LotPhoto.objects.create(lot=devices, original="p.jpg", width=4, height=3, position=1)
+    devices.items.filter(serial_number="SN-1").update(
+        erasure_method="purge",
+        erasure_tool="Blancco 7.4",
+        erasure_verified=True,
+        erasure_date=datetime.date(2026, 3, 9),
+    )
     other = LotFactory(published=True, published_at=timezone.now() - datetime.timedelta(days=25))
     client = client_for(owner.user)
 
@@ -438,7 +444,8 @@ def test_each_listed_lot_shows_what_its_declared_fields_give(client_for, owner):
     }
     assert {lot["id"]: lot for lot in listed} == expected
     assert expected[other.pk]["next_tier"] is None and expected[devices.pk]["next_tier"]
-    assert len(expected[devices.pk]["photos"]) == 2 and len(expected[devices.pk]["items"]) == 2
+    assert len(expected[devices.pk]["photos"]) == 2
+    assert {item["erasure_date"] for item in expected[devices.pk]["items"]} == {"2026-03-09", None}
     assert expected[draft.pk]["published_at"] is None
     assert {lot["id"]: lot["distance_km"] for lot in near} == {
         devices.pk: 0.0,
