@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from exchange.common.models import TimeStampedModel
 from exchange.lots.models import Condition
@@ -9,10 +10,10 @@ MAX_DISTANCE_KM = 500
 
 
 class WantedStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    FULFILLED = "fulfilled", _("Fulfilled")
-    EXPIRED = "expired", _("Expired")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    OPEN = "open", pgettext_lazy("wanted request status", "Open")
+    FULFILLED = "fulfilled", pgettext_lazy("wanted request status", "Fulfilled")
+    EXPIRED = "expired", pgettext_lazy("wanted request status", "Expired")
+    WITHDRAWN = "withdrawn", pgettext_lazy("wanted request status", "Withdrawn")
 
 
 class WantedRequest(TimeStampedModel):
@@ -86,10 +87,10 @@ class WantedRequest(TimeStampedModel):
 
 
 class MatchStatus(models.TextChoices):
-    NEW = "new", _("New")
-    SEEN = "seen", _("Seen")
-    DISMISSED = "dismissed", _("Dismissed")
-    CLAIMED = "claimed", _("Claimed")
+    NEW = "new", pgettext_lazy("match status", "New")
+    SEEN = "seen", pgettext_lazy("match status", "Seen")
+    DISMISSED = "dismissed", pgettext_lazy("match status", "Dismissed")
+    CLAIMED = "claimed", pgettext_lazy("match status", "Claimed")
 
 
 class Match(TimeStampedModel):
