@@ -2,7 +2,6 @@
 own lots and the bulk import. Each view parses, calls one service or selector, and
 shows the answer; the rules live in the services."""
 
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +10,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from exchange.claims.views import claim_box_context
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
+from exchange.common.web import member_required, web_actor
 from exchange.lots import selectors
 from exchange.lots.forms import (
     AttestationForm,
@@ -46,36 +46,14 @@ from exchange.lots.services.sanitisation import (
 )
 from exchange.matching.selectors import lot_match_count  # matching: owner's match count
 from exchange.organisations.models import Membership
-from exchange.organisations.selectors import membership_for_user
 
 CATALOGUE_PAGE_SIZE = 24
 MY_LOTS_PAGE_SIZE = 50
 
 
-def _actor(request) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    return membership_for_user(user=request.user)
-
-
-def member_required(view):
-    """Signed in and acting for an organisation; the view receives the membership."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        actor = _actor(request)
-        if actor is None:
-            messages.info(
-                request,
-                _("Register your organisation, or ask its administrator to add you, to post lots."),
-            )
-            return redirect("organisations:register")
-        return view(request, actor, *args, **kwargs)
-
-    return wrapper
-
-
+WHY_MEMBER = gettext_lazy(
+    "Register your organisation, or ask its administrator to add you, to post lots."
+)
 def _own_lot(actor: Membership, pk: int) -> Lot:
     """One of the acting organisation's lots; any other is 404, like a missing one."""
     return get_object_or_404(selectors.lot_own_list(actor=actor), pk=pk)
@@ -86,7 +64,7 @@ def _own_lot(actor: Membership, pk: int) -> Lot:
 
 @require_GET
 def catalogue(request):
-    actor = _actor(request)
+    actor = web_actor(request)
     form = CatalogueFilterForm(request.GET or None, actor=actor)
     lots = form.filter(selectors.lot_list(actor=None))  # the published lots
     page = Paginator(lots, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -101,7 +79,7 @@ def catalogue(request):
 
 @require_GET
 def detail(request, pk: int):
-    actor = _actor(request)
+    actor = web_actor(request)
     lot = selectors.lot_page(actor=actor, pk=pk)
     if lot is None:
         raise Http404
@@ -124,7 +102,7 @@ def detail(request, pk: int):
     return render(request, "lots/detail.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def mine(request, actor: Membership):
     form = LotStatusFilterForm(request.GET or None)
@@ -138,7 +116,7 @@ def mine(request, actor: Membership):
 # --- Writing a lot ---------------------------------------------------------------
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def create(request, actor: Membership):
     form = LotForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +132,7 @@ def create(request, actor: Membership):
     return render(request, "lots/form.html", {"form": form, "lot": None, "actor": actor})
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def edit(request, actor: Membership, pk: int):
     lot = _own_lot(actor, pk)
     form = LotForm(request.POST or None, actor=actor, lot=lot)
@@ -169,7 +147,7 @@ def edit(request, actor: Membership, pk: int):
     return render(request, "lots/form.html", {"form": form, "lot": lot, "actor": actor})
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def delete(request, actor: Membership, pk: int):
     lot = _own_lot(actor, pk)
     if request.method == "POST":
@@ -183,7 +161,7 @@ def delete(request, actor: Membership, pk: int):
     return render(request, "lots/delete.html", {"lot": lot})
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def publish(request, actor: Membership, pk: int):
     lot = _own_lot(actor, pk)
@@ -203,7 +181,7 @@ def publish(request, actor: Membership, pk: int):
     return redirect("lots:detail", pk=pk)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def withdraw(request, actor: Membership, pk: int):
     lot = _own_lot(actor, pk)
@@ -219,7 +197,7 @@ def withdraw(request, actor: Membership, pk: int):
 # --- Photos ----------------------------------------------------------------------
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def photos(request, actor: Membership, pk: int):
     """The photos of a lot; the form posts here without JavaScript (several files at
     once), and photo-upload.js posts each file to ``photo_upload`` with a progress bar."""
@@ -256,7 +234,7 @@ def photos(request, actor: Membership, pk: int):
     return render(request, "lots/photos.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def photo_upload(request, actor: Membership, pk: int):
     """One photo, for the upload script: JSON with the new photo's list item."""
@@ -279,7 +257,7 @@ def photo_upload(request, actor: Membership, pk: int):
     return JsonResponse({"id": photo.pk, "html": html}, status=201)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def photo_delete(request, actor: Membership, pk: int, photo_id: int):
     lot = _own_lot(actor, pk)
@@ -311,7 +289,7 @@ def _erasure_problems(exc: ApplicationError, records) -> list[dict]:
     return problems or [{"row": "", "device": "", "column": "", "reason": exc.message}]
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def sanitisation(request, actor: Membership, pk: int):
     lot = _own_lot(actor, pk)
     attestation = getattr(lot, "sanitisation", None)
@@ -373,7 +351,7 @@ def sanitisation(request, actor: Membership, pk: int):
 # --- Import ----------------------------------------------------------------------
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def import_lots(request, actor: Membership):
     form = ImportForm(request.POST or None, request.FILES or None)
     report, problems = None, []
