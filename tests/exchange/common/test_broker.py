@@ -32,7 +32,7 @@ def test_a_consumer_polling_while_messages_are_written_reads_every_one_whole(tmp
             queue = connection.SimpleQueue("race")
             while len(received) < len(payloads):
                 try:
-                    message = queue.get(timeout=10)
+                    message = queue.get(timeout=30)  # generous: a loaded CI box is slow
                 except Exception as exc:  # a half-read file would raise here
                     errors.append(exc)
                     return
