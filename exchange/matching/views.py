@@ -127,7 +127,7 @@ def wanted_create_view(request, actor: Membership):
                 request,
                 _(
                     "Your request is saved. We look for lots that fit it now, and whenever "
-                    "a lot is published: you will be notified of every match."
+                    "a lot is published: you will be notified of the lots that fit best."
                 ),
             )
             return redirect("matching:matches", pk=wanted.pk)
