@@ -3,7 +3,6 @@ dismiss one), and how a person hears of matches by e-mail. Each view parses, cal
 service or selector, and shows the answer; the rules live in the services."""
 
 import datetime
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,13 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from exchange.accounts.services import user_match_notifications_set
 from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
+from exchange.common.web import member_required
 from exchange.lots.models import LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
@@ -34,38 +34,15 @@ from exchange.matching.services import (
     wanted_withdraw,
 )
 from exchange.organisations.models import Membership, Region
-from exchange.organisations.selectors import membership_for_user
 
 WANTED_PAGE_SIZE = 50
 MATCHES_PAGE_SIZE = 30
 LIVE_MATCH = (MatchStatus.NEW, MatchStatus.SEEN)
 
 
-def _actor(request) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    return membership_for_user(user=request.user)
-
-
-def member_required(view):
-    """Signed in and acting for an organisation; the view receives the membership."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        actor = _actor(request)
-        if actor is None:
-            messages.info(
-                request,
-                _(
-                    "Register your organisation, or ask its administrator to add you, to say "
-                    "what you need."
-                ),
-            )
-            return redirect("organisations:register")
-        return view(request, actor, *args, **kwargs)
-
-    return wrapper
+WHY_MEMBER = gettext_lazy(
+    "Register your organisation, or ask its administrator to add you, to say what you need."
+)
 
 
 def _own_wanted(actor: Membership, pk: int) -> WantedRequest:
@@ -86,7 +63,7 @@ def _describe(wanted: WantedRequest) -> WantedRequest:
 # --- What we need ----------------------------------------------------------------
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def wanted_list_view(request, actor: Membership):
     wanted = (
@@ -114,7 +91,7 @@ def wanted_list_view(request, actor: Membership):
     return render(request, "matching/wanted_list.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def wanted_create_view(request, actor: Membership):
     form = WantedForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
@@ -136,7 +113,7 @@ def wanted_create_view(request, actor: Membership):
     )
 
 
-@member_required
+@member_required(WHY_MEMBER)
 def wanted_edit_view(request, actor: Membership, pk: int):
     wanted = _own_wanted(actor, pk)
     form = WantedForm(request.POST or None, actor=actor, wanted=wanted)
@@ -159,7 +136,7 @@ def wanted_edit_view(request, actor: Membership, pk: int):
     )
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def wanted_withdraw_view(request, actor: Membership, pk: int):
     wanted = _own_wanted(actor, pk)
@@ -245,7 +222,7 @@ def _prepare_matches(matches, actor: Membership, wanted: WantedRequest) -> None:
         match.photo = next(iter(lot.photos.all()), None)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_GET
 def matches_view(request, actor: Membership, pk: int):
     """The lots that fit one request, best first; opening the page marks the new ones
@@ -279,7 +256,7 @@ def matches_view(request, actor: Membership, pk: int):
     return render(request, "matching/matches.html", context)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def match_claim_view(request, actor: Membership, pk: int, match_pk: int):
     match = _own_match(actor, pk, match_pk)
@@ -299,7 +276,7 @@ def match_claim_view(request, actor: Membership, pk: int, match_pk: int):
     return redirect("claims:detail", pk=claim.pk)
 
 
-@member_required
+@member_required(WHY_MEMBER)
 @require_POST
 def match_dismiss_view(request, actor: Membership, pk: int, match_pk: int):
     match = _own_match(actor, pk, match_pk)
