@@ -13,6 +13,7 @@ def test_filesystem_urls_use_the_atomic_transport(tmp_path):
         transport_options={
             "data_folder_in": str(tmp_path),
             "data_folder_out": str(tmp_path),
+            "control_folder": str(tmp_path / "control"),
         },
     ) as connection:
         assert isinstance(connection.transport, Transport)
@@ -22,6 +23,7 @@ def test_a_consumer_polling_while_messages_are_written_reads_every_one_whole(tmp
     options = {
         "data_folder_in": str(tmp_path),
         "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
         "polling_interval": 0,
     }
     payloads = [{"n": n, "body": "x" * 20000} for n in range(300)]
