@@ -15,7 +15,6 @@ removed again by ``impact_generated_load_delete``.
 """
 
 import bisect
-import contextlib
 import datetime
 import itertools
 import random
@@ -30,6 +29,7 @@ from django.utils import timezone
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
+from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
 from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
 from exchange.impact.services import (
     KG,
@@ -169,80 +169,6 @@ class _Table:
                     batch_size=500,
                 )
         self.rows = []
-
-
-@contextlib.contextmanager
-def _bulk_load(*model_classes):
-    """PostgreSQL: load without the tables' secondary indexes and foreign keys, then
-    build those again (each in one pass, the keys checked with one join each) instead
-    of updating 15 indexes and queueing 7 key checks for every row. In the caller's
-    transaction: if anything fails, the old indexes and keys come back with the
-    rollback. The tables are locked meanwhile."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    saved = []
-    with connection.cursor() as cursor:
-        # ALTER TABLE refuses while rows written earlier in the transaction still wait
-        # for their deferred key checks: run those checks now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for model in model_classes:
-            table = model._meta.db_table
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'f'",
-                [table],
-            )
-            keys = cursor.fetchall()
-            cursor.execute(
-                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
-                [table],
-            )
-            indexes = cursor.fetchall()
-            quoted = connection.ops.quote_name(table)
-            for name, _definition in keys:
-                cursor.execute(
-                    f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
-                )
-            for name, _definition in indexes:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-            saved.append((quoted, keys, indexes))
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for quoted, keys, indexes in saved:
-            for _name, definition in indexes:
-                cursor.execute(definition)
-            for name, definition in keys:
-                cursor.execute(
-                    f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
-                    f"{definition}"
-                )
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def _ids(model: type[models.Model], count: int, *, locked: bool = False) -> list[int]:
-    """``count`` fresh primary keys for ``model`` (from its sequence on PostgreSQL: one
-    block when ``locked``, i.e. _bulk_load holds the table's lock so that no other
-    insert draws from the sequence meanwhile; else one number at a time)."""
-    if not count:
-        return []
-    if connection.vendor != "postgresql":
-        start = (model._base_manager.aggregate(last=models.Max("pk"))["last"] or 0) + 1
-        return list(range(start, start + count))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
-        sequence = cursor.fetchone()[0]
-        if not locked:
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT nextval(%s)", [sequence])
-        first = cursor.fetchone()[0]
-        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
-    return list(range(first, first + count))
 
 
 # --- The history ------------------------------------------------------------------------
@@ -445,7 +371,7 @@ def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict
         transaction.atomic(),
         # Lots go in with their indexes: there are far fewer, and the catalogue's table
         # stays readable meanwhile.
-        _bulk_load(Claim, ImpactRecord),
+        secondary_indexes_dropped(Claim, ImpactRecord),
     ):
         _backdate_organisations(owners, start, last_moment, rng)
         members = _Members(owners, rng)
@@ -548,9 +474,9 @@ class _Writer:
         lots, attestations = _Table(Lot), _Table(SanitisationAttestation, with_ids=False)
         claims = _Table(Claim, columns=CLAIM_COLUMNS)
         records = _Table(ImpactRecord, columns=RECORD_COLUMNS)
-        lot_ids = iter(_ids(Lot, len(histories)))
-        claim_ids = iter(_ids(Claim, sum(len(h.handovers) for h in histories), locked=True))
-        record_ids = iter(_ids(ImpactRecord, sum(h.records for h in histories), locked=True))
+        lot_ids = iter(sequence_ids(Lot, len(histories)))
+        claim_ids = iter(sequence_ids(Claim, sum(len(h.handovers) for h in histories), block=True))
+        record_ids = iter(sequence_ids(ImpactRecord, sum(h.records for h in histories), block=True))
         for history in histories:
             lot = history.lot
             lot.pk = next(lot_ids)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
+from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
 from exchange.lots.models import (
     CONDITION_RANK,
     Condition,
@@ -727,8 +728,15 @@ class _CopyWriter:
 
     def __init__(self, count: int):
         self.vectors: dict[str, str] = {}
-        self.ids = iter(self._reserve_ids(count))
-        self.dropped = self._drop_indexes() if count >= self.REBUILD_FROM else []
+        # The lock (readers go on, other writers wait for the commit) keeps other inserts
+        # from drawing lot ids from the sequence meanwhile.
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Lot._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        self.ids = iter(sequence_ids(Lot, count, block=True))
+        self.rebuild = contextlib.ExitStack()
+        if count >= self.REBUILD_FROM:
+            self.rebuild.enter_context(secondary_indexes_dropped(Lot, SanitisationAttestation))
 
     def lots(self, batch: list[dict]) -> None:
         new = list({values["search_document"] for values in batch} - self.vectors.keys())
@@ -749,68 +757,11 @@ class _CopyWriter:
         _copy(SanitisationAttestation, rows)
 
     def finish(self) -> None:
-        quote = connection.ops.quote_name
+        self.rebuild.close()  # the indexes and keys, built again
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for table, keys, indexes in self.dropped:
-                for _name, definition in indexes:
-                    cursor.execute(definition)
-                for name, definition in keys:
-                    cursor.execute(
-                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
-                    )
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             # Fresh statistics, so the planner knows the new rows at once.
             for model in (Organisation, Site, Lot, SanitisationAttestation):
-                cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
-
-    @staticmethod
-    def _reserve_ids(count: int) -> range:
-        """``count`` consecutive fresh lot ids. The lock (readers go on, other writers
-        wait for the commit) keeps other inserts from drawing from the sequence between
-        nextval and setval."""
-        if not count:
-            return range(0)
-        table = Lot._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN EXCLUSIVE MODE")
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            first = cursor.fetchone()[0]
-            cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
-        return range(first, first + count)
-
-    @staticmethod
-    def _drop_indexes() -> list[tuple[str, list, list]]:
-        quote = connection.ops.quote_name
-        dropped = []
-        with connection.cursor() as cursor:
-            # ALTER TABLE refuses while rows written earlier in the transaction (the
-            # organisations and sites) still wait for their deferred key checks.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for model in (Lot, SanitisationAttestation):
-                table = model._meta.db_table
-                cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'f'",
-                    [table],
-                )
-                keys = cursor.fetchall()
-                cursor.execute(
-                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-                    "AND NOT EXISTS "
-                    "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
-                    [table],
-                )
-                indexes = cursor.fetchall()
-                for name, _definition in keys:
-                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-                for name, _definition in indexes:
-                    cursor.execute(f"DROP INDEX {quote(name)}")
-                dropped.append((table, keys, indexes))
-        return dropped
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _copy(model: type[models.Model], rows: list[dict]) -> None:
