@@ -38,17 +38,13 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> dict[str
         quantity_reserved__lt=F("quantity"),
     ).select_related("owner", "site")
     for lot in lots:
-        sent["lot_expiring"] += len(
-            notify_organisation(
-                organisation=lot.owner,
-                kind="lot_expiring",
-                key=f"lot:{lot.pk}:expiring:{lot.available_until.isoformat()}",
-                title=TITLES["lot_expiring"],
-                title_params={"lot": lot.title},
-                template="notifications/reminders/lot_expiring.txt",
-                context={"lot": lot},
-                url=f"/lots/{lot.pk}/",
-            )
+        sent["lot_expiring"] += _remind(
+            "lot_expiring",
+            lot.owner,
+            key=f"lot:{lot.pk}:expiring:{lot.available_until.isoformat()}",
+            title_params={"lot": lot.title},
+            context={"lot": lot},
+            url=f"/lots/{lot.pk}/",
         )
 
     claims = Claim.objects.filter(
@@ -56,32 +52,42 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> dict[str
     ).select_related("lot__owner", "lot__site", "claimant")
     for claim in claims:
         for organisation in (claim.lot.owner, claim.claimant):
-            sent["pickup_soon"] += len(
-                notify_organisation(
-                    organisation=organisation,
-                    kind="pickup_soon",
-                    key=f"claim:{claim.pk}:pickup-soon:{claim.pickup_at.isoformat()}",
-                    title=TITLES["pickup_soon"],
-                    title_params={"lot": claim.lot.title},
-                    template="notifications/reminders/pickup_soon.txt",
-                    context={"claim": claim, "lot": claim.lot},
-                    url=f"/claims/{claim.pk}/",
-                )
+            sent["pickup_soon"] += _remind(
+                "pickup_soon",
+                organisation,
+                key=f"claim:{claim.pk}:pickup-soon:{claim.pickup_at.isoformat()}",
+                title_params={"lot": claim.lot.title},
+                context={"claim": claim, "lot": claim.lot},
+                url=f"/claims/{claim.pk}/",
             )
 
     requests = WantedRequest.objects.filter(
         status=WantedStatus.OPEN, valid_until__gte=today, valid_until__lte=last_day
     ).select_related("organisation", "category")
     for wanted in requests:
-        sent["wanted_expiring"] += len(
-            notify_organisation(
-                organisation=wanted.organisation,
-                kind="wanted_expiring",
-                key=f"wanted:{wanted.pk}:expiring:{wanted.valid_until.isoformat()}",
-                title=TITLES["wanted_expiring"],
-                template="notifications/reminders/wanted_expiring.txt",
-                context={"wanted": wanted},
-                url=f"/wanted/{wanted.pk}/edit/",
-            )
+        sent["wanted_expiring"] += _remind(
+            "wanted_expiring",
+            wanted.organisation,
+            key=f"wanted:{wanted.pk}:expiring:{wanted.valid_until.isoformat()}",
+            context={"wanted": wanted},
+            url=f"/wanted/{wanted.pk}/edit/",
         )
     return sent
+
+
+def _remind(
+    kind: str, organisation, *, key: str, context: dict, url: str, title_params=None
+) -> int:
+    """Notify the organisation's people of one reminder (once per key); how many were new."""
+    return len(
+        notify_organisation(
+            organisation=organisation,
+            kind=kind,
+            key=key,
+            title=TITLES[kind],
+            title_params=title_params,
+            template=f"notifications/reminders/{kind}.txt",
+            context=context,
+            url=url,
+        )
+    )
