@@ -86,7 +86,7 @@ def _single(figures: list[Figure], runs: int, lot_ids: list[int], wanted_ids: li
     from django.utils import timezone
 
     from exchange.matching.models import WantedRequest
-    from exchange.matching.services import match_lot, match_wanted
+    from exchange.matching.services.engine import match_lot, match_wanted
 
     rng = random.Random(SEED)
     now = timezone.now()
@@ -128,7 +128,7 @@ def _single(figures: list[Figure], runs: int, lot_ids: list[int], wanted_ids: li
 
 
 def _k() -> int:
-    from exchange.matching.services import matches_per_request
+    from exchange.matching.services.fits import matches_per_request
 
     return matches_per_request()
 
@@ -138,7 +138,7 @@ def _lots_delete(lot_ids: list[int]) -> None:
     pushed out (their K best were the generated lots before)."""
     from exchange.lots.models import Lot
     from exchange.matching.models import Match
-    from exchange.matching.services import matches_rematch
+    from exchange.matching.services.engine import matches_rematch
 
     touched = set(Match.objects.filter(lot_id__in=lot_ids).values_list("wanted_id", flat=True))
     Lot.objects.filter(pk__in=lot_ids).delete()
@@ -162,7 +162,7 @@ def _full(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> N
     with ``manage.py matches_rematch --full``): run for real when the state is missing
     or BENCH_MATCHING_FULL=1, else estimated from one chunk of requests."""
     from exchange.matching.models import Match
-    from exchange.matching.services import matches_rematch, matches_rematch_all
+    from exchange.matching.services.engine import matches_rematch, matches_rematch_all
 
     open_requests = len(wanted_ids)
     if os.environ.get("BENCH_MATCHING_FULL") == "1" or _state_missing(lot_ids, wanted_ids):
@@ -205,7 +205,7 @@ def _repair(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int], ni
 
     from exchange.lots.models import Lot
     from exchange.matching.models import LotMatchState, Match, WantedRequest
-    from exchange.matching.services import matches_rematch_all
+    from exchange.matching.services.engine import matches_rematch_all
 
     rng = random.Random(SEED + 3 + LOST_LOTS)
     now = timezone.now()
@@ -370,7 +370,7 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
 
     from exchange.lots.models import Lot
     from exchange.matching.models import WantedRequest
-    from exchange.matching.services import wanted_best
+    from exchange.matching.services.fits import wanted_best
 
     # Runs of consecutive ids from a random start: the generators draw every row's
     # category, place and organisation at random, and a range keeps the engine's own

@@ -9,13 +9,20 @@ from api.lots.serializers import LotPhotoOutputSerializer
 from api.mixins import ScopedViewMixin
 from exchange.categories.models import Category
 from exchange.lots.models import Condition
-from exchange.matching import selectors, services
+from exchange.matching import selectors
 from exchange.matching.models import (
     MAX_DISTANCE_KM,
     Match,
     MatchStatus,
     WantedRequest,
     WantedStatus,
+)
+from exchange.matching.services.claiming import match_claim, match_dismiss
+from exchange.matching.services.wanted import (
+    WantedInput,
+    wanted_create,
+    wanted_update,
+    wanted_withdraw,
 )
 from exchange.organisations.models import Region, Site
 
@@ -121,8 +128,8 @@ class WantedViewSet(
     def create(self, request):
         serializer = WantedInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        wanted = services.wanted_create(
-            actor=self.require_actor(), data=services.WantedInput(**serializer.validated_data)
+        wanted = wanted_create(
+            actor=self.require_actor(), data=WantedInput(**serializer.validated_data)
         )
         return Response(WantedOutputSerializer(wanted).data, status=status.HTTP_201_CREATED)
 
@@ -131,16 +138,16 @@ class WantedViewSet(
         wanted = self.get_object()
         serializer = WantedInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        wanted = services.wanted_update(
+        wanted = wanted_update(
             actor=self.require_actor(),
             wanted=wanted,
-            data=services.WantedInput.from_wanted(wanted, **serializer.validated_data),
+            data=WantedInput.from_wanted(wanted, **serializer.validated_data),
         )
         return Response(WantedOutputSerializer(wanted).data)
 
     def destroy(self, request, pk=None):
         """Withdraw the request (its matches stay for the record)."""
-        services.wanted_withdraw(actor=self.require_actor(), wanted=self.get_object())
+        wanted_withdraw(actor=self.require_actor(), wanted=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -159,12 +166,12 @@ class MatchViewSet(
     @extend_schema(request=None, responses=MatchOutputSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        match = services.match_dismiss(actor=self.require_actor(), match=self.get_object())
+        match = match_dismiss(actor=self.require_actor(), match=self.get_object())
         return Response(MatchOutputSerializer(self.scoped_queryset().get(pk=match.pk)).data)
 
     @extend_schema(request=None, responses={201: ClaimOutputSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         """Claim min(still wanted, available) of the lot; the match becomes claimed."""
-        claim = services.match_claim(actor=self.require_actor(), match=self.get_object())
+        claim = match_claim(actor=self.require_actor(), match=self.get_object())
         return Response(ClaimOutputSerializer(claim).data, status=status.HTTP_201_CREATED)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM, WantedRequest
-from exchange.matching.services import WantedInput
+from exchange.matching.services.wanted import WantedInput
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import site_list
 

@@ -1,7 +1,7 @@
 """Load-test data for matching: many open wanted requests of the generated organisations
 (``exchange.lots.loadgen``), written with bulk_create in batches of 2 000.
 
-No service runs per row, but every request goes through ``services._apply``, so its
+No service runs per row, but every request goes through ``services.wanted._apply``, so its
 denormalised fields (category path, condition rank, the latitude/longitude box around
 its site) are exactly what ``wanted_create`` would store. Not for production databases:
 ``wanted_generated_load_delete`` removes the generated requests (and every match of a
@@ -27,7 +27,7 @@ from exchange.lots.loadgen import (
 )
 from exchange.lots.models import Condition, Lot
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.services import WantedInput, _apply
+from exchange.matching.services.wanted import WantedInput, _apply
 from exchange.organisations.models import Region, Site
 
 # Who asks for what, and where (see bench/README.md).

@@ -1,12 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from exchange.matching.services import (
-    match_lot,
-    match_wanted,
-    matches_digest_send,
-    matches_rematch_all,
-)
+from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
+from exchange.matching.services.notices import matches_digest_send
 
 RETRY = {
     "acks_late": True,

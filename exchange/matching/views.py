@@ -24,10 +24,8 @@ from exchange.lots.models import LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.selectors import match_list, wanted_list
-from exchange.matching.services import (
-    match_claim,
-    match_dismiss,
-    match_mark_seen,
+from exchange.matching.services.claiming import match_claim, match_dismiss, match_mark_seen
+from exchange.matching.services.wanted import (
     wanted_claimed_quantity,
     wanted_create,
     wanted_update,

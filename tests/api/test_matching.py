@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.matching.models import WantedRequest
-from exchange.matching.services import match_wanted
+from exchange.matching.services.engine import match_wanted
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

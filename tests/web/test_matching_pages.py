@@ -26,7 +26,8 @@ from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.lots.models import LotPhoto
 from exchange.lots.services.photos import lot_photo_add, lot_photo_process
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
-from exchange.matching.services import WantedInput, match_wanted, wanted_create
+from exchange.matching.services.engine import match_wanted
+from exchange.matching.services.wanted import WantedInput, wanted_create
 from exchange.organisations.models import MembershipRole
 from tests.factories import LotFactory, MembershipFactory, SiteFactory
 

@@ -15,7 +15,8 @@ from exchange.matching.loadgen import (
 )
 from exchange.matching.models import Match, WantedRequest, WantedStatus
 from exchange.matching.scoring import EARTH_RADIUS_KM, distance_km
-from exchange.matching.services import WantedInput, _apply, match_wanted
+from exchange.matching.services.engine import match_wanted
+from exchange.matching.services.wanted import WantedInput, _apply
 from exchange.organisations.models import Region
 from tests.factories import MembershipFactory, SiteFactory
 

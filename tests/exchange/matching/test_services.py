@@ -10,17 +10,10 @@ from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.lots.models import Lot
 from exchange.matching.models import Match, MatchStatus, WantedStatus
 from exchange.matching.scoring import distance_km
-from exchange.matching.services import (
-    WantedInput,
-    match_claim,
-    match_dismiss,
-    match_lot,
-    match_wanted,
-    matches_digest_send,
-    matches_rematch_all,
-    wanted_create,
-    wanted_update,
-)
+from exchange.matching.services.claiming import match_claim, match_dismiss
+from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
+from exchange.matching.services.notices import matches_digest_send
+from exchange.matching.services.wanted import WantedInput, wanted_create, wanted_update
 from exchange.notifications.models import Notification
 from exchange.notifications.services import notification_email_send
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory

@@ -9,10 +9,13 @@ from django.utils import timezone
 from exchange.claims.services import claim_create
 from exchange.lots.models import Lot
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest
-from exchange.matching.services import match_lot, match_wanted, matches_rematch_all
+from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
 from exchange.notifications.models import Notification
-from tests.exchange.matching.test_services import open_social_window, wanted_for
-from tests.exchange.matching.test_services import world  # noqa: F401 (fixture)
+from tests.exchange.matching.test_services import (
+    open_social_window,
+    wanted_for,
+    world,  # noqa: F401 (fixture)
+)
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from exchange.claims.models import Claim
 from exchange.lots.models import Lot
 from exchange.lots.services.lots import lots_advance
 from exchange.matching.models import Match, MatchStatus, WantedStatus
-from exchange.matching.services import WantedInput, match_claim, wanted_create
+from exchange.matching.services.claiming import match_claim
+from exchange.matching.services.wanted import WantedInput, wanted_create
 from exchange.notifications.models import Notification
 from tests.conftest import wait_for
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory

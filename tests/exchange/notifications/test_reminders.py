@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.claims.services import claim_approve, claim_create, claim_schedule
-from exchange.matching.services import WantedInput, wanted_create
+from exchange.matching.services.wanted import WantedInput, wanted_create
 from exchange.notifications.models import Notification
 from exchange.notifications.reminders import deadline_reminders_send
 from exchange.notifications.services import notification_email_send

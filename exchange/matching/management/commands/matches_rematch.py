@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from exchange.matching.services import matches_rematch_all
+from exchange.matching.services.engine import matches_rematch_all
 
 
 class Command(BaseCommand):

@@ -1,0 +1,451 @@
+"""The matching engine (DESIGN §4): a request's matches are its K best fitting lots
+(EXCHANGE_MATCHES_PER_REQUEST): a new lot becomes a match only where it ranks above the
+request's K-th match (its floor), and the nightly sweep repairs what changed since
+things were last matched. Every job is idempotent: a pair is matched once (unique
+constraint) and notified once."""
+
+import json
+
+import psycopg
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.base import ModelState
+from django.utils import timezone
+
+from exchange.lots.models import Lot, LotStatus
+from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
+from exchange.matching.services.fits import Fit, _rank, lot_fits, matches_per_request, wanted_best
+from exchange.matching.services.notices import _people, matches_notify
+
+
+def _outranks(score: float, lot_id: int, floor: float | None, floor_lot_id: int | None) -> bool:
+    """Whether a lot ranks above the K-th match of a request (always, below K matches)."""
+    if floor is None:
+        return True
+    return score > floor or (score == floor and lot_id < (floor_lot_id or 0))
+
+
+_INSERT_MATCHES = """
+    INSERT INTO matching_match
+        (created_at, updated_at, lot_id, wanted_id, score, reasons, status, notified_at, ranked)
+    SELECT %s, %s, t.lot_id, t.wanted_id, t.score, t.reasons::jsonb, %s, t.notified_at, TRUE
+    FROM unnest(%b::bigint[], %b::bigint[], %b::float8[], %b::text[], %b::timestamptz[])
+        AS t(lot_id, wanted_id, score, reasons, notified_at)
+    ON CONFLICT (lot_id, wanted_id) DO NOTHING
+    RETURNING id, lot_id, wanted_id
+"""
+
+
+def _insert_matches_postgresql(fits: list[Fit], notified_at: list) -> list[Match]:
+    """One INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING, its
+    arrays bound on the server: Django's bulk_create quotes every value into the SQL
+    text in Python, which costs more than the insert itself for thousands of rows."""
+    now = timezone.now()
+    params = [
+        now,
+        now,
+        MatchStatus.NEW.value,
+        [f[0] for f in fits],
+        [f[1] for f in fits],
+        [f[2] for f in fits],
+        [json.dumps(f[3]) for f in fits],
+        notified_at,
+    ]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # Django's binds client-side
+        cursor.execute(_INSERT_MATCHES, params)
+        inserted = {(lot_id, wanted_id): pk for pk, lot_id, wanted_id in cursor.fetchall()}
+    matches = []
+    for (lot_id, wanted_id, score, reasons), notified in zip(fits, notified_at, strict=True):
+        pk = inserted.get((lot_id, wanted_id))
+        if pk is not None:
+            matches.append(
+                _loaded_match(
+                    id=pk,
+                    created_at=now,
+                    updated_at=now,
+                    lot_id=lot_id,
+                    wanted_id=wanted_id,
+                    score=score,
+                    reasons=reasons,
+                    status=MatchStatus.NEW.value,
+                    claim_id=None,
+                    notified_at=notified,
+                    ranked=True,
+                )
+            )
+    return matches
+
+
+def _loaded_match(**values) -> Match:
+    """A Match as if read from the database, without Model.__init__ (which costs more
+    than the INSERT of the row when there are hundreds): every concrete field's value
+    goes straight into the instance, as Django's own loading does after __init__."""
+    match = Match.__new__(Match)
+    match.__dict__.update(values)
+    match._state = ModelState()
+    match._state.adding, match._state.db = False, connection.alias
+    return match
+
+
+def _insert_matches(fits: list[Fit], notified_at: list) -> list[Match]:
+    """Insert the pairs that are not matched yet; returns the matches this call made
+    (a concurrent job may have matched some pairs in between: the unique constraint
+    decides, and those come back from that job only)."""
+    if connection.vendor == "postgresql":
+        return _insert_matches_postgresql(fits, notified_at)
+    fresh = [
+        Match(lot_id=lot_id, wanted_id=wanted_id, score=score, reasons=reasons, notified_at=when)
+        for (lot_id, wanted_id, score, reasons), when in zip(fits, notified_at, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            Match.objects.bulk_create(fresh, batch_size=2000)
+        return fresh
+    except IntegrityError:
+        existing = set(
+            Match.objects.filter(
+                lot_id__in={m.lot_id for m in fresh}, wanted_id__in={m.wanted_id for m in fresh}
+            ).values_list("lot_id", "wanted_id")
+        )
+        mine = [
+            Match(
+                lot_id=m.lot_id,
+                wanted_id=m.wanted_id,
+                score=m.score,
+                reasons=m.reasons,
+                notified_at=m.notified_at,
+            )
+            for m in fresh
+            if (m.lot_id, m.wanted_id) not in existing
+        ]
+        with transaction.atomic():
+            Match.objects.bulk_create(mine)
+        return mine
+
+
+def _save_matches(fits: list[Fit], organisations: dict[int, int]) -> list[Match]:
+    """Insert the pairs not matched before and notify the requesting organisations;
+    returns the new matches, best first. ``organisations`` maps the fits' wanted
+    request ids to their organisations."""
+    if not fits:
+        return []
+    people = _people(set(organisations.values()))
+    now = timezone.now()
+    # A match whose organisation has nobody to tell is notified as it is made.
+    notified_at = [None if people.get(organisations[f[1]]) else now for f in fits]
+    matches = _insert_matches(fits, notified_at)
+    matches_notify(
+        [m for m in matches if m.notified_at is None],
+        organisations=organisations,
+        people=people,
+    )
+    matches.sort(key=lambda m: (-m.score, -m.pk))
+    return matches
+
+
+def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
+    """Match one lot against the open requests of organisations that may claim it now:
+    it becomes a match of each request whose K best it enters, pushing that request's
+    K-th match out. Returns the new matches, best first."""
+    now = now or timezone.now()
+    lot = Lot.objects.select_related("category").filter(pk=lot_id).first()
+    if lot is None:
+        return []
+    fits, organisations, floors = lot_fits(
+        lot, now=now, new_only=True, matched_before=matched_before, entering_only=True
+    )
+    entering = [f for f in fits if _outranks(f[2], f[0], *floors[f[1]])]
+    with transaction.atomic():
+        matches = _save_matches(entering, organisations)
+        _rebalance({m.wanted_id for m in matches})
+        _lots_stamp([lot.pk], now)
+    return matches
+
+
+def matches_lots_repair(*, lot_ids, now=None, matched_before=None) -> int:
+    """match_lot for many lots, ``REMATCH_CHUNK`` at a time: the lots, and which have
+    matches, read once a chunk; one candidate query per lot; one INSERT, one round of
+    notices, one rebalance of the requests entered and one stamp a chunk. Returns how
+    many new matches it made."""
+    now = now or timezone.now()
+    lot_ids = list(lot_ids)
+    created = 0
+    for start in range(0, len(lot_ids), REMATCH_CHUNK):
+        chunk = lot_ids[start : start + REMATCH_CHUNK]
+        matched = set(
+            Match.objects.filter(lot_id__in=chunk).values_list("lot_id", flat=True).distinct()
+        )
+        entering, organisations = [], {}
+        for lot in Lot.objects.select_related("category").filter(pk__in=chunk):
+            fits, requesters, floors = lot_fits(
+                lot,
+                now=now,
+                new_only=True,
+                matched_before=matched_before,
+                entering_only=True,
+                has_matches=lot.pk in matched,
+            )
+            entering.extend(f for f in fits if _outranks(f[2], f[0], *floors[f[1]]))
+            organisations.update(requesters)
+        with transaction.atomic():
+            matches = _save_matches(entering, organisations)
+            _rebalance({m.wanted_id for m in matches})
+            _lots_stamp(chunk, now)
+        created += len(matches)
+    return created
+
+
+def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
+    """Match one open request against the lots its organisation may claim now: its
+    matches become its K best fitting lots. Returns the new matches, best first."""
+    now = now or timezone.now()
+    wanted = (
+        WantedRequest.objects.select_related("site", "organisation")
+        .filter(pk=wanted_id, status=WantedStatus.OPEN)
+        .first()
+    )
+    if wanted is None or wanted.valid_until < timezone.localdate(now):
+        return []
+    with transaction.atomic():
+        return _settle([(wanted, wanted_best(wanted, now=now))], now)
+
+
+def _settle(ranked: list[tuple[WantedRequest, list[Fit]]], now) -> list[Match]:
+    """Make each request's matches its K best fits (given, best first): new pairs are
+    matched and notified, matches among the K are ranked (with today's score), the
+    others are pushed out; then the requests' floors and matched_at are written."""
+    if not ranked:
+        return []
+    k = matches_per_request()
+    best = {wanted.pk: {f[0]: f for f in fits} for wanted, fits in ranked}
+    existing: dict[int, dict[int, tuple]] = {pk: {} for pk in best}
+    for pk, wanted_id, lot_id, status, is_ranked, score in Match.objects.filter(
+        wanted_id__in=best
+    ).values_list("pk", "wanted_id", "lot_id", "status", "ranked", "score"):
+        existing[wanted_id][lot_id] = (pk, status, is_ranked, score)
+    fresh, rescored, pushed_out = [], [], []
+    organisations = {wanted.pk: wanted.organisation_id for wanted, _ in ranked}
+    for wanted, fits in ranked:
+        have = existing[wanted.pk]
+        for fit in fits:
+            if fit[0] not in have:
+                fresh.append(fit)
+            else:
+                pk, _status, is_ranked, score = have[fit[0]]
+                if not is_ranked or score != fit[2]:
+                    rescored.append((pk, fit[2], fit[3]))
+        pushed_out.extend(
+            (pk, status, organisations[wanted.pk])
+            for lot_id, (pk, status, is_ranked, _score) in have.items()
+            if is_ranked and lot_id not in best[wanted.pk]
+        )
+    _matches_rescore(rescored, now)
+    _matches_push_out(pushed_out)
+    matches = _save_matches(fresh, organisations)
+    floors = []
+    for wanted, fits in ranked:
+        floor = fits[k - 1] if len(fits) >= k else None
+        floors.append(
+            (wanted.pk, floor and floor[2], floor and floor[0], now),
+        )
+    _wanted_floors_write(floors)
+    return matches
+
+
+def _rebalance(wanted_ids: set[int]) -> None:
+    """After lots entered these requests' K best: push out what now ranks below the
+    K-th, and write each request's new floor."""
+    if not wanted_ids:
+        return
+    k = matches_per_request()
+    ranked: dict[int, list[tuple]] = {pk: [] for pk in wanted_ids}
+    for row in Match.objects.filter(wanted_id__in=wanted_ids, ranked=True).values_list(
+        "lot_id", "wanted_id", "score", "pk", "status", "wanted__organisation_id"
+    ):
+        ranked[row[1]].append(row)
+    pushed_out, floors = [], []
+    for wanted_id, rows in ranked.items():
+        rows.sort(key=_rank)
+        pushed_out.extend((pk, status, organisation) for *_, pk, status, organisation in rows[k:])
+        if len(rows) >= k:
+            floors.append((wanted_id, rows[k - 1][2], rows[k - 1][0], None))
+    _matches_push_out(pushed_out)
+    _wanted_floors_write(floors)
+
+
+def _matches_push_out(rows: list[tuple[int, str, int]]) -> int:
+    """(match id, status, organisation id) of matches no longer among their request's K
+    best, or whose lot or request closed. A `new` match nobody has read or had by
+    e-mail is deleted, with its unread notices: replaced by a better one before anyone
+    looked. One that people were told of or acted on stays, no longer ranked. Returns
+    how many were deleted."""
+    if not rows:
+        return 0
+    from exchange.notifications.models import Notification
+
+    fresh = {pk: organisation for pk, status, organisation in rows if status == MatchStatus.NEW}
+    users = [user.pk for people in _people(set(fresh.values())).values() for user in people]
+    notices = Notification.objects.filter(
+        user_id__in=users, key__in=[f"match:{pk}" for pk in fresh]
+    )
+    told = set()
+    if users:
+        told = {
+            int(key.split(":")[1])
+            for key in notices.filter(Q(read_at__isnull=False) | Q(emailed_at__isnull=False))
+            .values_list("key", flat=True)
+            .distinct()
+        }
+    gone = [pk for pk in fresh if pk not in told]
+    if gone and users:
+        notices.filter(key__in=[f"match:{pk}" for pk in gone]).delete()
+    Match.objects.filter(pk__in=gone).delete()
+    gone_set = set(gone)
+    kept = [pk for pk, _status, _organisation in rows if pk not in gone_set]
+    Match.objects.filter(pk__in=kept, ranked=True).update(ranked=False)
+    return len(gone)
+
+
+def _matches_rescore(rows: list[tuple[int, float, dict]], now) -> None:
+    """(match id, score, reasons): matches ranked again, with today's score."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                """UPDATE matching_match AS m SET score = t.score, reasons = t.reasons::jsonb,
+                       ranked = TRUE, updated_at = %s
+                   FROM unnest(%b::bigint[], %b::float8[], %b::text[]) AS t(id, score, reasons)
+                   WHERE m.id = t.id""",
+                [now, [r[0] for r in rows], [r[1] for r in rows], [json.dumps(r[2]) for r in rows]],
+            )
+        return
+    for pk, score, reasons in rows:
+        Match.objects.filter(pk=pk).update(
+            score=score, reasons=reasons, ranked=True, updated_at=now
+        )
+
+
+def _wanted_floors_write(rows: list[tuple]) -> None:
+    """(request id, floor score, floor lot id, matched_at or None to keep it)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                """UPDATE matching_wantedrequest AS w SET match_floor = t.floor,
+                       match_floor_lot_id = t.lot_id,
+                       matched_at = COALESCE(t.matched_at, w.matched_at)
+                   FROM unnest(%b::bigint[], %b::float8[], %b::bigint[], %b::timestamptz[])
+                       AS t(id, floor, lot_id, matched_at)
+                   WHERE w.id = t.id""",
+                [
+                    [r[0] for r in rows],
+                    [r[1] for r in rows],
+                    [r[2] for r in rows],
+                    [r[3] for r in rows],
+                ],
+            )
+        return
+    for pk, floor, lot_id, matched_at in rows:
+        changes = {"match_floor": floor, "match_floor_lot_id": lot_id}
+        if matched_at is not None:
+            changes["matched_at"] = matched_at
+        WantedRequest.objects.filter(pk=pk).update(**changes)
+
+
+def _lots_stamp(lot_ids, now) -> None:
+    """Record that these lots were matched against every open request at ``now``."""
+    LotMatchState.objects.bulk_create(
+        [LotMatchState(lot_id=pk, matched_at=now) for pk in lot_ids],
+        update_conflicts=True,
+        unique_fields=["lot"],
+        update_fields=["matched_at"],
+        batch_size=2000,
+    )
+
+
+REMATCH_CHUNK = 200
+
+
+def matches_rematch(*, wanted_ids, now=None) -> int:
+    """Match the given open requests against the lots, ``REMATCH_CHUNK`` requests at a
+    time: one ranked candidate query per request, then one read of their matches, one
+    INSERT, one round of notices and one update of floors per chunk. Returns how many
+    new matches it made."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    wanted_ids = list(wanted_ids)
+    created = 0
+    for start in range(0, len(wanted_ids), REMATCH_CHUNK):
+        requests = WantedRequest.objects.select_related("site", "organisation").filter(
+            pk__in=wanted_ids[start : start + REMATCH_CHUNK],
+            status=WantedStatus.OPEN,
+            valid_until__gte=today,
+        )
+        ranked = [(wanted, wanted_best(wanted, now=now)) for wanted in requests]
+        with transaction.atomic():
+            created += len(_settle(ranked, now))
+    return created
+
+
+def lots_due_for_matching(*, now=None) -> QuerySet[Lot]:
+    """Published lots to match again: never matched (their job was lost), changed since
+    (units claimed or given back, edited, published again), or a claim window opened
+    since they were last matched."""
+    now = now or timezone.now()
+    matched = F("match_state__matched_at")
+    return Lot.objects.filter(status=LotStatus.PUBLISHED).filter(
+        Q(match_state__isnull=True)
+        | Q(updated_at__gt=matched)
+        | Q(social_economy_opens_at__gt=matched, social_economy_opens_at__lte=now)
+        | Q(open_opens_at__gt=matched, open_opens_at__lte=now)
+    )
+
+
+def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
+    """The nightly repair sweep: expire old requests; push out ranked matches whose lot
+    is no longer claimable or whose request closed (their requests are matched again,
+    to take the next best lots); match the requests made or changed since they were
+    last matched, then the lots due (``lots_due_for_matching``) against the requests
+    this sweep did not match. ``full`` matches every open request again instead: the
+    complete recomputation, for operators (``manage.py matches_rematch --full``)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    expired = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__lt=today).update(
+        status=WantedStatus.EXPIRED, updated_at=now
+    )
+    stale = list(
+        Match.objects.filter(ranked=True)
+        .filter(~Q(lot__status=LotStatus.PUBLISHED) | ~Q(wanted__status=WantedStatus.OPEN))
+        .values_list("pk", "status", "wanted__organisation_id", "wanted_id", "wanted__status")
+    )
+    with transaction.atomic():
+        deleted = _matches_push_out([row[:3] for row in stale])
+        WantedRequest.objects.filter(
+            pk__in={row[3] for row in stale if row[4] == WantedStatus.OPEN}
+        ).update(matched_at=None)
+    requests = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+    if not full:
+        requests = requests.filter(Q(matched_at__isnull=True) | Q(updated_at__gt=F("matched_at")))
+    wanted_ids = list(requests.order_by("pk").values_list("pk", flat=True))
+    created = matches_rematch(wanted_ids=wanted_ids, now=now)
+    lot_ids = list(lots_due_for_matching(now=now).order_by("pk").values_list("pk", flat=True))
+    others = WantedRequest.objects.filter(
+        status=WantedStatus.OPEN, valid_until__gte=today, matched_at__lt=now
+    )
+    if others.exists():
+        created += matches_lots_repair(lot_ids=lot_ids, now=now, matched_before=now)
+    else:  # every open request was matched just now, against every lot
+        _lots_stamp(lot_ids, now)
+    return {
+        "expired": expired,
+        "expired_matches": len(stale),
+        "deleted_matches": deleted,
+        "requests": len(wanted_ids),
+        "lots": len(lot_ids),
+        "created": created,
+    }

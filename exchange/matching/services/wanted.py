@@ -1,0 +1,204 @@
+"""Wanted requests: what an organisation needs, of what condition, where and until
+when. Each write checks every rule first, then stores the request with its denormalised
+fields (category path, condition rank, the latitude/longitude box around its site) and
+queues it for matching."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from exchange.categories.models import Category
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.geo import distance_box
+from exchange.common.services import audit_event_record
+from exchange.lots.models import CONDITION_RANK, Condition
+from exchange.matching.errors import MatchingError
+from exchange.matching.models import MAX_DISTANCE_KM, MatchStatus, WantedRequest, WantedStatus
+from exchange.organisations.access import require_verified, require_writer
+from exchange.organisations.models import Membership, Region, Site
+
+
+@dataclass
+class WantedInput:
+    category: Category | None = None
+    quantity: int | None = None
+    min_condition: str = Condition.FAIR
+    site: Site | None = None
+    max_distance_km: int | None = None
+    region: str = ""
+    valid_until: datetime.date | None = None
+    note: str = ""
+
+    FIELDS = (
+        "category",
+        "quantity",
+        "min_condition",
+        "site",
+        "max_distance_km",
+        "region",
+        "valid_until",
+        "note",
+    )
+
+    @classmethod
+    def from_wanted(cls, wanted: WantedRequest, **changes) -> "WantedInput":
+        values = {name: getattr(wanted, name) for name in cls.FIELDS}
+        values.update(changes)
+        return cls(**values)
+
+
+def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+
+    def error(name, message, code):
+        errors.setdefault(name, []).append(ValidationError(message, code=code))
+
+    if data.category is None:
+        error("category", _("Choose a category."), "required")
+    if data.quantity is None or not 1 <= data.quantity <= 100_000:
+        error("quantity", _("The quantity is a whole number from 1 to 100000."), "out_of_range")
+    if data.min_condition not in Condition.values:
+        error(
+            "min_condition",
+            _("Choose one of: %(values)s.") % {"values": ", ".join(Condition.values)},
+            "invalid_choice",
+        )
+    if data.site is None and not data.region:
+        error("site", _("Choose one of your sites and a distance, or a region."), "required")
+    if data.site is not None:
+        if data.site.organisation_id != actor.organisation_id:
+            error("site", _("This site is not one of your organisation's sites."), "site_not_owned")
+        if data.max_distance_km is None or not 1 <= data.max_distance_km <= MAX_DISTANCE_KM:
+            error(
+                "max_distance_km",
+                _("The distance is from 1 to %(max)s km.") % {"max": MAX_DISTANCE_KM},
+                "out_of_range",
+            )
+    elif data.max_distance_km is not None:
+        error("max_distance_km", _("A distance needs one of your sites."), "site_required")
+    if data.region and data.region not in Region.values:
+        error(
+            "region",
+            _("Choose one of: %(values)s.") % {"values": ", ".join(Region.values)},
+            "invalid_choice",
+        )
+    if data.valid_until is None:
+        error("valid_until", _("Say until when you need it."), "required")
+    elif data.valid_until < timezone.localdate():
+        error("valid_until", _("This date lies in the past."), "date_in_past")
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
+def _apply(wanted: WantedRequest, data: WantedInput) -> None:
+    for name in WantedInput.FIELDS:
+        setattr(wanted, name, getattr(data, name))
+    wanted.note = (wanted.note or "").strip()
+    wanted.category_path = data.category.path
+    wanted.min_condition_rank = CONDITION_RANK[Condition(data.min_condition)]
+    if data.site is not None:
+        if not data.region:
+            wanted.region = ""
+        (
+            wanted.min_latitude,
+            wanted.max_latitude,
+            wanted.min_longitude,
+            wanted.max_longitude,
+        ) = distance_box(
+            float(data.site.latitude), float(data.site.longitude), data.max_distance_km
+        )
+    else:
+        wanted.max_distance_km = None
+        wanted.min_latitude = wanted.max_latitude = None
+        wanted.min_longitude = wanted.max_longitude = None
+
+
+def _enqueue_wanted(wanted_id: int) -> None:
+    from exchange.matching.tasks import match_wanted_task
+
+    transaction.on_commit(lambda: match_wanted_task.delay(wanted_id))
+
+
+@transaction.atomic
+def wanted_create(*, actor: Membership, data: WantedInput) -> WantedRequest:
+    require_writer(actor)
+    require_verified(actor)
+    wanted_validate(actor=actor, data=data)
+    wanted = WantedRequest(organisation=actor.organisation, created_by=actor.user)
+    _apply(wanted, data)
+    wanted.save()
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=wanted,
+        action="create",
+        to_state=WantedStatus.OPEN,
+    )
+    _enqueue_wanted(wanted.pk)
+    return wanted
+
+
+def _require_own_open(actor: Membership, wanted: WantedRequest) -> WantedRequest:
+    require_writer(actor)
+    if wanted.organisation_id != actor.organisation_id:
+        raise ApplicationError(
+            code=MatchingError.NOT_YOURS,
+            kind=ErrorKind.NOT_FOUND,
+            message=_("No such wanted request."),
+        )
+    wanted = WantedRequest.objects.select_for_update().get(pk=wanted.pk)
+    if wanted.status != WantedStatus.OPEN:
+        raise ApplicationError(
+            code=MatchingError.WANTED_NOT_OPEN,
+            kind=ErrorKind.CONFLICT,
+            message=_("This request is %(status)s.") % {"status": wanted.get_status_display()},
+        )
+    return wanted
+
+
+@transaction.atomic
+def wanted_update(*, actor: Membership, wanted: WantedRequest, data: WantedInput) -> WantedRequest:
+    wanted = _require_own_open(actor, wanted)
+    wanted_validate(actor=actor, data=data)
+    _apply(wanted, data)
+    wanted.save()
+    # Matches that no longer fit and were not acted on go; the rematch adds new ones.
+    wanted.matches.filter(status__in=(MatchStatus.NEW, MatchStatus.SEEN)).delete()
+    audit_event_record(
+        actor=actor.user, organisation=actor.organisation, obj=wanted, action="update"
+    )
+    _enqueue_wanted(wanted.pk)
+    return wanted
+
+
+@transaction.atomic
+def wanted_withdraw(*, actor: Membership, wanted: WantedRequest) -> WantedRequest:
+    wanted = _require_own_open(actor, wanted)
+    wanted.status = WantedStatus.WITHDRAWN
+    wanted.save(update_fields=["status", "updated_at"])
+    audit_event_record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=wanted,
+        action="withdraw",
+        from_state=WantedStatus.OPEN,
+        to_state=WantedStatus.WITHDRAWN,
+    )
+    return wanted
+
+
+def wanted_claimed_quantity(wanted: WantedRequest) -> int:
+    from exchange.claims.models import Claim, ClaimStatus
+
+    claim_ids = wanted.matches.exclude(claim=None).values_list("claim_id", flat=True)
+    return (
+        Claim.objects.filter(pk__in=claim_ids)
+        .exclude(status__in=(ClaimStatus.DECLINED, ClaimStatus.CANCELLED, ClaimStatus.NO_SHOW))
+        .aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
