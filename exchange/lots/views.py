@@ -2,7 +2,6 @@
 own lots and the bulk import. Each view parses, calls one service or selector, and
 shows the answer; the rules live in the services."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -54,6 +53,8 @@ MY_LOTS_PAGE_SIZE = 50
 WHY_MEMBER = gettext_lazy(
     "Register your organisation, or ask its administrator to add you, to post lots."
 )
+
+
 def _own_lot(actor: Membership, pk: int) -> Lot:
     """One of the acting organisation's lots; any other is 404, like a missing one."""
     return get_object_or_404(selectors.lot_own_list(actor=actor), pk=pk)

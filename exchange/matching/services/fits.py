@@ -129,25 +129,6 @@ def _fit(
     )
 
 
-def _score(lot: Lot, wanted: WantedRequest, today) -> tuple[float, dict] | None:
-    site = wanted.site if wanted.site_id is not None else None
-    return _fit(
-        lot_path=lot.category.path,
-        lot_latitude=float(lot.latitude),
-        lot_longitude=float(lot.longitude),
-        available=lot.quantity - lot.quantity_reserved,
-        lot_condition_rank=lot.condition_rank,
-        available_until=lot.available_until,
-        wanted_path=wanted.category_path,
-        site_latitude=float(site.latitude) if site else None,
-        site_longitude=float(site.longitude) if site else None,
-        max_distance_km=wanted.max_distance_km,
-        wanted_quantity=wanted.quantity,
-        min_condition_rank=wanted.min_condition_rank,
-        today=today,
-    )
-
-
 # (lot id, wanted request id, score, reasons): a pair that fits
 Fit = tuple[int, int, float, dict]
 
