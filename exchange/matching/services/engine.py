@@ -10,6 +10,7 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.base import ModelState
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from exchange.lots.models import Lot, LotStatus
@@ -410,7 +411,8 @@ def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
     """The nightly repair sweep: expire old requests; push out ranked matches whose lot
     is no longer claimable or whose request closed (their requests are matched again,
     to take the next best lots); match the requests made or changed since they were
-    last matched, then the lots due (``lots_due_for_matching``) against the requests
+    last matched (or whose organisation changed, or whose accreditation lapsed, since),
+    then the lots due (``lots_due_for_matching``) against the requests
     this sweep did not match. ``full`` matches every open request again instead: the
     complete recomputation, for operators (``manage.py matches_rematch --full``)."""
     now = now or timezone.now()
@@ -430,7 +432,17 @@ def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
         ).update(matched_at=None)
     requests = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
     if not full:
-        requests = requests.filter(Q(matched_at__isnull=True) | Q(updated_at__gt=F("matched_at")))
+        requests = requests.filter(
+            Q(matched_at__isnull=True)
+            | Q(updated_at__gt=F("matched_at"))
+            # What the organisation may claim changed: a moderator verified it, changed
+            # its kind or accreditation, or the accreditation lapsed since.
+            | Q(organisation__updated_at__gt=F("matched_at"))
+            | Q(
+                organisation__accreditation_valid_until__lt=today,
+                organisation__accreditation_valid_until__gte=TruncDate("matched_at"),
+            )
+        )
     wanted_ids = list(requests.order_by("pk").values_list("pk", flat=True))
     created = matches_rematch(wanted_ids=wanted_ids, now=now)
     lot_ids = list(lots_due_for_matching(now=now).order_by("pk").values_list("pk", flat=True))

@@ -191,3 +191,44 @@ def test_matches_of_closed_requests_nobody_looked_at_expire(world):  # noqa: F81
     assert not Match.objects.filter(pk=match.pk).exists()
     assert not notices(world).exists()
     assert MatchStatus.NEW  # the status people had not changed
+
+
+def test_the_nightly_repair_withdraws_matches_once_an_accreditation_lapses(world):  # noqa: F811
+    # given a social enterprise matched with a lot in the social-economy window
+    wanted = wanted_for(world["social"], world["social_site"], world["desk"])
+    lot = desks(world, 25)[0]
+    open_social_window(lot)
+    match = match_wanted(wanted_id=wanted.pk)[0]
+    two_days_ago = timezone.now() - datetime.timedelta(days=2)
+    WantedRequest.objects.filter(pk=wanted.pk).update(
+        matched_at=two_days_ago, updated_at=two_days_ago - datetime.timedelta(days=1)
+    )
+    Lot.objects.filter(pk=lot.pk).update(updated_at=two_days_ago - datetime.timedelta(days=1))
+    LotMatchState.objects.filter(lot=lot).update(matched_at=two_days_ago)
+    organisations = type(world["social"].organisation).objects.filter(
+        pk=world["social"].organisation_id
+    )
+    organisations.update(updated_at=two_days_ago - datetime.timedelta(days=1))
+    assert matches_rematch_all()["requests"] == 0  # nothing changed yet
+    # when its accreditation lapsed yesterday (time passed: nobody edited anything)
+    organisations.update(
+        accreditation_valid_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    result = matches_rematch_all()
+    # then the sweep matched the request again, and the match nobody looked at is gone:
+    # until the open window, the enterprise counts as a non-profit
+    assert result["requests"] == 1
+    assert not Match.objects.filter(pk=match.pk).exists()
+    # and the sweep after it has nothing more to do for that request
+    assert matches_rematch_all()["requests"] == 0
+
+
+def test_the_nightly_repair_rematches_requests_of_an_organisation_a_moderator_changed(
+    world,  # noqa: F811
+):
+    federal_request(world)
+    matches_rematch_all()
+    assert matches_rematch_all()["requests"] == 0
+    organisation = world["federal"].organisation
+    organisation.save()  # e.g. verified again, or its kind changed, in the admin
+    assert matches_rematch_all()["requests"] == 1
