@@ -1,9 +1,12 @@
-"""The embedded broker: kombu's filesystem transport, with messages written atomically.
+"""The embedded broker: kombu's filesystem transport, with files written atomically.
 
 kombu creates a message file, then locks and writes it; a consumer polling the folder
 can take the file in between and read it empty (a JSONDecodeError that stops the
 worker). Here a message is written under a name no consumer looks at, then renamed
-into place in one step.
+into place in one step. The same holds for an exchange's binding table in the control
+folder: kombu creates it empty, then locks and writes it, and a publisher looking up
+the exchange in between reads nothing. Here a new table appears whole (a hard link
+that fails if another process made it first; kombu's locked update then adds to it).
 """
 
 import os
@@ -26,6 +29,24 @@ class Channel(filesystem.Channel):
             os.replace(partial, final)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        file = self._exchange_file(exchange)
+        if not file.exists():
+            self.control_folder.mkdir(parents=True, exist_ok=True)
+            table = [filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")]
+            partial = file.with_name(f"{file.name}.{uuid.uuid4()}.partial")
+            try:
+                partial.write_bytes(str_to_bytes(dumps(table)))
+                os.link(partial, file)  # appears whole, or not at all if it exists
+                return
+            except FileExistsError:
+                pass  # another process made it meanwhile: add to theirs below
+            except OSError:
+                pass  # no hard links here: kombu's own way below
+            finally:
+                partial.unlink(missing_ok=True)
+        super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
 class Transport(filesystem.Transport):

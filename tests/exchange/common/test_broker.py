@@ -51,3 +51,48 @@ def test_a_consumer_polling_while_messages_are_written_reads_every_one_whole(tmp
     assert errors == []
     assert sorted(received) == list(range(300))
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_new_exchange_table_is_never_read_half_written(tmp_path):
+    # given many connections binding queues to one new exchange while others look it up
+    control = tmp_path / "control"
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(control),
+    }
+    errors = []
+    start = threading.Barrier(16)
+
+    def bind(number):
+        with Connection("filesystem://", transport_options=options) as connection:
+            channel = connection.default_channel
+            start.wait()
+            try:
+                channel._queue_bind("jobs", f"q{number}", "", f"q{number}")
+            except Exception as exc:
+                errors.append(exc)
+
+    def look_up():
+        with Connection("filesystem://", transport_options=options) as connection:
+            channel = connection.default_channel
+            start.wait()
+            for _attempt in range(2000):
+                try:
+                    channel.get_table("jobs")
+                except Exception as exc:  # an empty table file raised here
+                    errors.append(exc)
+                    return
+
+    threads = [threading.Thread(target=bind, args=(n,)) for n in range(8)]
+    threads += [threading.Thread(target=look_up) for _reader in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # then no lookup failed, and every binding is in the table
+    assert errors == []
+    with Connection("filesystem://", transport_options=options) as connection:
+        table = connection.default_channel.get_table("jobs")
+    assert sorted(q.queue for q in table) == [f"q{n}" for n in range(8)]
+    assert not list(control.glob("*.partial"))
