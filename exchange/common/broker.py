@@ -7,6 +7,10 @@ into place in one step. The same holds for an exchange's binding table in the co
 folder: kombu creates it empty, then locks and writes it, and a publisher looking up
 the exchange in between reads nothing. Here a new table appears whole (a hard link
 that fails if another process made it first; kombu's locked update then adds to it).
+And within one process, kombu records a binding in memory before it writes the table:
+another thread of the process skips the binding and publishes while the file is not
+there yet, and the message goes nowhere. Here a lookup also counts the bindings this
+process made.
 """
 
 import os
@@ -29,6 +33,15 @@ class Channel(filesystem.Channel):
             os.replace(partial, final)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def get_table(self, exchange):
+        table = super().get_table(exchange)
+        made_here = self.state.exchanges.get(exchange, {}).get("table", [])
+        for routing_key, pattern, queue in list(made_here):
+            binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+            if binding not in table:
+                table.append(binding)
+        return table
 
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         file = self._exchange_file(exchange)

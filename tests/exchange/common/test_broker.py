@@ -1,10 +1,11 @@
 """The embedded filesystem broker never hands a consumer a half-written message."""
 
 import threading
+import uuid
 
-from kombu import Connection
+from kombu import Connection, Exchange, Queue
 
-from exchange.common.broker import Transport
+from exchange.common.broker import Channel, Transport
 
 
 def test_filesystem_urls_use_the_atomic_transport(tmp_path):
@@ -96,3 +97,42 @@ def test_a_new_exchange_table_is_never_read_half_written(tmp_path):
         table = connection.default_channel.get_table("jobs")
     assert sorted(q.queue for q in table) == [f"q{n}" for n in range(8)]
     assert not list(control.glob("*.partial"))
+
+
+def test_a_message_sent_while_another_thread_writes_the_binding_arrives(tmp_path, monkeypatch):
+    # given a thread that has declared the queue in memory, its binding file not yet written
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+    }
+    name = f"race{uuid.uuid4().hex}"  # kombu keeps bindings in memory for the process
+    queue = Queue(name, Exchange(name), name)
+    writing, written = threading.Event(), threading.Event()
+    write_binding = Channel._queue_bind
+
+    def slow_write(self, *args):
+        writing.set()
+        written.wait(10)
+        write_binding(self, *args)
+
+    monkeypatch.setattr(Channel, "_queue_bind", slow_write)
+
+    def declare():
+        with Connection("filesystem://", transport_options=options) as connection:
+            queue(connection.default_channel).declare()
+
+    binder = threading.Thread(target=declare)
+    binder.start()
+    assert writing.wait(10)
+    # when another thread of the process sends a message in that moment
+    with Connection("filesystem://", transport_options=options) as connection:
+        connection.Producer().publish(
+            {"n": 1}, exchange=queue.exchange, routing_key=name, declare=[queue]
+        )
+    written.set()
+    binder.join(10)
+    # then it is in the queue
+    with Connection("filesystem://", transport_options=options) as connection:
+        message = connection.SimpleQueue(queue).get(timeout=5)
+        assert message.payload == {"n": 1}
