@@ -2,17 +2,8 @@
 for the few candidates the database selected."""
 
 import datetime
-import math
 
-EARTH_RADIUS_KM = 6371.0
 WEIGHTS = {"category": 0.3, "distance": 0.25, "quantity": 0.25, "condition": 0.1, "time": 0.1}
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    half_dlat, half_dlon = (p2 - p1) / 2, math.radians(lon2 - lon1) / 2
-    h = math.sin(half_dlat) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(half_dlon) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def match_score(

@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
+from exchange.common.geo import distance_km
 from exchange.lots.eligibility import claimable_condition
 from exchange.lots.models import TIER_KINDS, Lot, LotStatus, Tier
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.scoring import distance_km, match_score
+from exchange.matching.scoring import match_score
 
 # --- Candidates ------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from exchange.common.geo import EARTH_RADIUS_KM, distance_km
 from exchange.lots.loadgen import generated_lots_count, lots_generate_load
 from exchange.lots.models import CONDITION_RANK
 from exchange.matching.loadgen import (
@@ -14,7 +15,6 @@ from exchange.matching.loadgen import (
     wanted_generated_load_delete,
 )
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.scoring import EARTH_RADIUS_KM, distance_km
 from exchange.matching.services.engine import match_wanted
 from exchange.matching.services.wanted import WantedInput, _apply
 from exchange.organisations.models import Region

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.geo import distance_km
 from exchange.lots.models import Lot
 from exchange.matching.models import Match, MatchStatus, WantedStatus
-from exchange.matching.scoring import distance_km
 from exchange.matching.services.claiming import match_claim, match_dismiss
 from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
 from exchange.matching.services.notices import matches_digest_send
