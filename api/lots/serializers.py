@@ -14,7 +14,7 @@ from exchange.lots.models import (
     SanitisationAttestation,
     SanitisationMethod,
 )
-from exchange.lots.selectors import lot_items, lot_photos
+from exchange.lots.selectors import ITEM_COLUMNS, lot_items, lot_photos
 from exchange.organisations.models import Site
 
 
@@ -63,18 +63,7 @@ class LotPhotoOutputSerializer(serializers.ModelSerializer):
 class LotItemOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = LotItem
-        fields = [
-            "id",
-            "serial_number",
-            "asset_tag",
-            "make_model",
-            "media_type",
-            "erasure_method",
-            "erasure_tool",
-            "erasure_verified",
-            "erasure_performer",
-            "erasure_date",
-        ]
+        fields = list(ITEM_COLUMNS)  # the catalogue query reads exactly these
 
 
 class NextTierOutputSerializer(serializers.Serializer):
