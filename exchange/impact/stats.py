@@ -41,6 +41,7 @@ from exchange.impact.models import (
     ImpactRecord,
     Outcome,
 )
+from exchange.impact.selectors import impact_reads_all
 from exchange.organisations.models import Membership, Organisation
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -83,13 +84,9 @@ class StatsFilter:
     outcome: str = ""
 
 
-def _reads_all(user) -> bool:
-    return bool(getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False))
-
-
 def _scope_organisation_id(*, user, actor: Membership | None) -> int | None:
     """None for readers of every organisation, else the reader's organisation."""
-    if _reads_all(user):
+    if impact_reads_all(user):
         return None
     if actor is None:
         raise ApplicationError(
@@ -108,7 +105,7 @@ def stats_scope(*, user, actor: Membership | None) -> QuerySet[ImpactRecord]:
 
 def stats_check_access(*, user, actor: Membership | None, filters: StatsFilter) -> None:
     """A member may filter on their own organisation only (403 otherwise)."""
-    if _reads_all(user):
+    if impact_reads_all(user):
         return
     own = actor.organisation_id if actor else None
     for name in ("donor", "recipient"):

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_GET
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
+from exchange.common.web import web_actor
 from exchange.impact import charts
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, Outcome
 from exchange.impact.reports import RENDERERS, annual_report_data
+from exchange.impact.selectors import impact_reads_all
 from exchange.impact.stats import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -31,7 +33,6 @@ from exchange.impact.stats import (
     stats_years,
 )
 from exchange.organisations.models import Membership, Region
-from exchange.organisations.selectors import membership_for_user
 
 REPORT_LANGUAGES = ("nl", "fr", "de", "en")
 # Longer than this, the monthly charts keep to the months that have records.
@@ -39,13 +40,9 @@ MAX_CHART_MONTHS = 60
 OUTCOME_COLOURS = {Outcome.RECYCLED: "#9a5b00", Outcome.DISPOSED: "#59636e"}
 
 
-def _reads_all(user) -> bool:
-    return bool(getattr(user, "is_analyst", False) or getattr(user, "is_moderator", False))
-
-
 def _reader(request) -> tuple[Membership | None, bool]:
     """The acting membership and whether the reader sees every organisation."""
-    return membership_for_user(user=request.user), _reads_all(request.user)
+    return web_actor(request), impact_reads_all(request.user)
 
 
 def _language() -> str:
