@@ -13,6 +13,8 @@ CHROMIUM = os.environ.get("EXCHANGE_CHROMIUM") or shutil.which("chromium")
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM:
+        if os.environ.get("EXCHANGE_REQUIRE_BROWSER"):
+            pytest.fail("EXCHANGE_REQUIRE_BROWSER is set but no Chromium was found")
         pytest.skip("no Chromium on this machine (apt install chromium, or set EXCHANGE_CHROMIUM)")
     sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's synchronous API runs an event loop in this thread; the test's own
