@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install messages setup run test lint bench clean
+.PHONY: install messages extract setup run test lint bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version)'
@@ -18,6 +18,12 @@ install: $(INSTALLED)
 # Compile the NL/FR/DE translations (Babel: no system gettext needed).
 messages: install
 	$(VENV)/bin/pybabel compile --domain django --directory locale >/dev/null
+
+# Gather new strings of the code and templates into the NL/FR/DE catalogues (needs GNU
+# gettext, a developer's tool); translate what is new, then `make messages`.
+extract: install
+	$(PY) manage.py makemessages -l nl -l fr -l de --no-location --no-obsolete \
+		--ignore='.venv/*' --ignore='var/*' --ignore='media/*'
 
 setup: messages
 	$(PY) manage.py migrate --noinput
