@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install messages extract setup run test lint bench clean
+.PHONY: install messages extract setup run test lint imports bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version)'
@@ -35,9 +35,13 @@ run: setup
 test: messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The order of the apps: imports go down it, never up (contracts in pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports
 
 # Load-test figures on PostgreSQL (bench/README.md): 100 000 lots, the lots API through
 # gunicorn, photo processing; 200 concurrent claims through gunicorn; matching with 50 000
