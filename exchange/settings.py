@@ -101,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "exchange.accounts.context_processors.acting_organisation",
+                "exchange.organisations.context_processors.acting_organisation",
                 "exchange.notifications.context_processors.unread_notifications",
             ],
         },

@@ -23,7 +23,7 @@ urlpatterns = [
     path("notifications/", include("exchange.notifications.urls")),
     path("stats/", include("exchange.impact.urls")),
     path("open-data/", include(open_data_urlpatterns)),
-    path("", include("exchange.common.urls")),
+    path("", include("exchange.home.urls")),
 ]
 
 if settings.SERVE_MEDIA:

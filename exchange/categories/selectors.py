@@ -10,6 +10,11 @@ def category_list() -> QuerySet[Category]:
     )
 
 
+def category_roots() -> QuerySet[Category]:
+    """The top of the tree, each with its children."""
+    return category_list().filter(parent__isnull=True).prefetch_related("children")
+
+
 def subtree_condition(path: str, *, field: str = "path") -> Q:
     """Matches the category at ``path`` and all its descendants (an indexed prefix query);
     ``field`` lets other models filter through their category (``category__path``)."""

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Case, F, Sum, Value, When
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,9 +21,9 @@ from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import tier_allows, tier_opens_at
 from exchange.lots.models import Lot, LotStatus, Tier
-from exchange.notifications.services import notify_organisation
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
+from exchange.organisations.notices import notify_organisation
 
 MAX_MEASURED_WEIGHT_KG = Decimal("1000000")
 
@@ -371,7 +372,7 @@ def _notify(claim: Claim, event: str, *, to_owner: bool, template: str | None = 
         title_params={"lot": claim.lot.title},
         template=f"claims/notifications/{template}.txt",
         context={"claim": claim, "lot": claim.lot},
-        url=f"/claims/{claim.pk}/",
+        url=reverse("claims:detail", args=[claim.pk]),
     )
 
 

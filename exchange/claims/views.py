@@ -47,12 +47,12 @@ from exchange.claims.services import (
 )
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.web import member_required
 from exchange.lots.models import Lot, LotStatus, Tier
 from exchange.lots.selectors import lot_claim_target, lot_own_list
 from exchange.lots.services.closing import lot_close
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
+from exchange.organisations.web import member_required
 
 CLAIMS_PAGE_SIZE = 50
 # Claims that show a transfer document.

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from celery import current_app
 from django.db import connection
 
 
@@ -19,7 +20,7 @@ def check_database() -> str | None:
 
 def check_broker() -> str | None:
     """None when the Celery broker accepts a connection, else the reason."""
-    from exchange.celery import app
+    app = current_app  # the project's Celery app (exchange/celery.py), set as current
 
     if str(app.conf.broker_url).startswith("filesystem://"):
         options = app.conf.broker_transport_options or {}

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.web import web_actor
 from exchange.impact import charts
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord, Outcome
@@ -33,6 +32,7 @@ from exchange.impact.stats import (
     stats_years,
 )
 from exchange.organisations.models import Membership, Region
+from exchange.organisations.web import web_actor
 
 REPORT_LANGUAGES = ("nl", "fr", "de", "en")
 # Longer than this, the monthly charts keep to the months that have records.

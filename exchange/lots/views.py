@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from exchange.claims.views import claim_box_context
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
-from exchange.common.web import member_required, web_actor
 from exchange.lots import selectors
 from exchange.lots.forms import (
     AttestationForm,
@@ -45,6 +44,7 @@ from exchange.lots.services.sanitisation import (
 )
 from exchange.matching.selectors import lot_match_count  # matching: owner's match count
 from exchange.organisations.models import Membership
+from exchange.organisations.web import member_required, web_actor
 
 CATALOGUE_PAGE_SIZE = 24
 MY_LOTS_PAGE_SIZE = 50

@@ -19,7 +19,6 @@ from exchange.accounts.services import user_match_notifications_set
 from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.web import member_required
 from exchange.lots.models import LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
@@ -32,6 +31,7 @@ from exchange.matching.services.wanted import (
     wanted_withdraw,
 )
 from exchange.organisations.models import Membership, Region
+from exchange.organisations.web import member_required
 
 WANTED_PAGE_SIZE = 50
 MATCHES_PAGE_SIZE = 30

@@ -7,7 +7,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from exchange.notifications.models import Notification
-from exchange.organisations.models import Organisation
 
 
 def notify_users(
@@ -44,17 +43,6 @@ def notify_users(
                     lambda pk=notification.pk: notification_email_send_task.delay(pk)
                 )
     return created
-
-
-def notify_organisation(*, organisation: Organisation, **kwargs) -> list[Notification]:
-    """Notify every active member of an organisation."""
-    users = [
-        membership.user
-        for membership in organisation.memberships.select_related("user").filter(
-            user__is_active=True
-        )
-    ]
-    return notify_users(users=users, **kwargs)
 
 
 def notification_email_send(*, notification_id: int) -> bool:

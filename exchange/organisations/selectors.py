@@ -43,6 +43,10 @@ def organisation_list(*, user) -> QuerySet[Organisation]:
     return queryset.filter(Q(verified_at__isnull=False) | Q(memberships__user=user)).distinct()
 
 
+def organisation_verified_count() -> int:
+    return Organisation.objects.filter(verified_at__isnull=False).count()
+
+
 def organisation_verification_queue() -> QuerySet[Organisation]:
     return Organisation.objects.filter(verified_at__isnull=True).order_by("created_at", "id")
 

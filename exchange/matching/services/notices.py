@@ -3,6 +3,7 @@ requesting organisation's people, once, by e-mail at once for those who asked an
 otherwise in the daily digest."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -62,7 +63,7 @@ def matches_notify(
                     title_params={"lot": match.lot.title},
                     template="matching/notifications/match.txt",
                     context={"match": match, "lot": match.lot, "wanted": match.wanted},
-                    url=f"/wanted/{match.wanted_id}/matches/",
+                    url=reverse("matching:matches", args=[match.wanted_id]),
                     email=immediate,
                 )
     now = timezone.now()
