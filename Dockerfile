@@ -15,4 +15,4 @@ RUN pybabel compile --domain django --directory locale \
 USER exchange
 
 EXPOSE 8000
-CMD ["gunicorn", "exchange.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "exchange.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--access-logfile", "-"]

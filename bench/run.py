@@ -11,6 +11,7 @@ years, VACUUM ANALYZE: each only when a measurement needs it), then measures:
   claims    200 concurrent claims of one lot of 50 through gunicorn (bench/claims.py)
   matching  match_lot, match_wanted, the nightly rematch, a naive matcher (bench/matching.py)
   stats     summary, time series, annual report XLSX and PDF (bench/stats.py)
+  serving   200 simultaneous requests to make run's server (bench/serving.py)
 
 Every figure is printed with its target, PASS or FAIL, and the command that
 reproduces it. The exit status is 1 when a target is missed. Only 127.0.0.1 is
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import claims
 import matching
+import serving
 import stats
 from common import (
     BENCH_DIR,
@@ -54,7 +56,16 @@ LOTS = 100_000
 WANTED = 50_000
 IMPACT_RECORDS = 1_000_000
 DEMO_USER = "fed.admin"
-MEASUREMENTS = ("search", "near", "queries", "photo", "claims", "matching", "stats")
+MEASUREMENTS = (
+    "search",
+    "near",
+    "queries",
+    "photo",
+    "claims",
+    "matching",
+    "stats",
+    "serving",
+)
 
 TARGET_LIST_MS = 50.0
 TARGET_PHOTO_MS = 300.0
@@ -489,6 +500,8 @@ def main() -> None:
         matching.measure(figures, runs=args.matching_runs)
     if "stats" in only:
         stats.measure(figures, runs=args.stats_runs, run_self=run_self)
+    if "serving" in only:
+        serving.measure(figures)
     sys.exit(0 if report(figures, started_load) else 1)
 
 

@@ -1,7 +1,11 @@
+import logging
+
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from exchange.common.health import check_broker, check_database
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -11,14 +15,17 @@ def healthz(request):
 
 @never_cache
 def readyz(request):
+    """``ok`` (200) or ``unavailable`` (503). What fails, and why, goes to the log and to
+    staff only: an anonymous caller learns nothing about the database or the broker."""
     checks = {"database": check_database(), "broker": check_broker()}
     failing = {name: reason for name, reason in checks.items() if reason}
-    body = {
-        "status": "unavailable" if failing else "ok",
-        "checks": {
+    for name, reason in failing.items():
+        logger.warning("readyz: %s is unavailable: %s", name, reason)
+    body = {"status": "unavailable" if failing else "ok"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body["checks"] = {
             name: ("ok" if reason is None else "failing") for name, reason in checks.items()
-        },
-    }
-    if failing:
-        body["failing"] = failing
+        }
+        if failing:
+            body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)

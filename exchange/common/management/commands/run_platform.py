@@ -1,4 +1,5 @@
-"""Run the whole platform in the foreground: web server, Celery worker and Celery beat.
+"""Run the whole platform in the foreground: web server (gunicorn with threads, static
+files by WhiteNoise), Celery worker and Celery beat.
 
 Ctrl-C (or SIGTERM) stops all three. Used by ``make run``.
 """
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from exchange.common.demo import DEMO_USERS
+from exchange.common.serving import web_command
 
 
 class Command(BaseCommand):
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "exchange"]
         commands = {
-            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            "web": web_command(host=host, port=port, python=python),
             "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [
                 *celery,
