@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "exchange.common.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    "exchange.common.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -250,6 +251,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Request bodies larger than this are refused (413) before they are read: the largest
+# upload is a photo of 15 MB. JSON and form fields stay within Django's 2.5 MB.
+EXCHANGE_MAX_REQUEST_BYTES = env_int("EXCHANGE_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 # Features no page of the platform uses, switched off for every page and answer.
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
@@ -270,6 +274,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exception_handler.exception_handler",
     # ?format= belongs to the annual report (csv, xlsx, pdf), not to content negotiation.
     "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -22,7 +22,6 @@ from api.lots.serializers import (
 )
 from api.mixins import ScopedViewMixin
 from api.pagination import CappedPageNumberPagination
-from exchange.common.errors import ApplicationError
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation
 from exchange.lots.services.closing import lot_close
@@ -39,7 +38,7 @@ from exchange.lots.services.lots import (
 from exchange.lots.services.photos import lot_photo_add, lot_photo_delete
 from exchange.lots.services.sanitisation import (
     ErasureInput,
-    erasure_csv_parse,
+    lot_erasures_import,
     lot_erasures_record,
     lot_sanitisation_attest,
     sanitisation_gaps,
@@ -215,17 +214,10 @@ class LotViewSet(
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data.get("file")
         if upload is not None:
-            records, problems = erasure_csv_parse(upload.read())
-            if problems:
-                raise ApplicationError(
-                    code="erasure_report_invalid",
-                    field="file",
-                    message=problems[0]["reason"],
-                    extra={"problems": problems},
-                )
+            lot_erasures_import(actor=self.require_actor(), lot=lot, report=upload)
         else:
             records = [ErasureInput(**r) for r in serializer.validated_data["records"]]
-        lot_erasures_record(actor=self.require_actor(), lot=lot, records=records)
+            lot_erasures_record(actor=self.require_actor(), lot=lot, records=records)
         return Response(self._sanitisation_body(lot))
 
     @extend_schema(

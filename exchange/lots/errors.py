@@ -24,3 +24,4 @@ class LotError(StrEnum):
     PHOTO_TOO_MANY_PIXELS = "photo_too_many_pixels"
     PHOTO_LIMIT = "photo_limit"
     IMPORT_INVALID = "import_invalid"
+    ERASURE_REPORT_INVALID = "erasure_report_invalid"

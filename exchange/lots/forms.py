@@ -19,7 +19,6 @@ from exchange.organisations.selectors import site_list
 
 DEFAULT_RADIUS_KM = 25
 MAX_RADIUS_KM = 500
-MAX_ERASURE_REPORT_BYTES = 5 * 1024 * 1024
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
@@ -371,12 +370,6 @@ class ErasureReportForm(forms.Form):
             "operator and date."
         ),
     )
-
-    def clean_report(self):
-        report = self.cleaned_data["report"]
-        if report.size > MAX_ERASURE_REPORT_BYTES:
-            raise forms.ValidationError(gettext("The report is larger than 5 MB."))
-        return report
 
 
 # --- Import ----------------------------------------------------------------------

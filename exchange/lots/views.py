@@ -16,6 +16,7 @@ from exchange.claims.views import claim_box_context
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
+from exchange.lots.errors import LotError
 from exchange.lots.forms import (
     AttestationForm,
     CatalogueFilterForm,
@@ -37,8 +38,7 @@ from exchange.lots.services.lots import (
 )
 from exchange.lots.services.photos import MAX_PHOTOS_PER_LOT, lot_photo_add, lot_photo_delete
 from exchange.lots.services.sanitisation import (
-    erasure_csv_parse,
-    lot_erasures_record,
+    lot_erasures_import,
     lot_sanitisation_attest,
     sanitisation_gaps,
 )
@@ -275,16 +275,18 @@ def photo_delete(request, actor: Membership, pk: int, photo_id: int):
 # --- Sanitisation ----------------------------------------------------------------
 
 
-def _erasure_problems(exc: ApplicationError, records) -> list[dict]:
+def _erasure_problems(exc: ApplicationError) -> list[dict]:
     """A refusal of lot_erasures_record as rows of the problem table: errors on a record
     name its device (the service does not know the file's row numbers)."""
     problems = []
+    records = exc.extra.get("records", [])
     for key, reasons in exc.errors.items():
         parts = key.split(".")
         device, column = "", ""
         if parts[0] == "records" and len(parts) == 3 and parts[1].isdigit():
-            record = records[int(parts[1])]
-            device, column = record.serial_number or record.asset_tag, parts[2]
+            index = int(parts[1])
+            device = records[index] if index < len(records) else ""
+            column = parts[2]
         for reason in reasons:
             problems.append({"row": "", "device": device, "column": column, "reason": reason})
     return problems or [{"row": "", "device": "", "column": "", "reason": exc.message}]
@@ -306,6 +308,7 @@ def sanitisation(request, actor: Membership, pk: int):
     attest_form = AttestationForm(initial=initial, prefix="attest")
     report_form = ErasureReportForm(prefix="erasures")
     problems: list[dict] = []
+    status = 200
     if request.method == "POST" and "attest" in request.POST:
         attest_form = AttestationForm(request.POST, request.FILES, prefix="attest")
         if attest_form.is_valid():
@@ -319,23 +322,31 @@ def sanitisation(request, actor: Membership, pk: int):
     elif request.method == "POST" and "erasures" in request.POST:
         report_form = ErasureReportForm(request.POST, request.FILES, prefix="erasures")
         if report_form.is_valid():
-            records, problems = erasure_csv_parse(report_form.cleaned_data["report"].read())
-            if not problems:
-                try:
-                    devices = lot_erasures_record(actor=actor, lot=lot, records=records)
-                except ApplicationError as exc:
-                    problems = _erasure_problems(exc, records)
+            try:
+                devices = lot_erasures_import(
+                    actor=actor, lot=lot, report=report_form.cleaned_data["report"]
+                )
+            except ApplicationError as exc:
+                status = 400
+                if "problems" in exc.extra:
+                    problems = exc.extra["problems"]
+                elif exc.code == LotError.ERASURE_REPORT_INVALID:
+                    report_form.add_error("report", exc.message)
                 else:
-                    messages.success(
-                        request,
-                        ngettext(
-                            "The erasure record of %(count)s device is saved.",
-                            "The erasure records of %(count)s devices are saved.",
-                            len(devices),
-                        )
-                        % {"count": len(devices)},
+                    problems = _erasure_problems(exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The erasure record of %(count)s device is saved.",
+                        "The erasure records of %(count)s devices are saved.",
+                        len(devices),
                     )
-                    return redirect("lots:sanitisation", pk=pk)
+                    % {"count": len(devices)},
+                )
+                return redirect("lots:sanitisation", pk=pk)
+        else:
+            status = 400
     context = {
         "lot": lot,
         "attestation": attestation,
@@ -346,7 +357,7 @@ def sanitisation(request, actor: Membership, pk: int):
         "gaps": sanitisation_gaps(lot),
         "can_edit": actor.can_write and lot.status == LotStatus.DRAFT,
     }
-    return render(request, "lots/sanitisation.html", context)
+    return render(request, "lots/sanitisation.html", context, status=status)
 
 
 # --- Import ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -306,9 +307,30 @@ def site_update(*, actor: Membership, site: Site, **fields) -> Site:
 
 @transaction.atomic
 def site_delete(*, actor: Membership, site: Site) -> None:
+    """Delete a site nothing refers to any more; a site still named by lots or wanted
+    requests stays (409 saying what holds it)."""
     require_role(actor, MembershipRole.ADMIN)
     audit_event_record(actor=actor.user, organisation=actor.organisation, obj=site, action="delete")
-    site.delete()
+    try:
+        with transaction.atomic():
+            site.delete()
+    except ProtectedError as exc:
+        held_by: dict[str, int] = {}  # model name: count
+        names: dict[str, str] = {}
+        for obj in exc.protected_objects:
+            model = obj._meta.model_name
+            held_by[model] = held_by.get(model, 0) + 1
+            names[model] = str(obj._meta.verbose_name_plural)
+        raise ApplicationError(
+            code=OrganisationError.SITE_IN_USE,
+            kind=ErrorKind.CONFLICT,
+            message=_(
+                "This site cannot be deleted: it is still the site of %(what)s. Move them "
+                "to another site, or delete them, first."
+            )
+            % {"what": ", ".join(f"{count} {names[model]}" for model, count in held_by.items())},
+            extra={"held_by": held_by},
+        ) from exc
 
 
 # --- Members -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from exchange.lots.selectors import lot_list
 from exchange.lots.services.lots import ItemInput
 from tests.exchange.lots.conftest import image_bytes
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
+from tests.support.hostile_files import pdf_clean
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_a_federal_service_posts_an_it_lot_attests_and_publishes_it(client_for, 
     assert response.status_code == 409
     assert response.json()["code"] == "lot_not_publishable"
     assert response.json()["missing"]
-    pdf = SimpleUploadedFile("cert.pdf", b"%PDF-1.7\n...\n%%EOF\n", "application/pdf")
+    pdf = SimpleUploadedFile("cert.pdf", pdf_clean(), "application/pdf")
     response = client.post(
         f"{lot_url}sanitisation/",
         {

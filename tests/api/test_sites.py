@@ -1,7 +1,8 @@
 import pytest
 
+from exchange.common.models import AuditEvent
 from exchange.organisations.models import Site
-from tests.factories import SiteFactory
+from tests.factories import LotFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,26 @@ def test_someone_without_an_organisation_gets_a_clear_403(client_for):
     response = client_for(UserFactory()).get(URL)
     assert response.status_code == 403
     assert response.json()["code"] == "no_organisation"
+
+
+def test_a_site_that_still_has_lots_is_not_deleted_and_the_answer_says_why(client_for, fed_admin):
+    # given a site that is the pickup site of two lots
+    site = SiteFactory(organisation=fed_admin.organisation)
+    LotFactory(site=site)
+    LotFactory(site=site)
+    client = client_for(fed_admin.user)
+
+    # when its admin deletes it
+    response = client.delete(f"{URL}{site.pk}/")
+
+    # then 409 names what holds it, and the site and its lots stay, with no audit of a delete
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["code"] == "site_in_use"
+    assert body["held_by"] == {"lot": 2}
+    assert "2 lots" in body["detail"]
+    assert Site.objects.filter(pk=site.pk).exists()
+    assert not AuditEvent.objects.filter(action="delete", object_id=str(site.pk)).exists()
+    # and a site nothing refers to is deleted
+    empty = SiteFactory(organisation=fed_admin.organisation)
+    assert client.delete(f"{URL}{empty.pk}/").status_code == 204

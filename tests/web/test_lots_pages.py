@@ -20,6 +20,7 @@ from exchange.lots.models import Lot, LotItem, LotPhoto, LotStatus
 from exchange.lots.services.lots import ItemInput
 from exchange.lots.services.photos import lot_photo_add, lot_photo_process
 from exchange.organisations.models import MembershipRole
+from tests.exchange.lots.conftest import image_bytes
 from tests.factories import LotFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -337,6 +338,25 @@ def test_an_erasure_report_with_problems_lists_every_bad_row_and_records_nothing
     assert "The method must be clear, purge or destroy." in page
     assert "No serial number or asset tag." in page
     assert "Not a date: yesterday" in page
+    assert not LotItem.objects.exclude(erasure_method="").exists()
+
+
+def test_a_picture_given_as_erasure_report_is_refused_with_400_naming_the_problem(
+    owner_client, owner
+):
+    lot = LotFactory(
+        site=owner.site,
+        category=Category.objects.get(code="laptop"),
+        items=[ItemInput(serial_number="SN-1")],
+    )
+    picture = SimpleUploadedFile("report.csv", image_bytes("PNG"), "text/csv")
+
+    response = owner_client.post(
+        reverse("lots:sanitisation", args=[lot.pk]), {"erasures": "1", "erasures-report": picture}
+    )
+
+    assert response.status_code == 400
+    assert "This is not a CSV text file" in response.content.decode()
     assert not LotItem.objects.exclude(erasure_method="").exists()
 
 

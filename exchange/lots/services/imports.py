@@ -16,12 +16,15 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError
+from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, zip_check
 from exchange.lots.errors import LotError
 from exchange.lots.services.lots import ItemInput, LotInput, lot_create, lot_validate
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership, Site
 
 MAX_ROWS = 1000
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 5000  # the longest free text a lot takes (FREE_TEXT_MAX_CHARS)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # column: (required, description for the README and the template)
@@ -71,62 +74,74 @@ def _problem_file(reason: str) -> ApplicationError:
 
 def read_table(*, name: str, data: bytes) -> list[list[str]]:
     """The rows of a CSV or XLSX file as text cells; raise ApplicationError (400) if the
-    file cannot be read at all."""
+    file cannot be read at all, is too large, or breaks a limit (rows, columns, cell
+    length), before more of it is parsed."""
     if len(data) > MAX_FILE_BYTES:
         raise _problem_file(_("The file is larger than 5 MB."))
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        raise _problem_file(_("This is not a valid XLSX file."))
-    return _read_csv(data)
+    try:
+        if data[:4] == b"PK\x03\x04":
+            zip_check(data)
+            return _read_xlsx(data)
+        if name.lower().endswith((".xlsx", ".xlsm")):
+            raise UnreadableFile(_("This is not a valid XLSX file."))
+        return list(
+            csv_rows(
+                data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cell_chars=MAX_CELL_CHARS
+            )
+        )
+    except UnreadableFile as exc:
+        raise _problem_file(str(exc)) from exc
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _problem_file(_("This is not a valid XLSX file.")) from exc
-    sheet = workbook.worksheets[0]
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        cells = []
-        for value in row:
-            if value is None:
-                cells.append("")
-            elif isinstance(value, datetime.datetime):
-                cells.append(value.date().isoformat())
-            elif isinstance(value, datetime.date):
-                cells.append(value.isoformat())
-            elif isinstance(value, float) and value.is_integer():
-                cells.append(str(int(value)))
-            else:
-                cells.append(str(value).strip())
-        rows.append(cells)
-        if len(rows) > MAX_ROWS + 1:
-            break
-    workbook.close()
+        raise UnreadableFile(_("This is not a valid XLSX file.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows, filled = [], 0
+        for number, row in enumerate(
+            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+        ):
+            cells = [_xlsx_text(value) for value in row]
+            if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS]:
+                raise UnreadableFile(
+                    _("Line %(line)s has more than %(max)s columns.")
+                    % {"line": number, "max": MAX_COLUMNS}
+                )
+            for index, cell in enumerate(cells):
+                if len(cell) > MAX_CELL_CHARS:
+                    raise UnreadableFile(
+                        _("Cell %(cell)s is longer than %(max)s characters.")
+                        % {"cell": f"{get_column_letter(index + 1)}{number}", "max": MAX_CELL_CHARS}
+                    )
+            rows.append(cells[:MAX_COLUMNS])
+            filled += any(cells)
+            if filled > MAX_ROWS + 1:
+                raise UnreadableFile(_("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+        if isinstance(exc, UnreadableFile):
+            raise
+        raise UnreadableFile(_("This is not a valid XLSX file.")) from exc
+    finally:
+        workbook.close()
     return rows
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
-    if b"\x00" in data[:4096]:
-        raise _problem_file(_("This is not a CSV text file (UTF-16 or binary content)."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise _problem_file(
-                _("The file's encoding is not UTF-8 or Windows-1252: save it as CSV UTF-8.")
-            ) from exc
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _parse_date(text: str) -> datetime.date | None:
@@ -153,20 +168,22 @@ def _row_input(
         report.problem(
             number,
             "category",
-            _("Unknown category: %(value)s") % {"value": row.get("category", "")},
+            _("Unknown category: %(value)s") % {"value": excerpt(row.get("category", ""))},
         )
     data.category = category
     site_key = row.get("site", "")
     data.site = sites.get(site_key.lower()) or sites.get(site_key)
     if data.site is None:
-        report.problem(number, "site", _("Not one of your sites: %(value)s") % {"value": site_key})
+        report.problem(
+            number, "site", _("Not one of your sites: %(value)s") % {"value": excerpt(site_key)}
+        )
     try:
         data.quantity = int(row.get("quantity", ""))
     except ValueError:
         report.problem(
             number,
             "quantity",
-            _("Not a whole number: %(value)s") % {"value": row.get("quantity", "")},
+            _("Not a whole number: %(value)s") % {"value": excerpt(row.get("quantity", ""))},
         )
     weight = row.get("unit_weight_kg", "").replace(",", ".")
     if weight:
@@ -176,13 +193,15 @@ def _row_input(
                 raise InvalidOperation
         except InvalidOperation:
             report.problem(
-                number, "unit_weight_kg", _("Not a number: %(value)s") % {"value": weight}
+                number, "unit_weight_kg", _("Not a number: %(value)s") % {"value": excerpt(weight)}
             )
             data.unit_weight_kg = None
     raw_date = row.get("available_until", "")
     data.available_until = _parse_date(raw_date)
     if raw_date and data.available_until is None:
-        report.problem(number, "available_until", _("Not a date: %(value)s") % {"value": raw_date})
+        report.problem(
+            number, "available_until", _("Not a date: %(value)s") % {"value": excerpt(raw_date)}
+        )
     serials = [s.strip() for s in row.get("serial_numbers", "").replace("|", ";").split(";")]
     data.items = [ItemInput(serial_number=s) for s in serials if s]
     return data
@@ -235,7 +254,10 @@ def lots_import(*, actor: Membership, name: str, data: bytes, dry_run: bool) -> 
                     number,
                     "serial_numbers",
                     _("%(value)s is also in row %(row)s.")
-                    % {"value": item.serial_number, "row": seen_serials[item.serial_number]},
+                    % {
+                        "value": excerpt(item.serial_number),
+                        "row": seen_serials[item.serial_number],
+                    },
                 )
             seen_serials.setdefault(item.serial_number, number)
         reported = {p["column"] for p in report.problems if p["row"] == number}

@@ -1,9 +1,7 @@
 """IT data sanitisation: the lot's attestation and each device's erasure record
 (NIST SP 800-88 Rev. 2 / IEEE 2883: clear, purge or destroy)."""
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import atomic_with_files, delete_files_on_commit
+from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, pdf_check
 from exchange.lots.errors import LotError
 from exchange.lots.models import Lot, LotItem, SanitisationAttestation, SanitisationMethod
 from exchange.lots.services.lots import (
@@ -31,6 +30,10 @@ from exchange.organisations.access import require_writer
 from exchange.organisations.models import Membership
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
+MAX_ERASURE_REPORT_BYTES = 5 * 1024 * 1024
+MAX_ERASURE_ROWS = 5000  # a lot lists at most this many devices, with room to spare
+MAX_ERASURE_COLUMNS = 100
+MAX_ERASURE_CELL_CHARS = 1000
 
 
 def sanitisation_gaps(lot: Lot) -> list[str]:
@@ -95,6 +98,14 @@ def _check_pdf(upload: UploadedFile | None) -> None:
             field="certificate",
             message=_("The certificate PDF is incomplete (no end-of-file marker)."),
         )
+    try:
+        pdf_check(upload.read())
+    except UnreadableFile as exc:
+        raise ApplicationError(
+            code=LotError.NOT_A_PDF, field="certificate", message=str(exc)
+        ) from exc
+    finally:
+        upload.seek(0)
 
 
 def lot_sanitisation_attest(
@@ -291,14 +302,17 @@ def parse_verified(text: str) -> bool | None:
 
 def erasure_csv_parse(data: bytes) -> tuple[list[ErasureInput], list[dict]]:
     """Rows of an erasure report (CSV, UTF-8 or Latin-1, comma or semicolon) and the
-    problems found, each ``{"row": n, "column": name, "reason": text}``."""
-    text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = list(reader)
+    problems found, each ``{"row": n, "column": name, "reason": text}``. A file that is
+    not readable CSV, or breaks a limit (rows, columns, cell length), raises
+    UnreadableFile naming the problem."""
+    rows = list(
+        csv_rows(
+            data,
+            max_rows=MAX_ERASURE_ROWS,
+            max_columns=MAX_ERASURE_COLUMNS,
+            max_cell_chars=MAX_ERASURE_CELL_CHARS,
+        )
+    )
     if not rows:
         return [], [{"row": 1, "column": "", "reason": _("The file is empty.")}]
     header = [h.strip().lower() for h in rows[0]]
@@ -366,20 +380,44 @@ def erasure_csv_parse(data: bytes) -> tuple[list[ErasureInput], list[dict]]:
                 {
                     "row": number,
                     "column": "date",
-                    "reason": _("Not a date: %(value)s") % {"value": raw_date},
+                    "reason": _("Not a date: %(value)s") % {"value": excerpt(raw_date)},
                 }
             )
         records.append(record)
     return records, problems
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+def lot_erasures_import(*, actor: Membership, lot: Lot, report: UploadedFile) -> list[LotItem]:
+    """The erasure records of an erasure tool's CSV report. Who asks is checked first, the
+    size next: a file is read only for the owner's members, and only up to its limit."""
+    require_writer(actor)
+    require_owner(actor, lot)
+    if report.size > MAX_ERASURE_REPORT_BYTES:
+        raise ApplicationError(
+            code=LotError.ERASURE_REPORT_INVALID,
+            field="file",
+            message=_("The report is larger than %(max)s MB.")
+            % {"max": MAX_ERASURE_REPORT_BYTES // (1024 * 1024)},
+        )
+    report.seek(0)
+    try:
+        records, problems = erasure_csv_parse(report.read(MAX_ERASURE_REPORT_BYTES + 1))
+    except UnreadableFile as exc:
+        raise ApplicationError(
+            code=LotError.ERASURE_REPORT_INVALID, field="file", message=str(exc)
+        ) from exc
+    if problems:
+        raise ApplicationError(
+            code=LotError.ERASURE_REPORT_INVALID,
+            field="file",
+            message=problems[0]["reason"],
+            extra={"problems": problems},
+        )
+    try:
+        return lot_erasures_record(actor=actor, lot=lot, records=records)
+    except ApplicationError as exc:  # name the devices its "records.<n>" errors concern
+        exc.extra.setdefault("records", [r.serial_number or r.asset_tag for r in records])
+        raise
 
 
 @transaction.atomic

@@ -15,11 +15,12 @@ from exchange.lots.services.sanitisation import (
     lot_sanitisation_attest,
 )
 from tests.factories import LotFactory, SiteFactory
+from tests.support.hostile_files import pdf_clean
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date.today()
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = pdf_clean()
 
 
 @pytest.fixture
