@@ -254,6 +254,8 @@ CONTENT_SECURITY_POLICY = {
 # Request bodies larger than this are refused (413) before they are read: the largest
 # upload is a photo of 15 MB. JSON and form fields stay within Django's 2.5 MB.
 EXCHANGE_MAX_REQUEST_BYTES = env_int("EXCHANGE_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+# Where vulnerabilities are reported (/.well-known/security.txt, RFC 9116).
+EXCHANGE_SECURITY_CONTACT = os.environ.get("EXCHANGE_SECURITY_CONTACT", "security@localhost")
 # Features no page of the platform uses, switched off for every page and answer.
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "

@@ -1,6 +1,9 @@
+import datetime
 import logging
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from exchange.common.health import check_broker, check_database
@@ -29,3 +32,14 @@ def readyz(request):
         if failing:
             body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def security_txt(request):
+    """Where to report a vulnerability (RFC 9116), from EXCHANGE_SECURITY_CONTACT."""
+    expires = timezone.now().replace(microsecond=0) + datetime.timedelta(days=365)
+    lines = [
+        f"Contact: mailto:{settings.EXCHANGE_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(datetime.UTC).isoformat().replace('+00:00', 'Z')}",
+        "Preferred-Languages: nl, fr, de, en",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -75,3 +75,12 @@ def test_no_template_holds_inline_script_style_or_event_handler():
         for path in sorted((ROOT / "templates").rglob("*.html"))
     }
     assert {path: hits for path, hits in found.items() if hits} == {}
+
+
+def test_security_txt_names_the_configured_contact(client, settings):
+    settings.EXCHANGE_SECURITY_CONTACT = "cert@reuse.example.be"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Contact: mailto:cert@reuse.example.be" in text
+    assert "Expires: " in text
