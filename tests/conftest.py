@@ -5,6 +5,7 @@ import uuid
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from exchange.celery import app as celery_app
@@ -33,6 +34,28 @@ def _isolated_broker(tmp_path_factory):
         }
     celery_app.conf.task_default_queue = queue
     yield
+
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Passwords are hashed with salted MD5 in tests: the project's PBKDF2 costs about a
+    second of CPU on this machine for every factory user, demo login and sign-in page.
+    A test of hashing itself asks for ``real_password_hasher``."""
+    from django.conf import settings
+
+    real = list(settings.PASSWORD_HASHERS)
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield real
+
+
+@pytest.fixture
+def real_password_hasher(_fast_password_hasher):
+    """The project's own password hashers, for the tests of hashing itself."""
+    with override_settings(PASSWORD_HASHERS=_fast_password_hasher):
+        yield
 
 
 @pytest.fixture(autouse=True)
