@@ -3,7 +3,6 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from exchange.claims.models import Claim
-from exchange.lots.services.closing import CLOSE_OUTCOMES
 
 
 class ClaimLotOutputSerializer(serializers.Serializer):
@@ -74,7 +73,3 @@ class ClaimCollectInputSerializer(serializers.Serializer):
         allow_null=True,
         min_value=Decimal("0.001"),
     )
-
-
-class LotCloseInputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[(o, o) for o in CLOSE_OUTCOMES])

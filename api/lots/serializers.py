@@ -7,6 +7,7 @@ from exchange.categories.models import Category
 from exchange.lots.models import (
     MAX_QUANTITY,
     MAX_UNIT_WEIGHT_KG,
+    CloseOutcome,
     Condition,
     Lot,
     LotItem,
@@ -299,6 +300,10 @@ class ErasuresInputSerializer(serializers.Serializer):
         if not attrs.get("records") and not attrs.get("file"):
             raise serializers.ValidationError({"records": ["Send records, or a CSV file."]})
         return attrs
+
+
+class LotCloseInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[(o, o) for o in CloseOutcome.values])
 
 
 class PhotoInputSerializer(serializers.Serializer):

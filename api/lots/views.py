@@ -7,12 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.claims.serializers import LotCloseInputSerializer
 from api.lots.filters import LotFilter
 from api.lots.serializers import (
     ErasuresInputSerializer,
     ImportInputSerializer,
     ImportOutputSerializer,
+    LotCloseInputSerializer,
     LotInputSerializer,
     LotOutputSerializer,
     LotPhotoOutputSerializer,

@@ -5,9 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exchange.claims.models import ClaimStatus
-from exchange.impact.models import Outcome
 from exchange.lots.models import MAX_QUANTITY, Lot
-from exchange.lots.services.closing import CLOSE_OUTCOMES
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -71,15 +69,6 @@ class CollectForm(forms.Form):
         decimal_places=3,
         help_text=_("Optional: all collected units together, if they were weighed."),
         widget=forms.NumberInput(attrs={"step": "0.001", "min": "0.001"}),
-    )
-
-
-class LotCloseForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("What became of the units nobody claimed"),
-        choices=[
-            (outcome.value, outcome.label) for outcome in Outcome if outcome in CLOSE_OUTCOMES
-        ],
     )
 
 

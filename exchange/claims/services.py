@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import LIVE_STATUSES, Claim, ClaimStatus
+from exchange.claims.signals import claim_collected
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import tier_allows, tier_opens_at
@@ -298,8 +299,6 @@ def claim_collect(
 ) -> Claim:
     """The handover: the owner confirms what was collected; the impact record follows in
     a task. Units approved but not collected go back to the lot."""
-    from exchange.impact.tasks import impact_record_for_claim_task
-
     errors = {}
     if not isinstance(quantity, int) or quantity < 1:
         errors["quantity"] = [_("Confirm at least 1 collected unit.")]
@@ -331,8 +330,7 @@ def claim_collect(
         _release(claim.lot_id, claim.quantity - quantity)
         _lot_close_if_all_collected(claim.lot_id, actor)
         _notify(claim, "collected", to_owner=False)
-        claim_id = claim.pk
-        transaction.on_commit(lambda: impact_record_for_claim_task.delay(claim_id))
+        transaction.on_commit(lambda: claim_collected.send(sender=Claim, claim=claim))
     return claim
 
 
@@ -385,3 +383,13 @@ CLAIM_TITLES = {
     "no_show": gettext_noop("Missed pickup recorded: %(lot)s"),
     "collected": gettext_noop("Handover confirmed: %(lot)s"),
 }
+
+
+def claims_settled_check(lot: Lot) -> None:
+    """Refuse (409) to close a lot while pending or approved claims hold its units
+    (registered with the lots' closing at start-up)."""
+    if Claim.objects.filter(lot=lot, status__in=LIVE_STATUSES).exists():
+        raise _conflict(
+            ClaimError.LIVE_CLAIMS,
+            _("Some claims are still pending or approved: settle them first."),
+        )

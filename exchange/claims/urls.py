@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("inbox/", views.inbox, name="inbox"),
     path("new/<int:lot_pk>/", views.create, name="create"),
-    path("lots/<int:lot_pk>/close/", views.lot_close_view, name="lot_close"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/document/", views.document, name="document"),
     path("<int:pk>/approve/", views.act, {"action": "approve"}, name="approve"),

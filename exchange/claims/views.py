@@ -24,7 +24,6 @@ from exchange.claims.forms import (
     CollectForm,
     DeclineForm,
     InboxFilterForm,
-    LotCloseForm,
     MyClaimsFilterForm,
     ScheduleForm,
 )
@@ -47,9 +46,8 @@ from exchange.claims.services import (
 )
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.lots.models import Lot, LotStatus, Tier
+from exchange.lots.models import Lot, Tier
 from exchange.lots.selectors import lot_claim_target, lot_own_list
-from exchange.lots.services.closing import lot_close
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
 from exchange.organisations.web import member_required
@@ -149,7 +147,7 @@ def _claim_windows(lot: Lot) -> list[dict]:
 
 def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) -> dict:
     """What the claim box of a lot page shows: the claim form or why not, the windows;
-    to the owner, the lot's claims by status and, once expired, the closing form."""
+    to the owner, the lot's claims by status."""
     box = {
         "windows": _claim_windows(lot),
         "is_owner": actor is not None and lot.owner_id == actor.organisation_id,
@@ -160,7 +158,6 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
         "my_claims": [],
         "counts": [],
         "claims_total": 0,
-        "close_form": None,
     }
     if actor is None:
         return {"claim_box": box}
@@ -172,8 +169,6 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
             for status in ClaimStatus
         ]
         box["claims_total"] = sum(by_status.values())
-        if lot.status == LotStatus.EXPIRED and actor.can_write:
-            box["close_form"] = LotCloseForm(auto_id="close-%s")
         return {"claim_box": box}
     box["my_claims"] = list(claim_filter_role(claims, actor=actor, role="claimant"))
     try:
@@ -191,6 +186,11 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
     else:
         box["form"] = form or ClaimForm(lot=lot)
     return {"claim_box": box}
+
+
+def lot_page_claim_box(*, request, actor: Membership | None, lot: Lot) -> dict:
+    """The claim box as a section of the lot page (registered at start-up)."""
+    return claim_box_context(user=request.user, actor=actor, lot=lot)
 
 
 @member_required(WHY_MEMBER)
@@ -230,24 +230,6 @@ def create(request, actor: Membership, lot_pk: int):
         **claim_box_context(user=request.user, actor=actor, lot=lot, form=form),
     }
     return render(request, "claims/create.html", context)
-
-
-@member_required(WHY_MEMBER)
-@require_POST
-def lot_close_view(request, actor: Membership, lot_pk: int):
-    """Close an expired lot, recording what became of its unclaimed units."""
-    lot = get_object_or_404(lot_own_list(actor=actor), pk=lot_pk)
-    form = LotCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose what became of the units nobody claimed."))
-        return redirect("lots:detail", pk=lot.pk)
-    try:
-        lot_close(actor=actor, lot=lot, outcome=form.cleaned_data["outcome"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The lot is closed."))
-    return redirect("lots:detail", pk=lot.pk)
 
 
 # --- Lists -----------------------------------------------------------------------

@@ -8,6 +8,8 @@ class LotError(StrEnum):
     NOT_PUBLISHABLE = "lot_not_publishable"
     NOT_WITHDRAWABLE = "lot_not_withdrawable"
     LIVE_CLAIMS = "lot_has_live_claims"
+    NOT_EXPIRED = "lot_not_expired"
+    INVALID_CHOICE = "invalid_choice"
     SITE_NOT_OWNED = "site_not_owned"
     UNKNOWN_CATEGORY = "unknown_category"
     DATE_IN_PAST = "date_in_past"

@@ -12,7 +12,14 @@ from exchange.categories.selectors import category_list
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
-from exchange.lots.models import MAX_QUANTITY, Condition, Lot, LotStatus, SanitisationMethod
+from exchange.lots.models import (
+    MAX_QUANTITY,
+    CloseOutcome,
+    Condition,
+    Lot,
+    LotStatus,
+    SanitisationMethod,
+)
 from exchange.lots.services.lots import ItemInput, LotInput
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import site_list
@@ -290,6 +297,12 @@ class LotForm(forms.Form):
                 key = "items"
             for message in messages:
                 self.add_error(key if key in self.fields else None, message)
+
+
+class LotCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What became of the units nobody claimed"), choices=CloseOutcome.choices
+    )
 
 
 class LotStatusFilterForm(forms.Form):

@@ -21,6 +21,15 @@ class LotStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class CloseOutcome(models.TextChoices):
+    """What became of the units of an expired lot that nobody claimed (impact records
+    them with the outcome of the same name)."""
+
+    SOLD = "sold", _("Sold through the federal sales service")
+    RECYCLED = "recycled", _("Recycled")
+    DISPOSED = "disposed", _("Disposed of")
+
+
 class Condition(models.TextChoices):
     NEW = "new", _("New")
     GOOD = "good", _("Good")

@@ -1,4 +1,4 @@
-"""Events other parts of the platform listen to (matching, notifications).
+"""Events other parts of the platform listen to (matching; impact).
 
 Both are sent after the transaction that caused them has committed.
 """
@@ -9,3 +9,5 @@ from django.dispatch import Signal
 lot_published = Signal()
 # sender=Lot, lot=<Lot>, tier=<Tier value that just opened>
 lot_tier_opened = Signal()
+# sender=Lot, lot=<Lot> (closed after it expired: close_outcome and close_quantity set)
+lot_closed = Signal()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/photos/", views.photos, name="photos"),
     path("<int:pk>/photos/upload/", views.photo_upload, name="photo_upload"),
     path("<int:pk>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),

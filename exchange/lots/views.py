@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange.claims.views import claim_box_context
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
@@ -22,11 +21,14 @@ from exchange.lots.forms import (
     CatalogueFilterForm,
     ErasureReportForm,
     ImportForm,
+    LotCloseForm,
     LotForm,
     LotStatusFilterForm,
     PhotoUploadForm,
 )
 from exchange.lots.models import Lot, LotStatus
+from exchange.lots.sections import lot_page_sections
+from exchange.lots.services.closing import lot_close
 from exchange.lots.services.imports import IMPORT_COLUMNS, import_template, lots_import
 from exchange.lots.services.lots import (
     lot_create,
@@ -42,7 +44,6 @@ from exchange.lots.services.sanitisation import (
     lot_sanitisation_attest,
     sanitisation_gaps,
 )
-from exchange.matching.selectors import lot_match_count  # matching: owner's match count
 from exchange.organisations.models import Membership
 from exchange.organisations.web import member_required, web_actor
 
@@ -95,11 +96,14 @@ def detail(request, pk: int):
         "next_tier": lot.next_tier_opens_at(),
         "gaps": lot_publication_gaps(lot) if is_owner and lot.status == LotStatus.DRAFT else [],
         "attestation": getattr(lot, "sanitisation", None) if is_owner else None,
-        # Matching: how many wanted requests this lot matched (owner only).
-        "match_count": lot_match_count(lot_id=lot.pk) if is_owner else None,
+        "close_form": (
+            LotCloseForm(auto_id="close-%s")
+            if is_owner and actor.can_write and lot.status == LotStatus.EXPIRED
+            else None
+        ),
     }
-    # The claim box (claim form or why not; the owner's claims): from the claims app.
-    context.update(claim_box_context(user=request.user, actor=actor, lot=lot))
+    # What the apps above lots add (claims: the claim box; matching: the match count).
+    context.update(lot_page_sections(request=request, actor=actor, lot=lot))
     return render(request, "lots/detail.html", context)
 
 
@@ -193,6 +197,24 @@ def withdraw(request, actor: Membership, pk: int):
     else:
         messages.success(request, _("The lot is withdrawn: nobody can claim it any more."))
     return redirect("lots:detail", pk=pk)
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def close(request, actor: Membership, pk: int):
+    """Close an expired lot, recording what became of its unclaimed units."""
+    lot = _own_lot(actor, pk)
+    form = LotCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what became of the units nobody claimed."))
+        return redirect("lots:detail", pk=lot.pk)
+    try:
+        lot_close(actor=actor, lot=lot, outcome=form.cleaned_data["outcome"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The lot is closed."))
+    return redirect("lots:detail", pk=lot.pk)
 
 
 # --- Photos ----------------------------------------------------------------------

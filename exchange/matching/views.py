@@ -19,10 +19,10 @@ from exchange.accounts.services import user_match_notifications_set
 from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.lots.models import LotStatus
+from exchange.lots.models import Lot, LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
-from exchange.matching.selectors import match_list, wanted_list
+from exchange.matching.selectors import lot_match_count, match_list, wanted_list
 from exchange.matching.services.claiming import match_claim, match_dismiss, match_mark_seen
 from exchange.matching.services.wanted import (
     wanted_claimed_quantity,
@@ -289,6 +289,16 @@ def match_dismiss_view(request, actor: Membership, pk: int, match_pk: int):
             % {"title": match.lot.title},
         )
     return redirect("matching:matches", pk=pk)
+
+
+# --- The lot page ------------------------------------------------------------------
+
+
+def lot_page_match_count(*, request, actor: Membership | None, lot: Lot) -> dict:
+    """To the lot's owner, how many wanted requests it matched (a section of the lot
+    page, registered at start-up)."""
+    is_owner = actor is not None and lot.owner_id == actor.organisation_id
+    return {"match_count": lot_match_count(lot_id=lot.pk) if is_owner else None}
 
 
 # --- E-mail preference ---------------------------------------------------------------

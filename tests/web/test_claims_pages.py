@@ -262,7 +262,7 @@ def test_the_owner_closes_an_expired_lot_from_the_lot_page(owner, lot):
     Lot.objects.filter(pk=lot.pk).update(status=LotStatus.EXPIRED)
     client = login(owner)
     page = client.get(reverse("lots:detail", args=[lot.pk]))
-    close_url = reverse("claims:lot_close", args=[lot.pk])
+    close_url = reverse("lots:close", args=[lot.pk])
     assert "Close this lot" in text(page)
     assert f'action="{close_url}"' in page.content.decode()
 

@@ -39,6 +39,24 @@ def test_the_sweep_writes_what_a_lost_message_never_wrote(
     assert ImpactRecord.objects.filter(claim=claim).count() == 1
 
 
+@pytest.mark.django_db
+def test_a_handover_enqueues_its_impact_record_once_after_commit(
+    fed_admin, categories, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given the impact task's queue, watched
+    sent = []
+    monkeypatch.setattr(impact_tasks.impact_record_for_claim_task, "delay", sent.append)
+    claim = approved_claim(fed_admin)
+    # when the handover is confirmed
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        claim_collect(actor=fed_admin, claim=claim, quantity=3)
+        assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    # then impact (subscribed to the claims' event at start-up) enqueued one record
+    assert sent == [claim.pk]
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_task_that_fails_after_its_work_is_retried_without_a_second_record(
