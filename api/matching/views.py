@@ -29,7 +29,9 @@ from exchange.organisations.models import Region, Site
 
 class WantedOutputSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name")
-    matches_new = serializers.SerializerMethodField()
+    matches_new = serializers.IntegerField(
+        source="new_matches", read_only=True, help_text="Matches not seen yet."
+    )
 
     class Meta:
         model = WantedRequest
@@ -48,12 +50,6 @@ class WantedOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "matches_new",
         ]
-
-    def get_matches_new(self, wanted) -> int:
-        return (
-            getattr(wanted, "new_matches", None)
-            or wanted.matches.filter(status=MatchStatus.NEW).count()
-        )
 
 
 class WantedInputSerializer(serializers.Serializer):
@@ -122,7 +118,11 @@ class WantedViewSet(
     filterset_class = WantedFilter
 
     def scoped_queryset(self):
-        return selectors.wanted_list(actor=self.actor)
+        return selectors.wanted_list_counted(actor=self.actor)
+
+    def _answer(self, wanted: WantedRequest, code=status.HTTP_200_OK) -> Response:
+        wanted = self.scoped_queryset().get(pk=wanted.pk)  # with its match counts
+        return Response(WantedOutputSerializer(wanted).data, status=code)
 
     @extend_schema(request=WantedInputSerializer, responses={201: WantedOutputSerializer})
     def create(self, request):
@@ -131,7 +131,7 @@ class WantedViewSet(
         wanted = wanted_create(
             actor=self.require_actor(), data=WantedInput(**serializer.validated_data)
         )
-        return Response(WantedOutputSerializer(wanted).data, status=status.HTTP_201_CREATED)
+        return self._answer(wanted, status.HTTP_201_CREATED)
 
     @extend_schema(request=WantedInputSerializer(partial=True), responses=WantedOutputSerializer)
     def partial_update(self, request, pk=None):
@@ -143,7 +143,7 @@ class WantedViewSet(
             wanted=wanted,
             data=WantedInput.from_wanted(wanted, **serializer.validated_data),
         )
-        return Response(WantedOutputSerializer(wanted).data)
+        return self._answer(wanted)
 
     def destroy(self, request, pk=None):
         """Withdraw the request (its matches stay for the record)."""

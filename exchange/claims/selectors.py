@@ -1,11 +1,13 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy
 
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
+from exchange.lots.models import Lot
+from exchange.lots.selectors import lot_own_list
 from exchange.organisations.models import Membership
 
 HISTORY_LABELS = {
@@ -37,6 +39,50 @@ def claim_filter_role(
     if role == "owner":
         return queryset.filter(lot__owner_id=actor.organisation_id)
     return queryset
+
+
+def claim_mine_list(*, actor: Membership, status: str = "") -> QuerySet[Claim]:
+    """The claims the actor's organisation made, in one status if given."""
+    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="claimant")
+    return claims.filter(status=status) if status else claims
+
+
+def claim_inbox_list(
+    *, actor: Membership, status: str = "", lot: Lot | None = None
+) -> QuerySet[Claim]:
+    """Claims on the actor's lots (in one status, on one lot, if given): those waiting
+    for a decision first, then the approved ones, the newest first."""
+    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="owner")
+    if status:
+        claims = claims.filter(status=status)
+    if lot is not None:
+        claims = claims.filter(lot=lot)
+    return claims.order_by(
+        Case(
+            When(status=ClaimStatus.PENDING, then=Value(0)),
+            When(status=ClaimStatus.APPROVED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "-created_at",
+        "-id",
+    )
+
+
+def claim_inbox_lots(*, actor: Membership) -> QuerySet[Lot]:
+    """The actor's lots that have claims, by title (the inbox's lot filter)."""
+    return (
+        lot_own_list(actor=actor)
+        .prefetch_related(None)
+        .filter(claims__isnull=False)
+        .distinct()
+        .order_by("title", "id")
+    )
+
+
+def claim_lot_list(*, actor: Membership, lot: Lot) -> QuerySet[Claim]:
+    """The actor's claims on one lot, and the lot's claims when the actor owns it."""
+    return claim_list(actor=actor).filter(lot_id=lot.pk)
 
 
 def claim_status_counts(claims: QuerySet[Claim]) -> dict[str, int]:

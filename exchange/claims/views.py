@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +30,11 @@ from exchange.claims.models import Claim, ClaimStatus
 from exchange.claims.selectors import (
     claim_filter_role,
     claim_history,
+    claim_inbox_list,
+    claim_inbox_lots,
     claim_list,
+    claim_lot_list,
+    claim_mine_list,
     claim_status_counts,
 )
 from exchange.claims.services import (
@@ -47,7 +50,7 @@ from exchange.claims.services import (
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.lots.models import Lot, Tier
-from exchange.lots.selectors import lot_claim_target, lot_own_list
+from exchange.lots.selectors import lot_claim_target
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
 from exchange.organisations.web import member_required
@@ -161,7 +164,7 @@ def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) ->
     }
     if actor is None:
         return {"claim_box": box}
-    claims = claim_list(actor=actor).filter(lot_id=lot.pk)
+    claims = claim_lot_list(actor=actor, lot=lot)
     if box["is_owner"]:
         by_status = claim_status_counts(claims)
         box["counts"] = [
@@ -240,9 +243,8 @@ def create(request, actor: Membership, lot_pk: int):
 def mine(request, actor: Membership):
     """Claims the acting organisation made."""
     form = MyClaimsFilterForm(request.GET or None)
-    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="claimant")
-    if form.is_valid() and form.cleaned_data["status"]:
-        claims = claims.filter(status=form.cleaned_data["status"])
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    claims = claim_mine_list(actor=actor, status=status)
     page = Paginator(claims, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "claims/mine.html", {"form": form, "page": page, "actor": actor})
 
@@ -251,30 +253,9 @@ def mine(request, actor: Membership):
 @require_GET
 def inbox(request, actor: Membership):
     """Claims on the acting organisation's lots, those waiting for a decision first."""
-    lots = (
-        lot_own_list(actor=actor)
-        .prefetch_related(None)
-        .filter(claims__isnull=False)
-        .distinct()
-        .order_by("title", "id")
-    )
-    form = InboxFilterForm(request.GET or None, lots=lots)
-    claims = claim_filter_role(claim_list(actor=actor), actor=actor, role="owner")
-    if form.is_valid():
-        if form.cleaned_data["status"]:
-            claims = claims.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["lot"]:
-            claims = claims.filter(lot=form.cleaned_data["lot"])
-    claims = claims.order_by(
-        Case(
-            When(status=ClaimStatus.PENDING, then=Value(0)),
-            When(status=ClaimStatus.APPROVED, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-        "-created_at",
-        "-id",
-    )
+    form = InboxFilterForm(request.GET or None, lots=claim_inbox_lots(actor=actor))
+    filters = form.cleaned_data if form.is_valid() else {}
+    claims = claim_inbox_list(actor=actor, status=filters.get("status", ""), lot=filters.get("lot"))
     page = Paginator(claims, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
     _prepare(page.object_list, actor)
     context = {"form": form, "page": page, "actor": actor, "next": request.get_full_path()}

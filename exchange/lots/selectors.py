@@ -159,6 +159,12 @@ def lot_own_list(*, actor: Membership) -> QuerySet[Lot]:
     return lot_list(actor=actor).filter(owner_id=actor.organisation_id)
 
 
+def lot_mine_list(*, actor: Membership, status: str = "") -> QuerySet[Lot]:
+    """The "my lots" page: the actor's lots (in one status if given), newest first."""
+    lots = lot_own_list(actor=actor).order_by("-created_at", "-id")
+    return lots.filter(status=status) if status else lots
+
+
 def lot_filter_text(queryset: QuerySet[Lot], query: str) -> QuerySet[Lot]:
     """Every word must match the start of a word of the title, description or category
     names (any language, accents ignored). Full-text with a GIN index on PostgreSQL."""

@@ -111,9 +111,8 @@ def detail(request, pk: int):
 @require_GET
 def mine(request, actor: Membership):
     form = LotStatusFilterForm(request.GET or None)
-    lots = selectors.lot_own_list(actor=actor).order_by("-created_at", "-id")
-    if form.is_valid() and form.cleaned_data["status"]:
-        lots = lots.filter(status=form.cleaned_data["status"])
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    lots = selectors.lot_mine_list(actor=actor, status=status)
     page = Paginator(lots, MY_LOTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lots/mine.html", {"form": form, "page": page, "actor": actor})
 

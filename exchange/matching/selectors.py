@@ -1,6 +1,6 @@
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from exchange.matching.models import Match, WantedRequest
+from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.organisations.models import Membership
 
 
@@ -9,6 +9,39 @@ def wanted_list(*, actor: Membership | None) -> QuerySet[WantedRequest]:
         return WantedRequest.objects.none()
     return WantedRequest.objects.filter(organisation_id=actor.organisation_id).select_related(
         "category", "site"
+    )
+
+
+# Matches still to act on (shown with their buttons).
+LIVE_MATCH_STATUSES = (MatchStatus.NEW, MatchStatus.SEEN)
+
+
+def wanted_list_counted(*, actor: Membership | None) -> QuerySet[WantedRequest]:
+    """The actor's wanted requests, newest first, each with ``new_matches`` (not seen
+    yet) and ``shown_matches`` (new, seen or claimed), counted in the same query."""
+    return (
+        wanted_list(actor=actor)
+        .annotate(
+            new_matches=Count("matches", filter=Q(matches__status=MatchStatus.NEW)),
+            shown_matches=Count(
+                "matches",
+                filter=Q(matches__status__in=(*LIVE_MATCH_STATUSES, MatchStatus.CLAIMED)),
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def wanted_page_list(*, actor: Membership) -> QuerySet[WantedRequest]:
+    """The wanted-requests page: counted, the open ones first, the newest first."""
+    return wanted_list_counted(actor=actor).order_by(
+        Case(
+            When(status=WantedStatus.OPEN, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        "-created_at",
+        "-id",
     )
 
 
@@ -26,3 +59,18 @@ def match_list(*, actor: Membership | None) -> QuerySet[Match]:
 
 def lot_match_count(*, lot_id: int) -> int:
     return Match.objects.filter(lot_id=lot_id).count()
+
+
+def wanted_match_list(
+    *, actor: Membership, wanted_id: int, dismissed: bool = False
+) -> tuple[QuerySet[Match], dict[str, int]]:
+    """The matches of one of the actor's requests, best first: the dismissed ones or
+    the others, and how many there are of each (``shown``, ``dismissed``)."""
+    matches = match_list(actor=actor).filter(wanted_id=wanted_id)
+    counts = matches.order_by().aggregate(
+        shown=Count("id", filter=~Q(status=MatchStatus.DISMISSED)),
+        dismissed=Count("id", filter=Q(status=MatchStatus.DISMISSED)),
+    )
+    if dismissed:
+        return matches.filter(status=MatchStatus.DISMISSED), counts
+    return matches.exclude(status=MatchStatus.DISMISSED), counts

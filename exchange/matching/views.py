@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -22,7 +21,13 @@ from exchange.common.forms import add_application_error
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
-from exchange.matching.selectors import lot_match_count, match_list, wanted_list
+from exchange.matching.selectors import (
+    LIVE_MATCH_STATUSES,
+    lot_match_count,
+    wanted_list,
+    wanted_match_list,
+    wanted_page_list,
+)
 from exchange.matching.services.claiming import match_claim, match_dismiss, match_mark_seen
 from exchange.matching.services.wanted import (
     wanted_claimed_quantity,
@@ -35,7 +40,6 @@ from exchange.organisations.web import member_required
 
 WANTED_PAGE_SIZE = 50
 MATCHES_PAGE_SIZE = 30
-LIVE_MATCH = (MatchStatus.NEW, MatchStatus.SEEN)
 
 
 WHY_MEMBER = gettext_lazy(
@@ -49,7 +53,8 @@ def _own_wanted(actor: Membership, pk: int) -> WantedRequest:
 
 
 def _own_match(actor: Membership, wanted_pk: int, pk: int) -> Match:
-    return get_object_or_404(match_list(actor=actor).filter(wanted_id=wanted_pk), pk=pk)
+    matches, _counts = wanted_match_list(actor=actor, wanted_id=wanted_pk)
+    return get_object_or_404(matches, pk=pk)
 
 
 def _describe(wanted: WantedRequest) -> WantedRequest:
@@ -64,24 +69,7 @@ def _describe(wanted: WantedRequest) -> WantedRequest:
 @member_required(WHY_MEMBER)
 @require_GET
 def wanted_list_view(request, actor: Membership):
-    wanted = (
-        wanted_list(actor=actor)
-        .annotate(
-            new_matches=Count("matches", filter=Q(matches__status=MatchStatus.NEW)),
-            shown_matches=Count(
-                "matches", filter=Q(matches__status__in=(*LIVE_MATCH, MatchStatus.CLAIMED))
-            ),
-        )
-        .order_by(
-            Case(
-                When(status=WantedStatus.OPEN, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            "-created_at",
-            "-id",
-        )
-    )
+    wanted = wanted_page_list(actor=actor)
     page = Paginator(wanted, WANTED_PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
         _describe(item)
@@ -208,7 +196,7 @@ def _prepare_matches(matches, actor: Membership, wanted: WantedRequest) -> None:
         match.reason_lines = match_reasons(match, today)
         match.percent = round(match.score * 100)
         match.lot_open = lot.status == LotStatus.PUBLISHED and lot.available_until >= today
-        match.live = match.status in LIVE_MATCH
+        match.live = match.status in LIVE_MATCH_STATUSES
         match.can_dismiss = can_act and match.live
         match.can_claim = (
             match.can_dismiss
@@ -227,15 +215,7 @@ def matches_view(request, actor: Membership, pk: int):
     that it shows as seen (their "new" badge shows this once)."""
     wanted = _own_wanted(actor, pk)
     show_dismissed = request.GET.get("show") == "dismissed"
-    matches = match_list(actor=actor).filter(wanted_id=wanted.pk)
-    counts = matches.order_by().aggregate(
-        shown=Count("id", filter=~Q(status=MatchStatus.DISMISSED)),
-        dismissed=Count("id", filter=Q(status=MatchStatus.DISMISSED)),
-    )
-    if show_dismissed:
-        matches = matches.filter(status=MatchStatus.DISMISSED)
-    else:
-        matches = matches.exclude(status=MatchStatus.DISMISSED)
+    matches, counts = wanted_match_list(actor=actor, wanted_id=wanted.pk, dismissed=show_dismissed)
     paginator = Paginator(matches, MATCHES_PAGE_SIZE)
     # The counts above are the paginator's too: no second COUNT query.
     paginator.count = counts["dismissed"] if show_dismissed else counts["shown"]
@@ -243,7 +223,7 @@ def matches_view(request, actor: Membership, pk: int):
     _prepare_matches(page.object_list, actor, wanted)
     new_ids = [m.pk for m in page.object_list if m.status == MatchStatus.NEW]
     if new_ids:
-        match_mark_seen(actor=actor, matches=Match.objects.filter(pk__in=new_ids))
+        match_mark_seen(actor=actor, match_ids=new_ids)
     context = {
         "wanted": wanted,
         "page": page,

@@ -5,8 +5,9 @@ import pytest
 from django.utils import timezone
 
 from exchange.categories.models import Category
-from exchange.matching.models import WantedRequest
+from exchange.matching.models import Match, WantedRequest
 from exchange.matching.services.engine import match_wanted
+from exchange.matching.services.wanted import WantedInput, wanted_create
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,37 @@ def test_others_neither_see_nor_act_on_requests_and_matches(client_for, setup):
     )
     assert client.delete(f"/api/v1/wanted/{wanted_id}/").status_code == 204
     assert client.get(f"/api/v1/wanted/{wanted_id}/").json()["status"] == "withdrawn"
+
+
+def _requests_with_new_matches(setup, count: int) -> None:
+    """``count`` wanted requests of the federal member, the odd ones with a new match."""
+    lot = LotFactory(site=setup["owner_site"], category=setup["desk"], published=True)
+    for index in range(count):
+        wanted = wanted_create(
+            actor=setup["federal"],
+            data=WantedInput(
+                category=setup["desk"],
+                quantity=index + 1,
+                min_condition="fair",
+                site=setup["site"],
+                max_distance_km=25,
+                valid_until=timezone.localdate() + datetime.timedelta(days=30),
+            ),
+        )
+        if index % 2:
+            Match.objects.create(lot=lot, wanted=wanted, score=0.5, reasons={})
+
+
+def test_the_wanted_list_counts_new_matches_in_constant_queries(
+    client_for, setup, django_assert_max_num_queries
+):
+    client = client_for(setup["federal"].user)
+    _requests_with_new_matches(setup, 2)
+    with django_assert_max_num_queries(4) as two:
+        rows = client.get("/api/v1/wanted/").json()["results"]
+    assert sorted(row["matches_new"] for row in rows) == [0, 1]
+    _requests_with_new_matches(setup, 8)
+    with django_assert_max_num_queries(4) as ten:
+        rows = client.get("/api/v1/wanted/").json()["results"]
+    assert sorted(row["matches_new"] for row in rows) == [0] * 5 + [1] * 5
+    assert len(two.captured_queries) == len(ten.captured_queries)

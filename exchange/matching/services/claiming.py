@@ -1,7 +1,8 @@
 """Acting on a match: dismiss it, mark it seen, or claim its lot for the request."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,9 +39,12 @@ def match_dismiss(*, actor: Membership, match: Match) -> Match:
     return match
 
 
-def match_mark_seen(*, actor: Membership, matches: QuerySet[Match]) -> int:
-    return matches.filter(
-        wanted__organisation_id=actor.organisation_id, status=MatchStatus.NEW
+def match_mark_seen(*, actor: Membership, match_ids: Iterable[int]) -> int:
+    """Mark the actor's new matches among ``match_ids`` seen; returns how many changed."""
+    return Match.objects.filter(
+        pk__in=list(match_ids),
+        wanted__organisation_id=actor.organisation_id,
+        status=MatchStatus.NEW,
     ).update(status=MatchStatus.SEEN)
 
 
