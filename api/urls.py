@@ -1,5 +1,5 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from api.accounts.views import MeView, TokenView
 from api.categories.views import CategoryViewSet
@@ -7,6 +7,7 @@ from api.claims.views import ClaimViewSet
 from api.impact.views import ImpactRecordViewSet
 from api.lots.views import LotViewSet
 from api.matching.views import MatchViewSet, WantedViewSet
+from api.mixins import AnonymousViewMixin
 from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
 from api.stats.views import (
@@ -18,7 +19,13 @@ from api.stats.views import (
     StatsTimeseriesView,
 )
 
+
+class ApiRootView(AnonymousViewMixin, APIRootView):
+    """The links to the resources (the schema at /api/schema/ says more)."""
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("sites", SiteViewSet, basename="site")
 router.register("categories", CategoryViewSet, basename="category")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,18 +13,15 @@ from api.accounts.serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
 )
-from api.mixins import ScopedViewMixin
+from api.mixins import AnonymousViewMixin, ScopedViewMixin
 from exchange.accounts.services import user_profile_update
 from exchange.common.errors import ApplicationError
 from exchange.organisations.selectors import user_memberships
 from exchange.organisations.services import user_switch_organisation
 
 
-class TokenView(APIView):
+class TokenView(AnonymousViewMixin, APIView):
     """Exchange a username (or e-mail) and password for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
 
     @extend_schema(request=TokenInputSerializer, responses=TokenOutputSerializer)
     def post(self, request):
@@ -41,7 +38,7 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(ScopedViewMixin, APIView):
+class MeView(ScopedViewMixin, GenericAPIView):
     """You: your profile, your memberships and the organisation you act for."""
 
     def scoped_queryset(self):

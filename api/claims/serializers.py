@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from exchange.claims.models import Claim
@@ -47,7 +48,7 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
     def get_document_url(self, claim: Claim) -> str | None:
         if claim.status not in ("approved", "collected"):
             return None
-        return f"/api/v1/claims/{claim.pk}/document/"
+        return reverse("api:claim-document", args=[claim.pk])
 
 
 class ClaimCreateInputSerializer(serializers.Serializer):

@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.mixins import ScopedViewMixin
+from api.mixins import AnonymousViewMixin, ScopedViewMixin
 from exchange.categories.models import Category, FactorVersion
 from exchange.common.errors import ApplicationError
-from exchange.impact.models import Outcome, ReportJob
+from exchange.impact.models import ImpactRecord, Outcome, ReportJob
 from exchange.impact.reports import RENDERERS, annual_report_data, report_job_create
+from exchange.impact.selectors import report_job_list
 from exchange.impact.stats import (
     FILTERS,
     FIRST_YEAR,
@@ -82,7 +83,9 @@ STATS_PARAMETERS = [
 ]
 
 
-class StatsView(ScopedViewMixin, APIView):
+class StatsView(ScopedViewMixin, GenericAPIView):
+    queryset_for_schema = ImpactRecord.objects.none()
+
     def scoped_queryset(self):
         return stats_scope(user=self.request.user, actor=self.actor)
 
@@ -205,27 +208,37 @@ class ReportJobOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, job) -> str:
-        return f"/api/v1/reports/jobs/{job.pk}/"
+        return reverse("api:report-job", args=[job.pk])
 
     def get_download_url(self, job) -> str | None:
-        return f"/api/v1/reports/jobs/{job.pk}/download/" if job.file else None
+        return reverse("api:report-download", args=[job.pk]) if job.file else None
 
 
-class ReportJobView(APIView):
+class ReportJobView(ScopedViewMixin, GenericAPIView):
     """A report being built for a large year: its status, and the link once ready."""
+
+    queryset_for_schema = ReportJob.objects.none()
+    serializer_class = ReportJobOutputSerializer
+
+    def scoped_queryset(self):
+        return report_job_list(user=self.request.user)
 
     @extend_schema(responses=ReportJobOutputSerializer)
     def get(self, request, pk: int):
-        job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
-        return Response(ReportJobOutputSerializer(job).data)
+        return Response(ReportJobOutputSerializer(self.get_object()).data)
 
 
-class ReportJobDownloadView(APIView):
+class ReportJobDownloadView(ScopedViewMixin, GenericAPIView):
+    """The file of a ready report (404 while it is being built)."""
+
+    queryset_for_schema = ReportJob.objects.none()
+
+    def scoped_queryset(self):
+        return report_job_list(user=self.request.user, ready=True)
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        job = get_object_or_404(
-            ReportJob, pk=pk, requested_by=request.user, status=ReportJob.Status.READY
-        )
+        job = self.get_object()
         response = FileResponse(job.file.open("rb"), content_type=RENDERERS[job.file_format][1])
         response["Content-Disposition"] = (
             f'attachment; filename="reuse-exchange-{job.year}-{job.language}.{job.file_format}"'
@@ -233,12 +246,9 @@ class ReportJobDownloadView(APIView):
         return response
 
 
-class OpenDataView(APIView):
+class OpenDataView(AnonymousViewMixin, APIView):
     """Anonymous open data: totals by year, region, category and outcome; no
     organisation names. Cacheable."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
 
     @extend_schema(parameters=[OpenApiParameter("year", int)], responses=OpenApiTypes.OBJECT)
     def get(self, request):

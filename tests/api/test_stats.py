@@ -219,3 +219,4 @@ def test_a_large_year_is_built_by_a_task_with_a_link_when_ready(
     assert workbook.worksheets[0]["B3"].value == 2  # the member's own scope: 2 items received
     other = client_for(history["owner"].user)
     assert other.get(job["url"]).status_code == 404
+    assert other.get(ready["download_url"]).status_code == 404
