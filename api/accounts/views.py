@@ -14,6 +14,7 @@ from api.accounts.serializers import (
     TokenOutputSerializer,
 )
 from api.mixins import AnonymousViewMixin, ScopedViewMixin
+from exchange.accounts.errors import AccountError
 from exchange.accounts.services import user_profile_update
 from exchange.common.errors import ApplicationError
 from exchange.organisations.selectors import user_memberships
@@ -30,7 +31,7 @@ class TokenView(AnonymousViewMixin, APIView):
         user = authenticate(request, **serializer.validated_data)
         if user is None:
             raise ApplicationError(
-                code="invalid_credentials",
+                code=AccountError.INVALID_CREDENTIALS,
                 field="password",
                 message=_("Unknown username or e-mail address, or wrong password."),
             )

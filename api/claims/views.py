@@ -17,8 +17,10 @@ from api.claims.serializers import (
 from api.mixins import ScopedViewMixin
 from exchange.claims import selectors, services
 from exchange.claims.documents import claim_transfer_document
+from exchange.claims.errors import ClaimError
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.lots.errors import LotError
 from exchange.lots.selectors import lot_claim_target
 
 
@@ -74,7 +76,7 @@ class ClaimViewSet(
         lot = lot_claim_target(actor=actor, pk=serializer.validated_data["lot"])
         if lot is None:
             raise ApplicationError(
-                code="lot_not_found",
+                code=LotError.NOT_FOUND,
                 field="lot",
                 kind=ErrorKind.INVALID,
                 message=_("No published lot with this id."),
@@ -150,7 +152,7 @@ class ClaimViewSet(
         claim = self.get_object()
         if claim.status not in (ClaimStatus.APPROVED, ClaimStatus.COLLECTED):
             raise ApplicationError(
-                code="no_document",
+                code=ClaimError.NO_DOCUMENT,
                 kind=ErrorKind.CONFLICT,
                 message=_("A transfer document exists once the claim is approved."),
             )

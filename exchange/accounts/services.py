@@ -31,7 +31,7 @@ def user_sign_up(
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ApplicationError(
-            code="password_invalid", field="password", message=" ".join(exc.messages)
+            code=AccountError.PASSWORD_INVALID, field="password", message=" ".join(exc.messages)
         ) from exc
     user_set_language_check(language)
     candidate.language = language
@@ -73,7 +73,7 @@ def user_match_notifications_set(*, user: User, value: str) -> User:
     ``immediate`` (one e-mail per match); the in-app notice comes either way."""
     if value not in MATCH_NOTIFICATION_VALUES:
         raise ApplicationError(
-            code="unknown_match_notifications",
+            code=AccountError.UNKNOWN_MATCH_NOTIFICATIONS,
             field="match_notifications",
             message=_("Choose one of: %(values)s.")
             % {"values": ", ".join(MATCH_NOTIFICATION_VALUES)},

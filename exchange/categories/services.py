@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from exchange.categories.errors import CategoryError
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
@@ -99,7 +100,9 @@ def factor_version_copy(*, user, source: FactorVersion, version: str) -> FactorV
     require_moderator(user)
     if FactorVersion.objects.filter(version=version).exists():
         raise ApplicationError(
-            code="factor_version_exists", field="version", message=f"{version} exists already."
+            code=CategoryError.FACTOR_VERSION_EXISTS,
+            field="version",
+            message=f"{version} exists already.",
         )
     copy = FactorVersion.objects.create(
         version=version,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import LIVE_STATUSES, Claim, ClaimStatus
 from exchange.claims.signals import claim_collected
-from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import tier_allows, tier_opens_at
 from exchange.lots.models import Lot, LotStatus, Tier
@@ -104,7 +104,7 @@ def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") 
     require_verified(actor)
     if not isinstance(quantity, int) or quantity < 1:
         raise ApplicationError(
-            code="invalid_quantity", field="quantity", message=_("Claim at least 1 unit.")
+            code=ClaimError.INVALID_QUANTITY, field="quantity", message=_("Claim at least 1 unit.")
         )
     lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
@@ -306,7 +306,9 @@ def claim_collect(
         errors["weight_kg"] = [_("The measured weight is more than 0 kg.")]
     if errors:
         first = next(iter(errors))
-        raise ApplicationError(code="invalid", field=first, message=errors[first][0], errors=errors)
+        raise ApplicationError(
+            code=CommonError.INVALID, field=first, message=errors[first][0], errors=errors
+        )
     with transaction.atomic():
         claim = _locked_claim(claim)
         _require_owner_side(actor, claim)

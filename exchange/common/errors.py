@@ -39,7 +39,7 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
     @classmethod
-    def from_validation_error(cls, exc, *, code: str = "invalid") -> "ApplicationError":
+    def from_validation_error(cls, exc, *, code: StrEnum | None = None) -> "ApplicationError":
         """Wrap Django's ValidationError (field dict or plain) as a 400 refusal."""
         if hasattr(exc, "error_dict"):
             errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
@@ -49,7 +49,7 @@ class ApplicationError(Exception):
         first_errors = exc.error_dict[first_field] if hasattr(exc, "error_dict") else exc.error_list
         first_code = next((e.code for e in first_errors if getattr(e, "code", None)), None)
         return cls(
-            code=first_code or code,
+            code=first_code or code or CommonError.INVALID,
             message=first_messages[0],
             field=None if first_field == "non_field_errors" else first_field,
             errors=errors,
@@ -57,6 +57,14 @@ class ApplicationError(Exception):
 
 
 class CommonError(StrEnum):
+    # Input, in every app
+    INVALID = "invalid"
+    REQUIRED = "required"
+    INVALID_CHOICE = "invalid_choice"
+    INVALID_DATE = "invalid_date"
+    OUT_OF_RANGE = "out_of_range"
+    REQUEST_TOO_LARGE = "request_too_large"
+    # Who acts
     NOT_A_MEMBER = "not_a_member"
     ROLE_REQUIRED = "role_required"
     NOT_VERIFIED = "organisation_not_verified"

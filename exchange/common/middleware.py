@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from exchange.common.errors import CommonError
+
 
 class SecurityHeadersMiddleware:
     """Permissions-Policy on every answer, and no ``Server`` header naming software
@@ -39,7 +41,8 @@ class RequestSizeLimitMiddleware:
             message = _("The request is larger than %(max)s MB.") % {"max": limit // (1024 * 1024)}
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "request_too_large", "detail": message, "errors": {}}, status=413
+                    {"code": CommonError.REQUEST_TOO_LARGE, "detail": message, "errors": {}},
+                    status=413,
                 )
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

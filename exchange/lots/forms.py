@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import category_list
-from exchange.common.errors import ApplicationError
+from exchange.common.errors import ApplicationError, CommonError
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
 from exchange.lots.models import (
@@ -328,7 +328,9 @@ class MultipleImageField(forms.FileField):
     def clean(self, data, initial=None):
         if not data:
             if self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
+                raise forms.ValidationError(
+                    self.error_messages["required"], code=CommonError.REQUIRED
+                )
             return []
         single = super().clean
         if isinstance(data, list | tuple):

@@ -73,7 +73,7 @@ def _organisation_clean(organisation: Organisation) -> None:
             errors["accreditation_number"] = [
                 ValidationError(
                     _("Only social-economy enterprises carry an accreditation."),
-                    code="accreditation_not_allowed",
+                    code=OrganisationError.ACCREDITATION_NOT_ALLOWED,
                 )
             ]
         elif not all(accreditation):
@@ -128,7 +128,9 @@ def organisation_update(*, actor: Membership, organisation: Organisation, **fiel
     require_role(actor, MembershipRole.ADMIN)
     if actor.organisation_id != organisation.pk:
         raise ApplicationError(
-            code="not_found", kind=ErrorKind.NOT_FOUND, message=_("No such organisation.")
+            code=OrganisationError.NOT_FOUND,
+            kind=ErrorKind.NOT_FOUND,
+            message=_("No such organisation."),
         )
     changed = {
         name: value for name, value in fields.items() if getattr(organisation, name) != value
@@ -246,7 +248,8 @@ def _site_clean(site: Site) -> None:
     if postcode_region is None:
         errors["postcode"] = [
             ValidationError(
-                _("A Belgian postcode has 4 digits, from 1000 to 9999."), code="postcode_invalid"
+                _("A Belgian postcode has 4 digits, from 1000 to 9999."),
+                code=OrganisationError.POSTCODE_INVALID,
             )
         ]
     elif not site.region:
@@ -343,7 +346,7 @@ def membership_add(*, actor: Membership, email: str, role: str) -> Membership:
     require_verified(actor)
     if role not in MembershipRole.values:
         raise ApplicationError(
-            code="invalid_role",
+            code=OrganisationError.INVALID_ROLE,
             field="role",
             message=_("Choose one of: %(roles)s.") % {"roles": ", ".join(MembershipRole.values)},
         )
@@ -391,7 +394,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     require_role(actor, MembershipRole.ADMIN)
     if role not in MembershipRole.values:
         raise ApplicationError(
-            code="invalid_role",
+            code=OrganisationError.INVALID_ROLE,
             field="role",
             message=_("Choose one of: %(roles)s.") % {"roles": ", ".join(MembershipRole.values)},
         )

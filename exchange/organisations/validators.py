@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from exchange.organisations.errors import OrganisationError
+
 # Belgium's bounding box (WGS84), with a small margin for border sites.
 BELGIUM_LAT = (Decimal("49.49"), Decimal("51.51"))
 BELGIUM_LON = (Decimal("2.54"), Decimal("6.41"))
@@ -25,16 +27,17 @@ def normalise_enterprise_number(value: str) -> str:
     if not re.fullmatch(r"\d{10}", digits):
         raise ValidationError(
             _("An enterprise number has 10 digits, for example 0123.456.749."),
-            code="enterprise_number_format",
+            code=OrganisationError.ENTERPRISE_NUMBER_FORMAT,
         )
     if digits[0] not in "01":
         raise ValidationError(
-            _("An enterprise number starts with 0 or 1."), code="enterprise_number_prefix"
+            _("An enterprise number starts with 0 or 1."),
+            code=OrganisationError.ENTERPRISE_NUMBER_PREFIX,
         )
     if int(digits[8:]) != 97 - int(digits[:8]) % 97:
         raise ValidationError(
             _("This enterprise number fails its check digits: please check it for a typing error."),
-            code="enterprise_number_checksum",
+            code=OrganisationError.ENTERPRISE_NUMBER_CHECKSUM,
         )
     return digits
 
@@ -63,13 +66,13 @@ def validate_in_belgium(latitude: Decimal, longitude: Decimal) -> None:
         errors["latitude"] = ValidationError(
             _("The latitude must lie in Belgium (between %(low)s and %(high)s).")
             % {"low": BELGIUM_LAT[0], "high": BELGIUM_LAT[1]},
-            code="outside_belgium",
+            code=OrganisationError.OUTSIDE_BELGIUM,
         )
     if not BELGIUM_LON[0] <= Decimal(longitude) <= BELGIUM_LON[1]:
         errors["longitude"] = ValidationError(
             _("The longitude must lie in Belgium (between %(low)s and %(high)s).")
             % {"low": BELGIUM_LON[0], "high": BELGIUM_LON[1]},
-            code="outside_belgium",
+            code=OrganisationError.OUTSIDE_BELGIUM,
         )
     if errors:
         raise ValidationError(errors)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.errors import LotError
 from exchange.lots.models import CloseOutcome, Lot, LotStatus
@@ -38,7 +38,7 @@ def lot_close(*, actor: Membership, lot: Lot, outcome: str) -> Lot:
     require_owner(actor, lot)
     if outcome not in CloseOutcome.values:
         raise ApplicationError(
-            code=LotError.INVALID_CHOICE,
+            code=CommonError.INVALID_CHOICE,
             field="outcome",
             message=_("Choose one of: %(values)s.") % {"values": ", ".join(CloseOutcome.values)},
         )

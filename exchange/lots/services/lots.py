@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
-from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
 from exchange.lots.errors import LotError
@@ -101,9 +101,11 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
     """Every rule on a lot's fields, all errors at once (400); writes nothing."""
     errors: dict[str, list[ValidationError]] = {}
     if not (data.title or "").strip():
-        _error(errors, "title", _("Give the lot a title."), "required")
+        _error(errors, "title", _("Give the lot a title."), CommonError.REQUIRED)
     if data.site is None:
-        _error(errors, "site", _("Choose the site where the lot is picked up."), "required")
+        _error(
+            errors, "site", _("Choose the site where the lot is picked up."), CommonError.REQUIRED
+        )
     elif data.site.organisation_id != actor.organisation_id:
         _error(
             errors,
@@ -118,7 +120,7 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
             errors,
             "quantity",
             _("The quantity is a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
-            "out_of_range",
+            CommonError.OUT_OF_RANGE,
         )
     if data.unit_weight_kg is not None and not 0 < data.unit_weight_kg <= MAX_UNIT_WEIGHT_KG:
         _error(
@@ -126,17 +128,22 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
             "unit_weight_kg",
             _("The unit weight is more than 0 and at most %(max)s kg.")
             % {"max": MAX_UNIT_WEIGHT_KG},
-            "out_of_range",
+            CommonError.OUT_OF_RANGE,
         )
     if data.condition not in Condition.values:
         _error(
             errors,
             "condition",
             _("Choose one of: %(values)s.") % {"values": ", ".join(Condition.values)},
-            "invalid_choice",
+            CommonError.INVALID_CHOICE,
         )
     if data.available_until is None:
-        _error(errors, "available_until", _("Say until when the lot can be picked up."), "required")
+        _error(
+            errors,
+            "available_until",
+            _("Say until when the lot can be picked up."),
+            CommonError.REQUIRED,
+        )
     elif data.available_until < timezone.localdate():
         _error(errors, "available_until", _("This date lies in the past."), LotError.DATE_IN_PAST)
     _validate_windows(errors, data)
@@ -190,7 +197,7 @@ def _validate_items(errors: dict, *, actor: Membership, data: LotInput, lot: Lot
                 errors,
                 f"items.{index}.serial_number",
                 _("Give a serial number or an asset tag."),
-                "required",
+                CommonError.REQUIRED,
             )
         for key in ("serial_number", "asset_tag"):
             value = getattr(item, key).strip()

@@ -144,7 +144,7 @@ def lot_photo_delete(*, actor: Membership, lot: Lot, photo: LotPhoto) -> None:
     lock_lot(lot)
     if photo.lot_id != lot.pk:
         raise ApplicationError(
-            code="photo_not_found", kind=ErrorKind.NOT_FOUND, message=_("No such photo.")
+            code=LotError.PHOTO_NOT_FOUND, kind=ErrorKind.NOT_FOUND, message=_("No such photo.")
         )
     delete_files_on_commit(
         [(f.storage, f.name) for f in (photo.original, photo.web, photo.thumbnail) if f]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import atomic_with_files, delete_files_on_commit
 from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, pdf_check
@@ -136,19 +136,19 @@ def lot_sanitisation_attest(
                 ValidationError(
                     _("Choose one of: %(values)s.")
                     % {"values": ", ".join(SanitisationMethod.values)},
-                    code="invalid_choice",
+                    code=CommonError.INVALID_CHOICE,
                 )
             ]
         if performed_on is None or performed_on > timezone.localdate():
             errors["performed_on"] = [
                 ValidationError(
                     _("Give the date of the sanitisation (not in the future)."),
-                    code="invalid_date",
+                    code=CommonError.INVALID_DATE,
                 )
             ]
         if not (responsible_person or "").strip():
             errors["responsible_person"] = [
-                ValidationError(_("Name the person responsible."), code="required")
+                ValidationError(_("Name the person responsible."), code=CommonError.REQUIRED)
             ]
         if errors:
             raise ApplicationError.from_validation_error(ValidationError(errors))
@@ -435,18 +435,22 @@ def lot_erasures_record(
         if record.method not in LotItem.ErasureMethod.values:
             problems[f"records.{index}.method"] = [
                 ValidationError(
-                    _("The method must be clear, purge or destroy."), code="invalid_choice"
+                    _("The method must be clear, purge or destroy."),
+                    code=CommonError.INVALID_CHOICE,
                 )
             ]
         if record.date is None or record.date > timezone.localdate():
             problems[f"records.{index}.date"] = [
                 ValidationError(
-                    _("Give the date of the erasure (not in the future)."), code="invalid_date"
+                    _("Give the date of the erasure (not in the future)."),
+                    code=CommonError.INVALID_DATE,
                 )
             ]
         if not (record.serial_number or record.asset_tag):
             problems[f"records.{index}.serial_number"] = [
-                ValidationError(_("Give a serial number or an asset tag."), code="required")
+                ValidationError(
+                    _("Give a serial number or an asset tag."), code=CommonError.REQUIRED
+                )
             ]
     if problems:
         raise ApplicationError.from_validation_error(ValidationError(problems))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
-from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.geo import distance_box
 from exchange.common.services import audit_event_record
 from exchange.lots.models import CONDITION_RANK, Condition
@@ -59,38 +59,50 @@ def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
         errors.setdefault(name, []).append(ValidationError(message, code=code))
 
     if data.category is None:
-        error("category", _("Choose a category."), "required")
+        error("category", _("Choose a category."), CommonError.REQUIRED)
     if data.quantity is None or not 1 <= data.quantity <= 100_000:
-        error("quantity", _("The quantity is a whole number from 1 to 100000."), "out_of_range")
+        error(
+            "quantity",
+            _("The quantity is a whole number from 1 to 100000."),
+            CommonError.OUT_OF_RANGE,
+        )
     if data.min_condition not in Condition.values:
         error(
             "min_condition",
             _("Choose one of: %(values)s.") % {"values": ", ".join(Condition.values)},
-            "invalid_choice",
+            CommonError.INVALID_CHOICE,
         )
     if data.site is None and not data.region:
-        error("site", _("Choose one of your sites and a distance, or a region."), "required")
+        error(
+            "site", _("Choose one of your sites and a distance, or a region."), CommonError.REQUIRED
+        )
     if data.site is not None:
         if data.site.organisation_id != actor.organisation_id:
-            error("site", _("This site is not one of your organisation's sites."), "site_not_owned")
+            error(
+                "site",
+                _("This site is not one of your organisation's sites."),
+                MatchingError.SITE_NOT_OWNED,
+            )
         if data.max_distance_km is None or not 1 <= data.max_distance_km <= MAX_DISTANCE_KM:
             error(
                 "max_distance_km",
                 _("The distance is from 1 to %(max)s km.") % {"max": MAX_DISTANCE_KM},
-                "out_of_range",
+                CommonError.OUT_OF_RANGE,
             )
     elif data.max_distance_km is not None:
-        error("max_distance_km", _("A distance needs one of your sites."), "site_required")
+        error(
+            "max_distance_km", _("A distance needs one of your sites."), MatchingError.SITE_REQUIRED
+        )
     if data.region and data.region not in Region.values:
         error(
             "region",
             _("Choose one of: %(values)s.") % {"values": ", ".join(Region.values)},
-            "invalid_choice",
+            CommonError.INVALID_CHOICE,
         )
     if data.valid_until is None:
-        error("valid_until", _("Say until when you need it."), "required")
+        error("valid_until", _("Say until when you need it."), CommonError.REQUIRED)
     elif data.valid_until < timezone.localdate():
-        error("valid_until", _("This date lies in the past."), "date_in_past")
+        error("valid_until", _("This date lies in the past."), MatchingError.DATE_IN_PAST)
     if errors:
         raise ApplicationError.from_validation_error(ValidationError(errors))
 

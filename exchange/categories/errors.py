@@ -1,0 +1,5 @@
+from enum import StrEnum
+
+
+class CategoryError(StrEnum):
+    FACTOR_VERSION_EXISTS = "factor_version_exists"
