@@ -6,6 +6,7 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt ./
 COPY exchange/__init__.py exchange/__init__.py
 COPY api/__init__.py api/__init__.py
+COPY devtools/__init__.py devtools/__init__.py
 RUN pip install -c constraints.txt . && pip uninstall -y reuse-exchange
 
 COPY . .

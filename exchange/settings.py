@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "exchange.notifications",
     "exchange.matching",
     "api",
+    # Demo data (seed_demo) and load generators (generate_load): tools, not the product.
+    "devtools",
 ]
 
 MIDDLEWARE = [

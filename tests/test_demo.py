@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 
-from exchange.common.demo import demo_seed
+from devtools.demo.seed import demo_seed
 from exchange.lots.models import Lot, LotPhoto
 from exchange.organisations.models import Membership, Organisation
 

@@ -1,6 +1,7 @@
 """Impact records (DESIGN §5): kg diverted, CO2e avoided and euros saved, computed from
 the versioned category factors and written exactly once per handover or closing."""
 
+import datetime
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,19 +89,114 @@ def impact_compute(
     )
 
 
-def _write_once(lookup: dict, values: dict) -> ImpactRecord:
-    """Create the record unless its unique key exists; a concurrent twin loses the race
-    on the unique constraint and returns the winner's record."""
+def _write_once(values: dict) -> ImpactRecord:
+    """Create the record unless its unique key (its claim or its lot, and its source)
+    exists; a concurrent twin loses the race on the unique constraint and returns the
+    winner's record."""
+    key = "claim_id" if values["source"] == ImpactSource.HANDOVER else "lot_id"
+    lookup = {key: values[key], "source": values["source"]}
     existing = ImpactRecord.objects.filter(**lookup).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            record = ImpactRecord.objects.create(**lookup, **values)
+            record = ImpactRecord.objects.create(**values)
             impact_totals_add(records=ImpactRecord.objects.filter(pk=record.pk))
             return record
     except IntegrityError:
         return ImpactRecord.objects.get(**lookup)
+
+
+def impact_record_values_for_handover(
+    *,
+    lot: Lot,
+    claim_id: int,
+    claimant_id: int,
+    claimant_kind: str,
+    collected_quantity: int,
+    collected_at: datetime.datetime,
+    measured_weight_kg: Decimal | None = None,
+    version: FactorVersion | None = None,
+    factors: dict | None = None,
+) -> dict[str, object]:
+    """The impact record of a handover, as field values by attname (nothing is written):
+    the claimant is the recipient and its kind gives the outcome, the lot gives donor,
+    category and region, the day of the collection is the record's date, and the
+    figures are ``impact_compute``'s (``version``: the current factor version)."""
+    outcome = outcome_for_recipient_kind(claimant_kind)
+    figures = impact_compute(
+        lot=lot,
+        quantity=collected_quantity,
+        outcome=outcome,
+        measured_weight_kg=measured_weight_kg,
+        version=version,
+        factors=factors,
+    )
+    return {
+        "source": ImpactSource.HANDOVER,
+        "claim_id": claim_id,
+        "occurred_on": timezone.localdate(collected_at),
+        "outcome": outcome,
+        "lot_id": lot.pk,
+        "quantity": collected_quantity,
+        "weight_kg": figures.weight_kg,
+        "co2e_avoided_kg": figures.co2e_avoided_kg,
+        "replacement_value_eur": figures.replacement_value_eur,
+        "factor_version_id": figures.factor_version.pk,
+        "donor_id": lot.owner_id,
+        "recipient_id": claimant_id,
+        "category_id": lot.category_id,
+        "region": lot.region,
+    }
+
+
+def impact_record_values_for_claim(
+    claim, *, version: FactorVersion | None = None, factors: dict | None = None
+) -> dict[str, object]:
+    """``impact_record_values_for_handover`` of a collected claim (a ``Claim`` with its
+    lot and claimant at hand)."""
+    return impact_record_values_for_handover(
+        lot=claim.lot,
+        claim_id=claim.pk,
+        claimant_id=claim.claimant_id,
+        claimant_kind=claim.claimant.kind,
+        collected_quantity=claim.collected_quantity,
+        collected_at=claim.collected_at,
+        measured_weight_kg=claim.measured_weight_kg,
+        version=version,
+        factors=factors,
+    )
+
+
+def impact_record_values_for_lot_close(
+    *, lot: Lot, version: FactorVersion | None = None, factors: dict | None = None
+) -> dict[str, object]:
+    """The impact record of an expired lot's remainder closed as sold, recycled or
+    disposed (``close_outcome``, ``close_quantity``, dated by the lot's last status
+    change), as field values by attname; nothing is written."""
+    figures = impact_compute(
+        lot=lot,
+        quantity=lot.close_quantity,
+        outcome=lot.close_outcome,
+        version=version,
+        factors=factors,
+    )
+    return {
+        "source": ImpactSource.LOT_CLOSE,
+        "claim_id": None,
+        "occurred_on": timezone.localdate(lot.status_changed_at),
+        "outcome": lot.close_outcome,
+        "lot_id": lot.pk,
+        "quantity": lot.close_quantity,
+        "weight_kg": figures.weight_kg,
+        "co2e_avoided_kg": figures.co2e_avoided_kg,
+        "replacement_value_eur": figures.replacement_value_eur,
+        "factor_version_id": figures.factor_version.pk,
+        "donor_id": lot.owner_id,
+        "recipient_id": None,
+        "category_id": lot.category_id,
+        "region": lot.region,
+    }
 
 
 def impact_record_for_claim(*, claim_id: int) -> ImpactRecord | None:
@@ -114,31 +210,7 @@ def impact_record_for_claim(*, claim_id: int) -> ImpactRecord | None:
     )
     if claim is None:
         return None
-    lot = claim.lot
-    outcome = outcome_for_recipient_kind(claim.claimant.kind)
-    figures = impact_compute(
-        lot=lot,
-        quantity=claim.collected_quantity,
-        outcome=outcome,
-        measured_weight_kg=claim.measured_weight_kg,
-    )
-    return _write_once(
-        {"claim": claim, "source": ImpactSource.HANDOVER},
-        {
-            "occurred_on": timezone.localdate(claim.collected_at),
-            "outcome": outcome,
-            "lot": lot,
-            "quantity": claim.collected_quantity,
-            "weight_kg": figures.weight_kg,
-            "co2e_avoided_kg": figures.co2e_avoided_kg,
-            "replacement_value_eur": figures.replacement_value_eur,
-            "factor_version": figures.factor_version,
-            "donor": lot.owner,
-            "recipient": claim.claimant,
-            "category": lot.category,
-            "region": lot.region,
-        },
-    )
+    return _write_once(impact_record_values_for_claim(claim))
 
 
 def impact_record_for_lot_close(*, lot_id: int) -> ImpactRecord | None:
@@ -146,23 +218,7 @@ def impact_record_for_lot_close(*, lot_id: int) -> ImpactRecord | None:
     lot = Lot.objects.select_related("category", "owner").filter(pk=lot_id).first()
     if lot is None or not lot.close_outcome or not lot.close_quantity:
         return None
-    figures = impact_compute(lot=lot, quantity=lot.close_quantity, outcome=lot.close_outcome)
-    return _write_once(
-        {"lot": lot, "source": ImpactSource.LOT_CLOSE},
-        {
-            "occurred_on": timezone.localdate(lot.status_changed_at),
-            "outcome": lot.close_outcome,
-            "quantity": lot.close_quantity,
-            "weight_kg": figures.weight_kg,
-            "co2e_avoided_kg": figures.co2e_avoided_kg,
-            "replacement_value_eur": figures.replacement_value_eur,
-            "factor_version": figures.factor_version,
-            "donor": lot.owner,
-            "recipient": None,
-            "category": lot.category,
-            "region": lot.region,
-        },
-    )
+    return _write_once(impact_record_values_for_lot_close(lot=lot))
 
 
 def impact_records_sweep() -> int:

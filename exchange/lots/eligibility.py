@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,6 +16,29 @@ FIRST_TIER = {
     OrganisationKind.PUBLIC: Tier.OPEN,
     OrganisationKind.NONPROFIT: Tier.OPEN,
 }
+
+
+def window_days(lot: Lot) -> tuple[int, int]:
+    """How long the federal and the social-economy windows of the lot last, in days: the
+    lot's own (shortened, with a reason) or the platform's."""
+    federal = lot.federal_window_days
+    social = lot.social_economy_window_days
+    return (
+        settings.EXCHANGE_FEDERAL_WINDOW_DAYS if federal is None else federal,
+        settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS if social is None else social,
+    )
+
+
+def window_dates(
+    published_at: datetime.datetime, federal_days: int, social_economy_days: int
+) -> dict[Tier, datetime.datetime]:
+    """When each window of a lot published at ``published_at`` opens."""
+    social_economy_opens_at = published_at + datetime.timedelta(days=federal_days)
+    return {
+        Tier.FEDERAL: published_at,
+        Tier.SOCIAL_ECONOMY: social_economy_opens_at,
+        Tier.OPEN: social_economy_opens_at + datetime.timedelta(days=social_economy_days),
+    }
 
 
 def tier_allows(tier: str | None, eligibility_kind: str) -> bool:

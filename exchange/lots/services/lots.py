@@ -16,6 +16,7 @@ from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
+from exchange.lots.eligibility import window_dates, window_days
 from exchange.lots.errors import LotError
 from exchange.lots.models import (
     CONDITION_RANK,
@@ -231,14 +232,24 @@ def _validate_items(errors: dict, *, actor: Membership, data: LotInput, lot: Lot
                 )
 
 
+def lot_denormalised_values(*, site: Site, condition: str) -> dict[str, object]:
+    """What a lot copies so that the catalogue filters on its own table: the rank of
+    its condition, the region and coordinates of its site. Pure: nothing is read or
+    written."""
+    return {
+        "condition_rank": CONDITION_RANK[Condition(condition)],
+        "region": site.region,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+    }
+
+
 def _apply(lot: Lot, data: LotInput) -> None:
     for name in LotInput.LOT_FIELDS:
         setattr(lot, name, getattr(data, name))
     lot.title = lot.title.strip()
-    lot.condition_rank = CONDITION_RANK[Condition(lot.condition)]
-    lot.region = data.site.region
-    lot.latitude = data.site.latitude
-    lot.longitude = data.site.longitude
+    for name, value in lot_denormalised_values(site=data.site, condition=lot.condition).items():
+        setattr(lot, name, value)
     lot.search_document = lot_search_document(
         title=lot.title, description=lot.description, category=lot.category
     )
@@ -390,20 +401,11 @@ def lot_publish(*, actor: Membership, lot: Lot, now: datetime.datetime | None = 
             extra={"missing": gaps},
         )
     now = now or timezone.now()
-    federal_days = (
-        lot.federal_window_days
-        if lot.federal_window_days is not None
-        else settings.EXCHANGE_FEDERAL_WINDOW_DAYS
-    )
-    social_days = (
-        lot.social_economy_window_days
-        if lot.social_economy_window_days is not None
-        else settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS
-    )
-    lot.federal_window_days, lot.social_economy_window_days = federal_days, social_days
-    lot.published_at = now
-    lot.social_economy_opens_at = now + datetime.timedelta(days=federal_days)
-    lot.open_opens_at = lot.social_economy_opens_at + datetime.timedelta(days=social_days)
+    lot.federal_window_days, lot.social_economy_window_days = window_days(lot)
+    opens = window_dates(now, lot.federal_window_days, lot.social_economy_window_days)
+    lot.published_at = opens[Tier.FEDERAL]
+    lot.social_economy_opens_at = opens[Tier.SOCIAL_ECONOMY]
+    lot.open_opens_at = opens[Tier.OPEN]
     lot.announced_tier = lot.tier_at(now)
     lot.status = LotStatus.PUBLISHED
     lot.status_changed_at = now

@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from devtools.demo.history import demo_history_seed
 from exchange.categories.models import Category, FactorVersion
 from exchange.claims.models import Claim
 from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.common.errors import ApplicationError
-from exchange.impact.demo import demo_history_seed
 from exchange.impact.models import (
     REUSE_OUTCOMES,
     ImpactMonthlyTotal,

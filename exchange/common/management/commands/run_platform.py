@@ -13,8 +13,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from exchange.common.demo import DEMO_USERS
 from exchange.common.serving import web_command
+from exchange.common.signals import platform_started
 
 
 class Command(BaseCommand):
@@ -66,10 +66,9 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nReuse Exchange runs on {url}"))
         self.stdout.write(f"API docs: {url}api/docs/   Admin: {url}admin/")
-        self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
-        for username, key, role, *_ in DEMO_USERS:
-            what = f"{role} of {key}" if key else "platform " + username
-            self.stdout.write(f"  {username:<18} {what}")
+        for _receiver, lines in platform_started.send(sender=None, url=url):
+            for line in lines or ():
+                self.stdout.write(line)
         self.stdout.write("Press Ctrl-C to stop.\n")
 
         try:

@@ -9,9 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from devtools.demo.history import HISTORY_DESCRIPTION, demo_history_seed
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
-from exchange.impact.demo import HISTORY_DESCRIPTION, demo_history_seed
 from exchange.impact.models import ImpactRecord, ImpactSource
 from exchange.impact.services import (
     impact_compute,

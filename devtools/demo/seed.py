@@ -1,4 +1,5 @@
-"""Demo data for a newcomer's machine: organisations, sites and people (idempotent)."""
+"""Demo data for a newcomer's machine: organisations, sites and people, a catalogue
+with photos and two years of history (idempotent)."""
 
 import datetime
 from decimal import Decimal
@@ -9,6 +10,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.demo.history import demo_history_seed
+from devtools.demo.lots import demo_lots_seed
 from exchange.categories.services import categories_load
 from exchange.organisations.models import Membership, MembershipRole, Organisation, Site
 
@@ -164,10 +167,6 @@ def demo_seed() -> dict[str, object]:
             user.groups.add(Group.objects.get_or_create(name=group)[0])
         user.save()
         users.append(user)
-    from exchange.lots.demo import demo_lots_seed
-
     lots = demo_lots_seed(organisations)
-    from exchange.impact.demo import demo_history_seed  # two years of statistics
-
-    demo_history_seed(organisations)
+    demo_history_seed(organisations)  # two years of statistics
     return {"organisations": organisations, "users": users, "password": password, "lots": lots}

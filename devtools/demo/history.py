@@ -5,9 +5,10 @@ For each of the last 24 months, a few lots of the demo federal services that wer
 claimed and collected by the other demo organisations, and a few that expired and were
 closed as sold, recycled or disposed of. The rows are written directly (in bulk: the
 services would send mails and enqueue tasks for every step) but as the services would
-leave them: closed lots, collected claims whose quantities add up, one handover record
-per claim and one closing record per expired lot, each figure from ``impact_compute``,
-and the audit trail of every step.
+leave them: closed lots with the claim windows of ``window_dates``, collected claims
+made in the claimant's own window and whose quantities add up, one handover record per
+claim and one closing record per expired lot, each built by the impact services'
+builders, and the audit trail of every step.
 """
 
 import datetime
@@ -15,7 +16,6 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -23,14 +23,14 @@ from django.utils import timezone
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
-from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
+from exchange.impact.models import ImpactRecord, Outcome
 from exchange.impact.services import (
-    impact_compute,
+    impact_record_values_for_claim,
+    impact_record_values_for_lot_close,
     impact_totals_add,
-    outcome_for_recipient_kind,
 )
+from exchange.lots.eligibility import FIRST_TIER, window_dates, window_days
 from exchange.lots.models import (
-    CONDITION_RANK,
     Condition,
     Lot,
     LotStatus,
@@ -39,7 +39,7 @@ from exchange.lots.models import (
     Tier,
 )
 from exchange.lots.search import lot_search_document
-from exchange.lots.services.lots import lots_reindex
+from exchange.lots.services.lots import lot_denormalised_values, lots_reindex
 from exchange.organisations.models import Membership, Organisation, Site
 
 MONTHS = 24
@@ -65,12 +65,6 @@ HISTORY_LOTS = [
 ]
 # Who claims, and how often: federal services first, the social economy most.
 CLAIMANT_KINDS = [("federal", 3), ("social_economy", 4), ("public", 2), ("nonprofit", 2)]
-TIER_OF_KIND = {
-    "federal": Tier.FEDERAL,
-    "social_economy": Tier.SOCIAL_ECONOMY,
-    "public": Tier.OPEN,
-    "nonprofit": Tier.OPEN,
-}
 CLOSE_OUTCOMES = [(Outcome.SOLD, 4), (Outcome.RECYCLED, 4), (Outcome.DISPOSED, 2)]
 # A second office of a demo federal service, by the region of its headquarters.
 REGIONAL_OFFICES = {
@@ -169,12 +163,11 @@ def demo_history_seed(organisations: dict[str, Organisation]) -> int:
     window_start = timezone.make_aware(
         datetime.datetime.combine(_month_starts(today)[0], datetime.time())
     )
-    federal_days = settings.EXCHANGE_FEDERAL_WINDOW_DAYS
-    social_days = settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS
+    # Days from publication to the opening of each window.
+    lengths = window_days(Lot())  # the platform's: no history lot shortens them
     tier_opens = {
-        Tier.FEDERAL: 0,
-        Tier.SOCIAL_ECONOMY: federal_days,
-        Tier.OPEN: federal_days + social_days,
+        tier: (opens - window_start) / datetime.timedelta(days=1)
+        for tier, opens in window_dates(window_start, *lengths).items()
     }
 
     lots: list[Lot] = []
@@ -214,6 +207,7 @@ def demo_history_seed(organisations: dict[str, Organisation]) -> int:
                 window_start=window_start,
                 organisations=organisations,
                 people=people,
+                lengths=lengths,
                 tier_opens=tier_opens,
             )
             claims_of[len(lots)] = lot_claims
@@ -282,6 +276,7 @@ def _history_lot(
     window_start: datetime.datetime,
     organisations: dict,
     people: dict,
+    lengths: tuple[int, int],
     tier_opens: dict,
 ) -> tuple[Lot, list[Claim], list[_Event]]:
     """One closed lot, its collected claims and its audit events, timed so that its
@@ -316,7 +311,8 @@ def _history_lot(
     for share in shares:
         claimant = _pick(rng, pool)
         pool = [entry for entry in pool if entry[0] is not claimant]
-        tier = TIER_OF_KIND[claimant.kind]
+        # in its own window (an accreditation valid at the end was valid before)
+        tier = FIRST_TIER[claimant.eligibility_kind(timezone.localdate(end))]
         created = tier_opens[tier] + rng.uniform(0.1, 3)
         approved = created + rng.uniform(0.1, 2)
         pickup = approved + (rng.randint(1, 4) if expired else rng.randint(2, 8))
@@ -349,6 +345,7 @@ def _history_lot(
         )
     collected_total = sum(t[3] for t in timeline)
     created_at = at(-rng.uniform(1, 5))
+    opens = window_dates(published_at, *lengths)
     lot = Lot(
         owner=donor,
         site=site,
@@ -360,21 +357,18 @@ def _history_lot(
         unit_weight_kg=unit_weight,
         unit_weight_measured=unit_weight is not None,
         condition=condition,
-        condition_rank=CONDITION_RANK[Condition(condition)],
+        **lot_denormalised_values(site=site, condition=condition),
         available_until=timezone.localdate(at(available_days)),
         pickup_notes="",
         status=LotStatus.CLOSED,
-        federal_window_days=tier_opens[Tier.SOCIAL_ECONOMY],
-        social_economy_window_days=tier_opens[Tier.OPEN] - tier_opens[Tier.SOCIAL_ECONOMY],
+        federal_window_days=lengths[0],
+        social_economy_window_days=lengths[1],
         published_at=published_at,
-        social_economy_opens_at=at(tier_opens[Tier.SOCIAL_ECONOMY]),
-        open_opens_at=at(tier_opens[Tier.OPEN]),
+        social_economy_opens_at=opens[Tier.SOCIAL_ECONOMY],
+        open_opens_at=opens[Tier.OPEN],
         status_changed_at=end,
         close_outcome=_pick(rng, CLOSE_OUTCOMES) if expired else "",
         close_quantity=quantity - collected_total if expired else None,
-        region=site.region,
-        latitude=site.latitude,
-        longitude=site.longitude,
         search_document=lot_search_document(
             title=title, description=HISTORY_DESCRIPTION, category=category
         ),
@@ -494,60 +488,14 @@ def _history_lot(
 
 def _handover_record(claim: Claim, version: FactorVersion, factors: dict) -> ImpactRecord:
     """What ``impact_record_for_claim`` writes for this claim."""
-    lot = claim.lot
-    outcome = outcome_for_recipient_kind(claim.claimant.kind)
-    figures = impact_compute(
-        lot=lot,
-        quantity=claim.collected_quantity,
-        outcome=outcome,
-        measured_weight_kg=claim.measured_weight_kg,
-        version=version,
-        factors=factors,
-    )
-    return ImpactRecord(
-        created_at=claim.collected_at,
-        occurred_on=timezone.localdate(claim.collected_at),
-        source=ImpactSource.HANDOVER,
-        outcome=outcome,
-        lot=lot,
-        claim=claim,
-        quantity=claim.collected_quantity,
-        weight_kg=figures.weight_kg,
-        co2e_avoided_kg=figures.co2e_avoided_kg,
-        replacement_value_eur=figures.replacement_value_eur,
-        factor_version=figures.factor_version,
-        donor=lot.owner,
-        recipient=claim.claimant,
-        category=lot.category,
-        region=lot.region,
-    )
+    values = impact_record_values_for_claim(claim, version=version, factors=factors)
+    return ImpactRecord(created_at=claim.collected_at, **values)
 
 
 def _close_record(lot: Lot, version: FactorVersion, factors: dict) -> ImpactRecord:
     """What ``impact_record_for_lot_close`` writes for this lot."""
-    figures = impact_compute(
-        lot=lot,
-        quantity=lot.close_quantity,
-        outcome=lot.close_outcome,
-        version=version,
-        factors=factors,
-    )
-    return ImpactRecord(
-        created_at=lot.status_changed_at,
-        occurred_on=timezone.localdate(lot.status_changed_at),
-        source=ImpactSource.LOT_CLOSE,
-        outcome=lot.close_outcome,
-        lot=lot,
-        quantity=lot.close_quantity,
-        weight_kg=figures.weight_kg,
-        co2e_avoided_kg=figures.co2e_avoided_kg,
-        replacement_value_eur=figures.replacement_value_eur,
-        factor_version=figures.factor_version,
-        donor=lot.owner,
-        recipient=None,
-        category=lot.category,
-        region=lot.region,
-    )
+    values = impact_record_values_for_lot_close(lot=lot, version=version, factors=factors)
+    return ImpactRecord(created_at=lot.status_changed_at, **values)
 
 
 def _audit_trail(events: list[_Event]) -> None:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from exchange.common.demo import demo_seed
+from devtools.demo.seed import demo_seed
 
 
 class Command(BaseCommand):
