@@ -32,8 +32,11 @@ setup: messages
 run: setup
 	$(PY) manage.py run_platform
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own test database
+# and broker queue. One test alone: make test PYTEST_ARGS="-n0 tests/api/test_lots.py::test_x"
+TEST_WORKERS ?= 3
 test: messages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install imports
 	$(VENV)/bin/ruff check .

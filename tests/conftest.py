@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.contrib.auth.models import Group
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -65,12 +66,34 @@ def _media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
-def categories(db):
-    """The category tree and its impact factors, from the versioned data file."""
+def _categories_reload(sender, **kwargs):
+    if sender.label == "categories":
+        from exchange.categories.services import categories_load
+
+        categories_load()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database holds the category tree and its impact factors, like Django's
+    content types: loaded once when the database is made, and again after a transactional
+    test empties the tables (Django's flush sends ``post_migrate``). Tests only read it;
+    what a test changes is rolled back or flushed and reloaded."""
+    from django.db.models.signals import post_migrate
+
     from exchange.categories.services import categories_load
 
-    categories_load()
+    with django_db_blocker.unblock():
+        categories_load()
+    post_migrate.connect(_categories_reload, dispatch_uid="tests.categories_reload")
+    yield
+    post_migrate.disconnect(dispatch_uid="tests.categories_reload")
+
+
+@pytest.fixture
+def categories(db):
+    """The category tree and its impact factors, from the versioned data file (in every
+    test database already: see ``django_db_setup``). Ask for it where a test reads it."""
 
 
 @pytest.fixture
@@ -138,8 +161,20 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
 
 @pytest.fixture
 def celery_worker_thread(transactional_db):
-    """A real Celery worker (a thread of this process) consuming the configured broker."""
-    with start_worker(
-        celery_app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
-    ) as worker:
-        yield worker
+    """A real Celery worker (a thread of this process) consuming the configured broker.
+    ``worker.finished`` lists the names of the tasks it has run, in order, so that a test
+    waits for a job to be done instead of sleeping."""
+    finished: list[str] = []
+
+    def record(sender=None, **kwargs):
+        finished.append(sender.name)
+
+    task_postrun.connect(record, weak=False)
+    try:
+        with start_worker(
+            celery_app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            worker.finished = finished
+            yield worker
+    finally:
+        task_postrun.disconnect(record)

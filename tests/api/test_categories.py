@@ -1,15 +1,8 @@
 import pytest
 
-from exchange.categories.services import categories_load
-
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/categories/"
-
-
-@pytest.fixture
-def categories(db):
-    categories_load()
 
 
 def test_categories_are_public_with_names_in_four_languages_and_factors(api_client, categories):

@@ -14,7 +14,6 @@ from rest_framework.test import APIRequestFactory
 
 from api.lots.serializers import LotOutputSerializer
 from exchange.categories.models import Category
-from exchange.categories.services import categories_load
 from exchange.common.geo import EARTH_RADIUS_KM, distance_km
 from exchange.lots.models import Lot, LotPhoto
 from exchange.lots.selectors import lot_list
@@ -23,15 +22,10 @@ from tests.exchange.lots.conftest import image_bytes
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
 from tests.support.hostile_files import pdf_clean
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
 
 URL = "/api/v1/lots/"
 IN_A_MONTH = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def categories(db):
-    categories_load()
 
 
 @pytest.fixture

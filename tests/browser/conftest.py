@@ -4,10 +4,20 @@ or `EXCHANGE_CHROMIUM`), and are skipped, saying so, elsewhere."""
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("EXCHANGE_CHROMIUM") or shutil.which("chromium")
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """In a parallel run (`make test`) the browser tests share one worker, so that one
+    Chromium starts instead of one per worker."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from django.utils import timezone
 from PIL import Image
 
 from exchange.categories.models import Category
-from exchange.categories.services import categories_load
 from exchange.lots.models import Lot, LotItem, LotPhoto, LotStatus
 from exchange.lots.services.lots import ItemInput
 from exchange.lots.services.photos import lot_photo_add, lot_photo_process
@@ -42,11 +41,6 @@ def photo_upload(name="laptop.jpg") -> SimpleUploadedFile:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def categories(db):
-    categories_load()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from exchange.categories.services import categories_load
 from exchange.claims.models import LIVE_STATUSES, Claim
 from exchange.claims.services import claim_create
 from exchange.common.errors import ApplicationError
@@ -37,8 +36,7 @@ def race(lot, claimants, quantities):
 
 
 @pytest.fixture
-def lot_of_ten(fed_admin):
-    categories_load()
+def lot_of_ten(fed_admin, categories):
     return LotFactory(
         site=SiteFactory(organisation=fed_admin.organisation), quantity=10, published=True
     )

@@ -4,7 +4,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from exchange.categories.services import categories_load
 from exchange.lots.models import LotPhoto, PhotoStatus
 from exchange.lots.services.photos import lot_photo_add
 from tests.conftest import wait_for
@@ -14,9 +13,10 @@ from tests.factories import LotFactory, SiteFactory
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_uploaded_photo_gets_its_sizes_from_the_worker(celery_worker_thread, fed_admin):
+def test_an_uploaded_photo_gets_its_sizes_from_the_worker(
+    celery_worker_thread, fed_admin, categories
+):
     # given a draft lot
-    categories_load()
     lot = LotFactory(site=SiteFactory(organisation=fed_admin.organisation))
     # when a 2400x1600 photo is uploaded (the task is enqueued after commit)
     photo = lot_photo_add(

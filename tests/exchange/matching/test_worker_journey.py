@@ -1,7 +1,6 @@
 """DESIGN's matching journey on a real worker and broker."""
 
 import datetime
-import time
 from decimal import Decimal
 
 import pytest
@@ -55,7 +54,8 @@ def test_a_request_for_desks_meets_a_lot_only_when_its_window_opens(
     )
     lot = LotFactory(site=uccle, category=desk, quantity=25, published=True)
     # then no match reaches the enterprise while only federal services may claim
-    time.sleep(3)  # time for the worker to run the matching job it was given
+    done = celery_worker_thread.finished
+    assert wait_for(lambda: "matching.match_wanted" in done and "matching.match_lot" in done)
     assert not Match.objects.exists()
     assert not Notification.objects.filter(user=social.user).exists()
     # when the social-economy window opens and the periodic job announces it
@@ -66,7 +66,7 @@ def test_a_request_for_desks_meets_a_lot_only_when_its_window_opens(
     # then exactly one match and one notification reach the enterprise
     assert wait_for(lambda: Match.objects.filter(wanted=wanted).exists(), timeout=60)
     assert lots_advance()["tiers_opened"] == 0
-    time.sleep(2)
+    assert wait_for(lambda: done.count("matching.match_lot") == 2)  # both jobs ran
     match = Match.objects.get(wanted=wanted)
     assert match.reasons["distance_km"] == pytest.approx(11.8, abs=0.2)
     assert Notification.objects.filter(user=social.user, kind="match").count() == 1
