@@ -2,7 +2,6 @@
 written once, quickly, and exactly as the services would have written them."""
 
 import datetime
-import time
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -64,13 +63,10 @@ def organisations(categories):
 
 @pytest.fixture
 def seeded(organisations):
-    started = time.monotonic()
-    created = demo_history_seed(organisations)
-    return {"created": created, "seconds": time.monotonic() - started}
+    return {"created": demo_history_seed(organisations)}
 
 
-def test_the_history_is_written_once_and_quickly(organisations, seeded):
-    assert seeded["seconds"] < 10
+def test_the_history_is_written_once(organisations, seeded):
     assert 36 <= seeded["created"] <= 100  # a few dozen lots
     counts = (Lot.objects.count(), Claim.objects.count(), ImpactRecord.objects.count())
     events = AuditEvent.objects.count()
