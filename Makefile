@@ -34,7 +34,7 @@ run: setup
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own test database
 # and broker queue. One test alone: make test PYTEST_ARGS="-n0 tests/api/test_lots.py::test_x"
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: messages
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
