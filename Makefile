@@ -29,8 +29,9 @@ setup: messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
+# The demo asks nobody for a second factor unless EXCHANGE_SECOND_FACTOR_REQUIRED=true.
 run: setup
-	$(PY) manage.py run_platform
+	EXCHANGE_SECOND_FACTOR_REQUIRED=$${EXCHANGE_SECOND_FACTOR_REQUIRED:-false} $(PY) manage.py run_platform
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own test database
 # and broker queue. One test alone: make test PYTEST_ARGS="-n0 tests/api/test_lots.py::test_x"

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from api.accounts.views import MeView, TokenView
+from api.accounts.views import ApiTokenDetailView, ApiTokenListView, MeView, TokenView
 from api.categories.views import CategoryViewSet
 from api.claims.views import ClaimViewSet
 from api.impact.views import ImpactRecordViewSet
@@ -39,6 +39,8 @@ router.register("matches", MatchViewSet, basename="match")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", ApiTokenListView.as_view(), name="tokens"),
+    path("auth/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="token-detail"),
     path("me/", MeView.as_view(), name="me"),
     path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),

@@ -46,8 +46,8 @@ def _organisations(claimants: int):
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from exchange.accounts.services import api_token_create, api_tokens_revoke_all
     from exchange.organisations.models import Membership, MembershipRole, Organisation, Site
 
     user_model = get_user_model()
@@ -101,16 +101,20 @@ def _organisations(claimants: int):
             Membership.objects.create(
                 user=user, organisation=organisation, role=MembershipRole.MEMBER
             )
-            Token.objects.create(user=user)
     actor = Membership.objects.select_related("organisation", "user").get(
         organisation=owner, user__username=f"{USERNAME}.owner"
     )
-    tokens = list(
-        Token.objects.filter(user__username__startswith=f"{USERNAME}.")
-        .exclude(user__username=f"{USERNAME}.owner")
-        .order_by("user__username")
-        .values_list("key", flat=True)[:claimants]
+    # Keys are kept only as digests: each run makes the claimants fresh tokens.
+    claimant_users = (
+        user_model.objects.filter(username__startswith=f"{USERNAME}.")
+        .exclude(username=f"{USERNAME}.owner")
+        .order_by("username")[:claimants]
     )
+    tokens = []
+    with transaction.atomic():
+        for user in claimant_users:
+            api_tokens_revoke_all(user=user)
+            tokens.append(api_token_create(user=user, name="bench")[1])
     return actor, tokens
 
 

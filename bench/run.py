@@ -295,12 +295,13 @@ def measure_queries(figures: list[Figure]) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
-    token, _created = Token.objects.get_or_create(
-        user=get_user_model().objects.get(username=DEMO_USER)
-    )
-    client = Client(headers={"authorization": f"Token {token.key}"})
+    from exchange.accounts.services import api_token_create, api_tokens_revoke_all
+
+    user = get_user_model().objects.get(username=DEMO_USER)
+    api_tokens_revoke_all(user=user)
+    _token, key = api_token_create(user=user, name="bench")
+    client = Client(headers={"authorization": f"Token {key}"})
     lists = {
         "list": {},
         "search": {"q": "chair", "region": "BRU"},

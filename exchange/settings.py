@@ -57,13 +57,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "exchange.common",
     "exchange.accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "exchange.organisations",
     "exchange.categories",
     "exchange.lots",
@@ -88,8 +92,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "exchange.accounts.middleware.UserLanguageMiddleware",
+    "exchange.accounts.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "exchange.urls"
@@ -141,6 +147,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-exchange.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache --------------------------------------------------------------------
+# Sign-in throttling lives in the cache, which every process of the platform must
+# share: Redis when CACHE_URL names it (production), else files under var/.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -149,9 +174,53 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["exchange.accounts.backends.UsernameOrEmailBackend"]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Accounts (django-allauth) ------------------------------------------------
+# Sign in with the username or the e-mail address; a new account acts only once its
+# address is verified; no page tells whether an address has an account.
+ACCOUNT_ADAPTER = "exchange.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "exchange.accounts.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"login": "exchange.accounts.login_forms.LoginForm"}
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Reuse Exchange] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("HTTPS", False) else "http"
+ACCOUNT_SESSION_REMEMBER = None
+# Failed sign-ins, counted per address (IP) and per account, on the web, the admin and
+# the API token endpoint alike; past the limit they answer 429 with Retry-After.
+EXCHANGE_LOGIN_FAILURES_PER_ADDRESS = env_int("EXCHANGE_LOGIN_FAILURES_PER_ADDRESS", 20)
+EXCHANGE_LOGIN_FAILURES_PER_ACCOUNT = env_int("EXCHANGE_LOGIN_FAILURES_PER_ACCOUNT", 5)
+EXCHANGE_LOGIN_FAILURES_WINDOW_SECONDS = env_int("EXCHANGE_LOGIN_FAILURES_WINDOW_SECONDS", 300)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{EXCHANGE_LOGIN_FAILURES_PER_ADDRESS}/{EXCHANGE_LOGIN_FAILURES_WINDOW_SECONDS}s/ip,"
+        f"{EXCHANGE_LOGIN_FAILURES_PER_ACCOUNT}/{EXCHANGE_LOGIN_FAILURES_WINDOW_SECONDS}s/key"
+    ),
+}
+# API tokens (one per device or script) expire this many days after their last use, and
+# at the latest this many days after they were made; a use is recorded at most once a
+# minute.
+EXCHANGE_API_TOKEN_DAYS = env_int("EXCHANGE_API_TOKEN_DAYS", 90)
+EXCHANGE_API_TOKEN_MAX_DAYS = env_int("EXCHANGE_API_TOKEN_MAX_DAYS", 365)
+EXCHANGE_API_TOKEN_TOUCH_SECONDS = env_int("EXCHANGE_API_TOKEN_TOUCH_SECONDS", 60)
+# Two-factor authentication (TOTP and recovery codes): offered to everyone, required of
+# admin-site staff, moderators, analysts and organisation admins unless switched off
+# (the demo of `make run` switches it off; exchange/accounts/second_factor.py).
+MFA_ADAPTER = "exchange.accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+EXCHANGE_SECOND_FACTOR_REQUIRED = env_bool("EXCHANGE_SECOND_FACTOR_REQUIRED", True)
+SOCIALACCOUNT_ADAPTER = "exchange.accounts.adapter.SocialAccountAdapter"
 
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -267,7 +336,7 @@ PERMISSIONS_POLICY = (
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -293,7 +362,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Surplus furniture and IT of public administrations, claimed by other services, "
         "social-economy enterprises and public or non-profit bodies. Authenticate with "
-        "`Authorization: Token <token>` (from `POST /api/v1/auth/token/`) and pick the "
+        "`Authorization: Token <token>`: `POST /api/v1/auth/token/` with your username (or "
+        "e-mail address), password, the name of the device or script and, with two-factor "
+        "authentication, the current code, makes a new token (expiring 90 days after its "
+        "last use; list and revoke them at `/api/v1/auth/tokens/`). Failed sign-ins are "
+        "throttled per address and per account (429 with `Retry-After`). Pick the "
         "organisation you act for with the `X-Organisation: <id>` header."
     ),
     "VERSION": "1.0.0",
@@ -382,3 +455,48 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Federal sign-in (OpenID Connect) -----------------------------------------
+# Off unless OIDC_ISSUER is set (README "Federal sign-in").
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,email,profile")
+# The sign-in button's words; empty: "Sign in with the Federal Authentication Service"
+# in the reader's language.
+OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "")
+
+
+def federal_sign_in_providers(issuer: str, client_id: str, secret: str, scopes: list[str]):
+    """allauth's providers: the federal service when an issuer is set, else none."""
+    apps = []
+    if issuer:
+        apps.append(
+            {
+                "provider_id": "fas",
+                "name": "Federal Authentication Service",
+                "client_id": client_id,
+                "secret": secret,
+                "settings": {"server_url": issuer, "scope": scopes},
+            }
+        )
+    return {
+        "openid_connect": {
+            "provider_class": "exchange.accounts.federal.provider.FederalProvider",
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": apps,
+        }
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = federal_sign_in_providers(
+    OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_SCOPES
+)
+# A first federal sign-in makes the person from the provider's verified claims; it joins
+# an existing account only through a verified e-mail address (exchange/accounts/adapter.py).
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10

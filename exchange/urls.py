@@ -1,11 +1,19 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from exchange.accounts.throttle import throttled_response
 from exchange.common.views import healthz, readyz, security_txt
 from exchange.impact.urls import open_data_urlpatterns
+
+# The admin signs in through the platform's sign-in page: the same throttling, the
+# same verified e-mail and the same second factor.
+admin.site.login = secure_admin_login(admin.site.login)
+# allauth's own rate limits (sign-up, reset, e-mail) answer with this page.
+handler429 = throttled_response
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("exchange.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("organisations/", include("exchange.organisations.urls")),
     path("lots/", include("exchange.lots.urls")),
     path("claims/", include("exchange.claims.urls")),

@@ -1,6 +1,9 @@
 import os
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -57,6 +60,25 @@ def real_password_hasher(_fast_password_hasher):
     """The project's own password hashers, for the tests of hashing itself."""
     with override_settings(PASSWORD_HASHERS=_fast_password_hasher):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _cache(settings):
+    """Each test starts with an empty cache of its own (sign-in throttling counts in
+    it), whatever the platform's cache is."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Most tests act as people without a second factor; the tests of that rule
+    (tests/exchange/accounts/test_second_factor.py) switch it on."""
+    settings.EXCHANGE_SECOND_FACTOR_REQUIRED = False
 
 
 @pytest.fixture(autouse=True)
@@ -134,19 +156,58 @@ def moderator(db):
 
 @pytest.fixture
 def client_for(api_client):
-    """client_for(user) -> an APIClient signed in with the user's token."""
-    from rest_framework.authtoken.models import Token
+    """client_for(user) -> an APIClient signed in with a new API token of the user's."""
+    from exchange.accounts.services import api_token_create
 
     def make(user, organisation=None):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+        _token, key = api_token_create(user=user, name=f"test client {uuid.uuid4().hex[:8]}")
+        headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
         if organisation is not None:
             headers["HTTP_X_ORGANISATION"] = str(organisation.pk)
         client.credentials(**headers)
         return client
 
     return make
+
+
+OIDC_PROVIDER = Path(__file__).resolve().parent / "support" / "oidc_provider.py"
+
+
+@pytest.fixture
+def oidc_provider(settings):
+    """oidc_provider(*options, issuer_host=None) -> the URL of a local OpenID Connect
+    provider (tests/support/oidc_provider.py, a process of its own on a free port), with
+    the platform's federal sign-in configured to use it (``issuer_host``: expect the
+    issuer under another host name than the provider's own 127.0.0.1)."""
+    from exchange.settings import federal_sign_in_providers
+
+    processes = []
+
+    def start(*options, issuer_host=None):
+        process = subprocess.Popen(  # noqa: S603 (our own script)
+            [sys.executable, str(OIDC_PROVIDER), *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        line = process.stdout.readline()
+        if not line.startswith("PORT "):
+            process.kill()
+            raise RuntimeError(f"the OIDC provider did not start: {process.stderr.read()}")
+        port = int(line.split()[1])
+        url = f"http://127.0.0.1:{port}"
+        settings.OIDC_ISSUER = f"http://{issuer_host}:{port}" if issuer_host else url
+        settings.SOCIALACCOUNT_PROVIDERS = federal_sign_in_providers(
+            settings.OIDC_ISSUER, "reuse-exchange", "test-secret", ["openid", "email", "profile"]
+        )
+        return url
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def wait_for(condition, timeout: float = 30.0) -> bool:

@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"person{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
@@ -29,6 +30,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Tester{n}")
     language = "en"
     password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def email_verified(self, create, extracted, **kwargs):
+        """People have a verified address unless made with ``email_verified=False``."""
+        if create and self.email:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.update_or_create(
+                user=self,
+                email=self.email.lower(),
+                defaults={"verified": extracted is not False, "primary": True},
+            )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -7,10 +7,39 @@ from exchange.organisations.models import Membership
 class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Username or e-mail address.")
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="The device or script this token is for (default: the User-Agent).",
+    )
+    code = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="With two-factor authentication: the authenticator app's current code "
+        "or an unused recovery code.",
+    )
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    id = serializers.IntegerField()
+    token = serializers.CharField(help_text="The key: shown this once, keep it secret.")
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="The device or script it is for.")
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's first characters, to tell tokens apart.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    expired = serializers.BooleanField()
+    current = serializers.BooleanField(help_text="The token this request came with.")
 
 
 class MeMembershipOrganisationOutputSerializer(serializers.Serializer):

@@ -1,17 +1,15 @@
+"""Our forms. allauth's sign-up form is built on SignupExtraForm, so this module must
+not import allauth's forms (the sign-in form lives in login_forms.py)."""
+
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        label=_("Username or e-mail address"),
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
+class SignupExtraForm(forms.Form):
+    """What allauth's sign-up form asks besides the e-mail address and the password."""
 
-
-class SignUpForm(forms.Form):
     first_name = forms.CharField(
         label=_("First name"),
         max_length=150,
@@ -24,12 +22,22 @@ class SignUpForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    email = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-    password = forms.CharField(
-        label=_("Password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 8 characters, not only digits, not a common password."),
-    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = translation.get_language()
+
+    def signup(self, request, user) -> None:
+        user.first_name = self.cleaned_data.get("first_name", "")
+        user.last_name = self.cleaned_data.get("last_name", "")
+        user.language = self.cleaned_data["language"]
+        user.save(update_fields=["first_name", "last_name", "language"])
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("The device or script that will use it, for example “inventory sync”."),
+    )

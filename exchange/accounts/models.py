@@ -50,3 +50,35 @@ class User(AbstractUser):
         if cache is None:
             cache = self._group_names = set(self.groups.values_list("name", flat=True))
         return name in cache
+
+
+class ApiToken(models.Model):
+    """A key for the API, one per device or script, named by its owner.
+
+    Only a digest of the key is stored; the key is shown once, when it is made. It
+    expires ``EXCHANGE_API_TOKEN_DAYS`` after its last use, and at the latest
+    ``EXCHANGE_API_TOKEN_MAX_DAYS`` after it was made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="api_token_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,43 +1,28 @@
+import datetime
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.accounts.errors import AccountError
-from exchange.common.errors import ApplicationError
+from exchange.accounts.models import ApiToken
+from exchange.common.errors import ApplicationError, ErrorKind
 
 User = get_user_model()
 
 
 @transaction.atomic
-def user_sign_up(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", language: str = "en"
-) -> User:
-    """Create a person's account; the e-mail address is the username."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    if (
-        User.objects.filter(email__iexact=email).exists()
-        or User.objects.filter(username=email).exists()
-    ):
-        raise ApplicationError(
-            code=AccountError.EMAIL_TAKEN,
-            field="email",
-            message=_("An account with this e-mail address already exists."),
-        )
-    candidate = User(username=email, email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        raise ApplicationError(
-            code=AccountError.PASSWORD_INVALID, field="password", message=" ".join(exc.messages)
-        ) from exc
-    user_set_language_check(language)
-    candidate.language = language
-    candidate.set_password(password)
-    candidate.save()
-    return candidate
+def user_password_set(*, user: User, password: str) -> User:
+    """Set a person's password (change or reset). Their other sessions end (Django
+    checks each session against the password hash) and their API tokens are revoked."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    api_tokens_revoke_all(user=user)
+    return user
 
 
 def user_set_language_check(language: str) -> None:
@@ -82,3 +67,108 @@ def user_match_notifications_set(*, user: User, value: str) -> User:
         user.match_notifications = value
         user.save(update_fields=["match_notifications"])
     return user
+
+
+def user_email_verified_set(*, user: User) -> None:
+    """Record the person's e-mail address as verified and primary (demo people, and
+    addresses a trusted provider vouched for)."""
+    from allauth.account.models import EmailAddress
+
+    if not user.email:
+        return
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    elif not (address.verified and address.primary):
+        address.verified = address.primary = True
+        address.save(update_fields=["verified", "primary"])
+
+
+# --- API tokens ----------------------------------------------------------------
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _api_token_expiry(*, created_at: datetime.datetime, now: datetime.datetime):
+    """The expiry after a use at ``now``: ``EXCHANGE_API_TOKEN_DAYS`` later, never past
+    ``EXCHANGE_API_TOKEN_MAX_DAYS`` after the token was made."""
+    return min(
+        now + datetime.timedelta(days=settings.EXCHANGE_API_TOKEN_DAYS),
+        created_at + datetime.timedelta(days=settings.EXCHANGE_API_TOKEN_MAX_DAYS),
+    )
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a named API token for ``user``; returns it and its key (shown once)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise ApplicationError(
+            code="token_name_invalid",
+            field="name",
+            message=_("Give the token a name of 1 to 100 characters (the device or script)."),
+        )
+    if ApiToken.objects.filter(user=user, name__iexact=name).exists():
+        raise ApplicationError(
+            code=AccountError.TOKEN_NAME_TAKEN,
+            field="name",
+            message=_("You already have a token named %(name)s.") % {"name": name},
+        )
+    key = secrets.token_hex(20)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_digest=api_token_digest(key),
+        prefix=key[:8],
+        created_at=now,
+        expires_at=_api_token_expiry(created_at=now, now=now),
+    )
+    return token, key
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The live token with this key, renewed by the use; None if unknown or expired.
+
+    The use is recorded (last use, expiry pushed back) at most once every
+    ``EXCHANGE_API_TOKEN_TOUCH_SECONDS``, so that a busy script does not write on every
+    request."""
+    if not key:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_digest=api_token_digest(key), expires_at__gt=now)
+        .first()
+    )
+    if token is None:
+        return None
+    touch_after = now - datetime.timedelta(seconds=settings.EXCHANGE_API_TOKEN_TOUCH_SECONDS)
+    if token.last_used_at is None or token.last_used_at < touch_after:
+        token.last_used_at = now
+        token.expires_at = _api_token_expiry(created_at=token.created_at, now=now)
+        ApiToken.objects.filter(pk=token.pk).update(
+            last_used_at=token.last_used_at, expires_at=token.expires_at
+        )
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of the person's tokens (another person's answers 404)."""
+    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ApplicationError(
+            code=AccountError.TOKEN_NOT_FOUND,
+            kind=ErrorKind.NOT_FOUND,
+            message=_("No such token."),
+        )
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of the person (password changed or reset)."""
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -70,3 +70,50 @@ def test_an_unknown_language_is_refused(fed_admin, client_for):
     response = client_for(fed_admin.user).patch("/api/v1/me/", {"language": "es"})
     assert response.status_code == 400
     assert "language" in response.json()["errors"]
+
+
+def test_the_token_endpoint_is_throttled_per_account_and_per_address(api_client, settings):
+    # given five wrong passwords for one account, by username and by e-mail address
+    UserFactory(username="an", email="an@example.org")
+    for attempt in range(settings.EXCHANGE_LOGIN_FAILURES_PER_ACCOUNT):
+        login = "an" if attempt % 2 else "AN@example.org"
+        response = api_client.post(
+            "/api/v1/auth/token/",
+            {"username": login, "password": "nope"},
+            REMOTE_ADDR=f"127.0.0.{attempt + 2}",
+        )
+        assert response.status_code == 400, attempt
+    # then even the right password gets 429 with Retry-After, and no token
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": "an", "password": "correct horse battery"}
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= settings.EXCHANGE_LOGIN_FAILURES_WINDOW_SECONDS
+    assert "token" not in response.json()
+    # the web sign-in counts the same failures
+    web = api_client.post("/accounts/login/", {"login": "an", "password": "correct horse battery"})
+    assert web.status_code == 429
+
+
+def test_the_token_endpoint_is_throttled_per_address(api_client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/300s/ip,5/300s/key"}
+    UserFactory(username="innocent")
+    for n in range(3):
+        api_client.post(
+            "/api/v1/auth/token/",
+            {"username": f"guess{n}", "password": "x"},
+            REMOTE_ADDR="127.0.0.5",
+        )
+    body = {"username": "innocent", "password": "correct horse battery"}
+    assert api_client.post("/api/v1/auth/token/", body, REMOTE_ADDR="127.0.0.5").status_code == 429
+    assert api_client.post("/api/v1/auth/token/", body, REMOTE_ADDR="127.0.0.6").status_code == 200
+
+
+def test_an_unverified_address_gets_no_token(api_client):
+    UserFactory(username="fresh", email_verified=False)
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": "fresh", "password": "correct horse battery"}
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "email_not_verified"

@@ -362,7 +362,7 @@ def test_a_pending_claim_has_no_document_and_visitors_go_to_the_login(lot, feder
     assert login(federal).get(reverse("claims:document", args=[claim.pk])).status_code == 404
     response = client.get(reverse("claims:detail", args=[claim.pk]))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_inbox_filters_on_status_and_lot(owner, lot, federal, social):

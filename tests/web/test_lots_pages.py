@@ -378,7 +378,7 @@ def test_pages_for_members_send_visitors_to_the_login(client, categories):
     for name in ("lots:mine", "lots:create", "lots:import"):
         response = client.get(reverse(name))
         assert response.status_code == 302
-        assert reverse("accounts:login") in response["Location"]
+        assert reverse("account_login") in response["Location"]
     assert client.get(reverse("lots:catalogue")).status_code == 200
 
 

@@ -401,7 +401,7 @@ def test_another_organisations_request_and_matches_answer_404(owner, seeker, str
     # and anonymous people are sent to log in
     response = Client().get(reverse("matching:matches", args=[wanted.pk]))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_matches_page_query_count_does_not_grow_with_the_number_of_matches(
