@@ -4,6 +4,7 @@ with photos and two years of history (idempotent)."""
 import datetime
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -12,7 +13,6 @@ from django.utils import timezone
 
 from devtools.demo.history import demo_history_seed
 from devtools.demo.lots import demo_lots_seed
-from exchange.accounts.services import user_email_verified_set
 from exchange.categories.services import categories_load
 from exchange.organisations.models import Membership, MembershipRole, Organisation, Site
 
@@ -168,7 +168,9 @@ def demo_seed() -> dict[str, object]:
             user.groups.add(Group.objects.get_or_create(name=group)[0])
         user.save()
         # Demo people sign in at once: their addresses count as verified.
-        user_email_verified_set(user=user)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         users.append(user)
     lots = demo_lots_seed(organisations)
     demo_history_seed(organisations)  # two years of statistics

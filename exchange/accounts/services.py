@@ -69,22 +69,6 @@ def user_match_notifications_set(*, user: User, value: str) -> User:
     return user
 
 
-def user_email_verified_set(*, user: User) -> None:
-    """Record the person's e-mail address as verified and primary (demo people, and
-    addresses a trusted provider vouched for)."""
-    from allauth.account.models import EmailAddress
-
-    if not user.email:
-        return
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
-    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
-    if address is None:
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    elif not (address.verified and address.primary):
-        address.verified = address.primary = True
-        address.save(update_fields=["verified", "primary"])
-
-
 # --- API tokens ----------------------------------------------------------------
 
 
