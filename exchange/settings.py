@@ -492,6 +492,14 @@ def federal_sign_in_providers(issuer: str, client_id: str, secret: str, scopes: 
 SOCIALACCOUNT_PROVIDERS = federal_sign_in_providers(
     OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_SCOPES
 )
+if OIDC_ISSUER:
+    # The federal button's form leads (through our redirect) to the provider's sign-in page.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _issuer = _urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}"
+    )
 # A first federal sign-in makes the person from the provider's verified claims; it joins
 # an existing account only through a verified e-mail address (exchange/accounts/adapter.py).
 SOCIALACCOUNT_AUTO_SIGNUP = True

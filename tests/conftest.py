@@ -1,3 +1,4 @@
+import copy
 import os
 import subprocess
 import sys
@@ -205,6 +206,10 @@ def oidc_provider(settings):
         settings.SOCIALACCOUNT_PROVIDERS = federal_sign_in_providers(
             settings.OIDC_ISSUER, "reuse-exchange", "test-secret", ["openid", "email", "profile"]
         )
+        # as exchange/settings.py does: the sign-in form may lead to the provider
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        policy["DIRECTIVES"]["form-action"].append(url)
+        settings.CONTENT_SECURITY_POLICY = policy
         return url
 
     yield start
