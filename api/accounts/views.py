@@ -1,3 +1,5 @@
+import secrets
+
 from allauth.account.adapter import get_adapter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,9 +87,10 @@ class TokenView(AnonymousViewMixin, APIView):
 
 
 def _token_name_from(request) -> str:
-    """A default name: the client's User-Agent and the time, unique enough to tell apart."""
+    """A default name: the client's User-Agent, the time and a few random characters
+    (two sign-ins in the same second get two tokens)."""
     agent = (request.headers.get("User-Agent") or "API client").split(" ")[0][:60]
-    return f"{agent} {timezone.localtime():%Y-%m-%d %H:%M:%S}"
+    return f"{agent} {timezone.localtime():%Y-%m-%d %H:%M} {secrets.token_hex(3)}"
 
 
 def _token_body(token, request) -> dict:
