@@ -1,19 +1,18 @@
 """Reads on lots: what a person may see, and the catalogue's search and filters."""
 
 import datetime
-import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import F, FloatField, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import ASin, Cos, JSONObject, Power, Radians, Sin, Sqrt
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
-from exchange.common.geo import EARTH_RADIUS_KM, distance_box
+from exchange.common.geo import distance_box, distance_km_expression
 from exchange.lots.eligibility import claimable_condition
 from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotItem, LotPhoto, LotStatus
 from exchange.lots.search import search_terms
@@ -222,13 +221,8 @@ def _degrees(value: float, rounding: str) -> Decimal:
 
 
 def lot_annotate_distance(queryset: QuerySet[Lot], origin: Origin) -> QuerySet[Lot]:
-    lat1 = math.radians(origin.latitude)
-    lat2 = Radians(F("latitude"), output_field=FloatField())
-    half_dlat = (lat2 - lat1) / 2
-    half_dlon = (
-        Radians(F("longitude"), output_field=FloatField()) - math.radians(origin.longitude)
-    ) / 2
-    haversine = Power(Sin(half_dlat), 2) + math.cos(lat1) * Cos(lat2) * Power(Sin(half_dlon), 2)
     return queryset.annotate(
-        distance_km=2 * EARTH_RADIUS_KM * ASin(Sqrt(haversine), output_field=FloatField())
+        distance_km=distance_km_expression(
+            origin.latitude, origin.longitude, "latitude", "longitude"
+        )
     )

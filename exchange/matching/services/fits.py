@@ -4,12 +4,9 @@ windows), and only those few are scored in Python. A request's best fits are its
 fitting lots (EXCHANGE_MATCHES_PER_REQUEST). Reads only: the engine writes the matches."""
 
 import datetime
-import math
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from exchange.categories.models import Category
@@ -18,7 +15,7 @@ from exchange.common.geo import distance_km
 from exchange.lots.eligibility import claimable_condition
 from exchange.lots.models import TIER_KINDS, Lot, LotStatus, Tier
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.scoring import match_score
+from exchange.matching.scoring import match_score, match_score_expression
 
 # --- Candidates ------------------------------------------------------------------
 
@@ -167,41 +164,30 @@ def _rank(fit: Fit) -> tuple[float, int]:
     return (-fit[2], fit[0])
 
 
-# The score of DESIGN §4 in SQL, in the order of operations of scoring.match_score, for
-# ranking a request's candidates in the database. Python's score (rounded to 4 places)
-# stays the one that counts: the database only ranks, and SCORE_SQL_SLACK covers the
+# The database ranks a request's candidates by the score in SQL (scoring.py); Python's
+# score (rounded to 4 places) stays the one that counts, and SCORE_SQL_SLACK covers the
 # rounding between the two (half the last place, and float noise).
-_SCORE_SQL = """
-    0.3::float8 * (CASE WHEN lots_lot.category_id = %s THEN 1.0::float8 ELSE 0.7::float8 END)
-    + 0.25::float8 * {near}
-    + 0.25::float8 * LEAST(
-        (lots_lot.quantity - lots_lot.quantity_reserved)::float8 / %s::float8, 1.0::float8)
-    + 0.1::float8 * (0.5::float8
-        + 0.5::float8 * (lots_lot.condition_rank - %s)::float8 / 3.0::float8)
-    + 0.1::float8 * LEAST(
-        GREATEST(lots_lot.available_until - %s::date, 0)::float8 / 30.0::float8, 1.0::float8)
-"""
-_NEAR_SQL = """GREATEST(0.0::float8, 1.0::float8
-    - 2.0::float8 * 6371.0::float8 * ASIN(LEAST(1.0::float8, SQRT(
-    POWER(SIN((RADIANS(lots_lot.latitude::float8) - %s::float8) / 2.0::float8), 2)
-    + %s::float8 * COS(RADIANS(lots_lot.latitude::float8))
-    * POWER(SIN(RADIANS(lots_lot.longitude::float8 - %s::float8) / 2.0::float8), 2))))
-    / %s::float8)"""
 SCORE_SQL_SLACK = 1e-4
 SCORE_SQL_EXTRA_ROWS = 20
 
 
-def _score_sql(wanted: WantedRequest, site_latitude, site_longitude, today) -> RawSQL:
-    if site_latitude is None:
-        near, near_params = "1.0::float8", []
-    else:
-        near = _NEAR_SQL
-        p1 = math.radians(site_latitude)
-        near_params = [p1, math.cos(p1), site_longitude, wanted.max_distance_km]
-    return RawSQL(  # noqa: S611 (constant SQL, every value a bound parameter)
-        _SCORE_SQL.format(near=near),
-        [wanted.category_id, *near_params, wanted.quantity, wanted.min_condition_rank, today],
-        output_field=FloatField(),
+def wanted_score_expression(wanted: WantedRequest, today: datetime.date):
+    """The score of each lot for this request, in SQL (over lots)."""
+    site = wanted.site if wanted.site_id is not None else None
+    return match_score_expression(
+        lot_category=F("category_id"),
+        wanted_category=wanted.category_id,
+        site_latitude=float(site.latitude) if site else None,
+        site_longitude=float(site.longitude) if site else None,
+        lot_latitude=F("latitude"),
+        lot_longitude=F("longitude"),
+        max_distance_km=wanted.max_distance_km,
+        available=F("quantity") - F("quantity_reserved"),
+        wanted_quantity=wanted.quantity,
+        lot_condition_rank=F("condition_rank"),
+        min_condition_rank=wanted.min_condition_rank,
+        available_until=F("available_until"),
+        today=today,
     )
 
 
@@ -213,7 +199,7 @@ def wanted_fits(
     first of them. Reads plain values, not models: a request in a busy region has
     thousands of candidates.
 
-    With ``best`` on PostgreSQL the database ranks the candidates by the score computed
+    With ``best`` the database ranks the candidates by the score computed
     in SQL and returns a few more than asked; Python scores those exactly. If the last
     one returned could still rank among the best (within SCORE_SQL_SLACK, or too few
     fit), every candidate is read and scored, so the answer is always the exact one."""
@@ -254,9 +240,9 @@ def wanted_fits(
         return fits
 
     lots = lots.order_by()
-    if best is not None and connection.vendor == "postgresql":
+    if best is not None:
         limit = best + SCORE_SQL_EXTRA_ROWS
-        ranked = lots.annotate(rough=_score_sql(wanted, site_latitude, site_longitude, today))
+        ranked = lots.annotate(rough=wanted_score_expression(wanted, today))
         rows = list(ranked.order_by("-rough", "pk").values_list(*_LOT_VALUES, "rough")[:limit])
         fits = scored(rows)
         if len(rows) < limit:  # every candidate was read
@@ -279,40 +265,23 @@ def wanted_best(wanted: WantedRequest, *, now=None, lot_ids=None) -> list[Fit]:
     return wanted_fits(wanted, now=now, lot_ids=lot_ids, best=matches_per_request())
 
 
-# The same score for one lot against many requests (their sites joined), to leave out in
-# the database the requests whose K-th match the lot cannot beat.
-_LOT_SCORE_SQL = """
-    0.3::float8 * (CASE WHEN matching_wantedrequest.category_path = %s
-        THEN 1.0::float8 ELSE 0.7::float8 END)
-    + 0.25::float8 * (CASE WHEN matching_wantedrequest.site_id IS NULL THEN 1.0::float8
-        ELSE GREATEST(0.0::float8, 1.0::float8
-        - 2.0::float8 * 6371.0::float8 * ASIN(LEAST(1.0::float8, SQRT(
-        POWER(SIN((%s::float8 - RADIANS(organisations_site.latitude::float8)) / 2.0::float8), 2)
-        + COS(RADIANS(organisations_site.latitude::float8)) * %s::float8
-        * POWER(SIN(RADIANS(%s::float8 - organisations_site.longitude::float8) / 2.0::float8), 2)
-        ))) / matching_wantedrequest.max_distance_km::float8) END)
-    + 0.25::float8 * LEAST(%s::float8 / matching_wantedrequest.quantity::float8, 1.0::float8)
-    + 0.1::float8 * (0.5::float8
-        + 0.5::float8 * (%s - matching_wantedrequest.min_condition_rank)::float8 / 3.0::float8)
-    + 0.1::float8 * %s::float8
-"""
-
-
-def _lot_score_sql(lot: Lot, today) -> RawSQL:
-    p2 = math.radians(float(lot.latitude))
-    days_left = (lot.available_until - today).days
-    return RawSQL(  # noqa: S611 (constant SQL, every value a bound parameter)
-        _LOT_SCORE_SQL,
-        [
-            lot.category.path,
-            p2,
-            math.cos(p2),
-            float(lot.longitude),
-            lot.quantity - lot.quantity_reserved,
-            lot.condition_rank,
-            min(max(days_left, 0) / 30, 1.0),
-        ],
-        output_field=FloatField(),
+def lot_score_expression(lot: Lot, today: datetime.date):
+    """The score of this lot for each request (its site joined), in SQL (over requests):
+    to leave out in the database the requests whose K-th match the lot cannot beat."""
+    return match_score_expression(
+        lot_category=lot.category.path,
+        wanted_category=F("category_path"),
+        site_latitude=F("site__latitude"),
+        site_longitude=F("site__longitude"),
+        lot_latitude=float(lot.latitude),
+        lot_longitude=float(lot.longitude),
+        max_distance_km=F("max_distance_km"),
+        available=lot.quantity - lot.quantity_reserved,
+        wanted_quantity=F("quantity"),
+        lot_condition_rank=lot.condition_rank,
+        min_condition_rank=F("min_condition_rank"),
+        available_until=lot.available_until,
+        today=today,
     )
 
 
@@ -328,15 +297,15 @@ def lot_fits(
     """The open requests a published lot fits now, the requesting organisation of each,
     and each one's floor (the score and lot of its K-th match, or None); with
     ``new_only``, those not matched with it yet; with ``matched_before``, only requests
-    last matched before then (or never); with ``entering_only``, on PostgreSQL, the
+    last matched before then (or never); with ``entering_only``, the
     requests whose floor the lot cannot reach (by the score in SQL, SCORE_SQL_SLACK
     below it) are left out in the database. ``has_matches`` False says the lot has no
     matches (the caller read it for many lots at once)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     requests = wanted_candidates_for_lot(lot, now=now)
-    if entering_only and connection.vendor == "postgresql":
-        requests = requests.annotate(rough=_lot_score_sql(lot, today)).filter(
+    if entering_only:
+        requests = requests.annotate(rough=lot_score_expression(lot, today)).filter(
             Q(match_floor__isnull=True) | Q(rough__gte=F("match_floor") - SCORE_SQL_SLACK)
         )
     if matched_before is not None:
