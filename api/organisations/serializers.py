@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exchange.lots.eligibility import eligibility_kind
 from exchange.organisations.models import (
     AccreditationScheme,
     Membership,
@@ -54,7 +55,7 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
         return AccreditationOutputSerializer(organisation).data
 
     def get_eligibility_kind(self, organisation: Organisation) -> str:
-        return organisation.eligibility_kind()
+        return eligibility_kind(organisation)
 
 
 class OrganisationInputSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ from exchange.impact.services import (
     impact_record_values_for_lot_close,
     impact_totals_add,
 )
-from exchange.lots.eligibility import FIRST_TIER, window_dates, window_days
+from exchange.lots.eligibility import eligibility_kind, first_tier, window_dates, window_days
 from exchange.lots.models import (
     Condition,
     Lot,
@@ -312,7 +312,7 @@ def _history_lot(
         claimant = _pick(rng, pool)
         pool = [entry for entry in pool if entry[0] is not claimant]
         # in its own window (an accreditation valid at the end was valid before)
-        tier = FIRST_TIER[claimant.eligibility_kind(timezone.localdate(end))]
+        tier = first_tier(eligibility_kind(claimant, timezone.localdate(end)))
         created = tier_opens[tier] + rng.uniform(0.1, 3)
         approved = created + rng.uniform(0.1, 2)
         pickup = approved + (rng.randint(1, 4) if expired else rng.randint(2, 8))

@@ -20,7 +20,13 @@ from exchange.claims.models import LIVE_STATUSES, Claim, ClaimStatus
 from exchange.claims.signals import claim_collected
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
-from exchange.lots.eligibility import tier_allows, tier_opens_at
+from exchange.lots.eligibility import (
+    eligibility_kind,
+    first_tier,
+    tier_allows,
+    tier_at,
+    window_opens_at,
+)
 from exchange.lots.models import Lot, LotStatus, Tier
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
@@ -52,10 +58,10 @@ def claim_eligibility_check(*, actor: Membership, lot: Lot, now=None) -> None:
             _("This lot is %(status)s: it takes no claims.") % {"status": lot.get_status_display()},
         )
     now = now or timezone.now()
-    tier = lot.tier_at(now)
-    kind = organisation.eligibility_kind(timezone.localdate(now))
+    tier = tier_at(lot, now)
+    kind = eligibility_kind(organisation, timezone.localdate(now))
     if not tier_allows(tier, kind):
-        opens = tier_opens_at(lot, kind)
+        opens = window_opens_at(lot, first_tier(kind))
         raise _forbidden(
             ClaimError.NOT_ELIGIBLE_YET,
             _("Claims are now open to: %(tier)s. Your organisation may claim from %(opens)s.")

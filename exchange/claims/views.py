@@ -49,7 +49,8 @@ from exchange.claims.services import (
 )
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.lots.models import Lot, Tier
+from exchange.lots.eligibility import claim_windows
+from exchange.lots.models import Lot
 from exchange.lots.selectors import lot_claim_target
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
@@ -122,37 +123,11 @@ def _back(request, claim: Claim):
 # --- The claim box of the lot page -----------------------------------------------
 
 
-def _claim_windows(lot: Lot) -> list[dict]:
-    if lot.published_at is None:
-        return []
-    current = lot.tier
-    return [
-        {
-            "tier": Tier.FEDERAL,
-            "who": _("verified federal services"),
-            "opens": lot.published_at,
-            "current": current == Tier.FEDERAL,
-        },
-        {
-            "tier": Tier.SOCIAL_ECONOMY,
-            "who": _("federal services and social-economy enterprises with a valid accreditation"),
-            "opens": lot.social_economy_opens_at,
-            "current": current == Tier.SOCIAL_ECONOMY,
-        },
-        {
-            "tier": Tier.OPEN,
-            "who": _("every verified organisation"),
-            "opens": lot.open_opens_at,
-            "current": current == Tier.OPEN,
-        },
-    ]
-
-
 def claim_box_context(*, user, actor: Membership | None, lot: Lot, form=None) -> dict:
     """What the claim box of a lot page shows: the claim form or why not, the windows;
     to the owner, the lot's claims by status."""
     box = {
-        "windows": _claim_windows(lot),
+        "windows": claim_windows(lot),
         "is_owner": actor is not None and lot.owner_id == actor.organisation_id,
         "form": None,
         "refusal": "",

@@ -1,21 +1,97 @@
-"""Who may claim when: the claim windows (tiers) of DESIGN §3."""
+"""Who may claim a lot, and when: the claim windows (tiers).
+
+A published lot opens to claims in three windows, counted from its publication: first
+verified federal services, then also social-economy enterprises with a valid
+accreditation, then every verified organisation. An organisation claims as its
+*eligibility kind*: its kind, except that a social-economy enterprise whose
+accreditation lapsed counts as a non-profit. Nobody claims their own lot.
+
+Every user of the rule asks here. Each question has a Python check, for one
+organisation and one lot, and a query filter, for many, built from the same table
+(``TIER_KINDS``) and the same window dates, so that the two always agree:
+
+- may this organisation claim this lot now: ``organisation_may_claim`` /
+  ``claimable_lots``;
+- may this organisation claim in this window: ``organisation_admitted`` /
+  ``organisations_admitted``.
+"""
 
 import datetime
+import functools
+import operator
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from exchange.lots.models import TIER_KINDS, Lot, LotStatus, Tier
+from exchange.lots.models import Lot, LotStatus, Tier
 from exchange.organisations.models import Organisation, OrganisationKind
 
-# The tier in which each eligibility kind may first claim.
-FIRST_TIER = {
-    OrganisationKind.FEDERAL: Tier.FEDERAL,
-    OrganisationKind.SOCIAL_ECONOMY: Tier.SOCIAL_ECONOMY,
-    OrganisationKind.PUBLIC: Tier.OPEN,
-    OrganisationKind.NONPROFIT: Tier.OPEN,
+# The windows in the order they open.
+TIERS = (Tier.FEDERAL, Tier.SOCIAL_ECONOMY, Tier.OPEN)
+
+# Which eligibility kinds may claim in each window: each admits those of the one before.
+TIER_KINDS = {
+    Tier.FEDERAL: frozenset({OrganisationKind.FEDERAL}),
+    Tier.SOCIAL_ECONOMY: frozenset({OrganisationKind.FEDERAL, OrganisationKind.SOCIAL_ECONOMY}),
+    Tier.OPEN: frozenset(OrganisationKind),
 }
+
+# Who may claim in each window, in words.
+WHO_MAY_CLAIM = {
+    Tier.FEDERAL: _("verified federal services"),
+    Tier.SOCIAL_ECONOMY: _(
+        "federal services and social-economy enterprises with a valid accreditation"
+    ),
+    Tier.OPEN: _("every verified organisation"),
+}
+
+# The lot's field that holds when each window opens (the first at publication).
+OPENS_AT_FIELD = {
+    Tier.FEDERAL: "published_at",
+    Tier.SOCIAL_ECONOMY: "social_economy_opens_at",
+    Tier.OPEN: "open_opens_at",
+}
+
+
+# --- The eligibility kind ------------------------------------------------------------
+
+
+def eligibility_kind(organisation: Organisation, on: datetime.date | None = None) -> str:
+    """The kind that counts for the windows on ``on`` (today): an expired accreditation
+    counts as non-profit."""
+    if organisation.kind == OrganisationKind.SOCIAL_ECONOMY and not (
+        organisation.has_valid_accreditation(on)
+    ):
+        return OrganisationKind.NONPROFIT
+    return organisation.kind
+
+
+def eligibility_kind_condition(kind: str, on: datetime.date, prefix: str = "") -> Q:
+    """The organisations whose eligibility kind on ``on`` is ``kind`` (``prefix``:
+    the path to the organisation, e.g. ``"organisation__"``)."""
+    accredited = Organisation.valid_accreditation_condition(on, prefix)
+    if kind == OrganisationKind.SOCIAL_ECONOMY:
+        return accredited
+    condition = Q(**{f"{prefix}kind": kind})
+    if kind == OrganisationKind.NONPROFIT:
+        lapsed = Q(**{f"{prefix}kind": OrganisationKind.SOCIAL_ECONOMY}) & ~accredited
+        condition |= lapsed
+    return condition
+
+
+# --- The windows ---------------------------------------------------------------------
+
+
+def tier_allows(tier: str | None, kind: str) -> bool:
+    """May an organisation of eligibility kind ``kind`` claim in window ``tier``?"""
+    return tier is not None and kind in TIER_KINDS[Tier(tier)]
+
+
+def first_tier(kind: str) -> Tier:
+    """The window in which an organisation of eligibility kind ``kind`` may first claim."""
+    return next(tier for tier in TIERS if kind in TIER_KINDS[tier])
 
 
 def window_days(lot: Lot) -> tuple[int, int]:
@@ -41,29 +117,108 @@ def window_dates(
     }
 
 
-def tier_allows(tier: str | None, eligibility_kind: str) -> bool:
-    return tier is not None and eligibility_kind in TIER_KINDS[Tier(tier)]
+def window_opens_at(lot: Lot, tier: str) -> datetime.datetime | None:
+    return getattr(lot, OPENS_AT_FIELD[Tier(tier)])
 
 
-def tier_opens_at(lot: Lot, eligibility_kind: str) -> datetime.datetime | None:
-    """When the window of this kind of organisation opens on a published lot."""
-    first = FIRST_TIER[OrganisationKind(eligibility_kind)]
-    return {
-        Tier.FEDERAL: lot.published_at,
-        Tier.SOCIAL_ECONOMY: lot.social_economy_opens_at,
-        Tier.OPEN: lot.open_opens_at,
-    }[first]
+def tier_at(lot: Lot, moment: datetime.datetime | None = None) -> Tier | None:
+    """The window open at ``moment`` (now); None before publication."""
+    if lot.published_at is None:
+        return None
+    moment = moment or timezone.now()
+    current = Tier.FEDERAL
+    for tier in TIERS[1:]:
+        if window_opens_at(lot, tier) <= moment:
+            current = tier
+    return current
 
 
-def claimable_condition(organisation: Organisation, now: datetime.datetime | None = None) -> Q:
-    """Lots this organisation may claim now: published, not its own, its window open."""
+def next_tier(lot: Lot, moment: datetime.datetime | None = None):
+    """(window, when) of the next window to open, or None once everyone may claim."""
+    current = tier_at(lot, moment)
+    if current is None or current == TIERS[-1]:
+        return None
+    upcoming = TIERS[TIERS.index(current) + 1]
+    return upcoming, window_opens_at(lot, upcoming)
+
+
+def claim_windows(lot: Lot, moment: datetime.datetime | None = None) -> list[dict]:
+    """Each window of a published lot: when it opens, who may claim, whether it is the
+    one open now."""
+    if lot.published_at is None:
+        return []
+    current = tier_at(lot, moment)
+    return [
+        {
+            "tier": tier,
+            "who": WHO_MAY_CLAIM[tier],
+            "opens": window_opens_at(lot, tier),
+            "current": tier == current,
+        }
+        for tier in TIERS
+    ]
+
+
+def _any(conditions) -> Q:
+    return functools.reduce(operator.or_, conditions)
+
+
+def tier_opened_condition(after, until: datetime.datetime) -> Q:
+    """Lots of which a later window opened after ``after`` (a moment, or an expression
+    such as ``F("match_state__matched_at")``) and by ``until``."""
+    return _any(
+        Q(**{f"{OPENS_AT_FIELD[tier]}__gt": after, f"{OPENS_AT_FIELD[tier]}__lte": until})
+        for tier in TIERS[1:]
+    )
+
+
+def tier_to_announce_condition(now: datetime.datetime) -> Q:
+    """Lots whose open window at ``now`` comes after the last one announced."""
+    return _any(
+        Q(announced_tier__in=TIERS[:position], **{f"{OPENS_AT_FIELD[tier]}__lte": now})
+        for position, tier in enumerate(TIERS[1:], start=1)
+    )
+
+
+# --- May this organisation claim ----------------------------------------------------
+
+
+def organisation_may_claim(
+    organisation: Organisation, lot: Lot, now: datetime.datetime | None = None
+) -> bool:
+    """May the organisation claim the lot now: verified, not its own lot, the lot
+    published and the organisation's window open (``claimable_lots`` for many lots)."""
+    now = now or timezone.now()
+    return (
+        organisation.is_verified
+        and lot.status == LotStatus.PUBLISHED
+        and lot.owner_id != organisation.pk
+        and tier_allows(tier_at(lot, now), eligibility_kind(organisation, timezone.localdate(now)))
+    )
+
+
+def claimable_lots(organisation: Organisation, now: datetime.datetime | None = None) -> Q:
+    """The lots the organisation may claim now (``organisation_may_claim`` for one)."""
     if not organisation.is_verified:
         return Q(pk__in=[])
     now = now or timezone.now()
-    first = FIRST_TIER[OrganisationKind(organisation.eligibility_kind(timezone.localdate(now)))]
-    window = {
-        Tier.FEDERAL: Q(),
-        Tier.SOCIAL_ECONOMY: Q(social_economy_opens_at__lte=now),
-        Tier.OPEN: Q(open_opens_at__lte=now),
-    }[first]
+    first = first_tier(eligibility_kind(organisation, timezone.localdate(now)))
+    # The first window opens at publication: a published lot is in it or a later one.
+    window = Q() if first == TIERS[0] else Q(**{f"{OPENS_AT_FIELD[first]}__lte": now})
     return Q(status=LotStatus.PUBLISHED) & window & ~Q(owner_id=organisation.pk)
+
+
+def organisation_admitted(organisation: Organisation, tier: str, on: datetime.date) -> bool:
+    """May the organisation claim in window ``tier`` on ``on`` (verified, its
+    eligibility kind admitted)? ``organisations_admitted`` for many."""
+    return organisation.is_verified and tier_allows(tier, eligibility_kind(organisation, on))
+
+
+def organisations_admitted(tier: str, on: datetime.date, prefix: str = "") -> Q:
+    """The organisations that may claim in window ``tier`` on ``on`` (``prefix``: the path
+    to the organisation, e.g. ``"organisation__"`` for wanted requests)."""
+    verified = Q(**{f"{prefix}verified_at__isnull": False})
+    kinds = TIER_KINDS[Tier(tier)]
+    if kinds == frozenset(OrganisationKind):  # no condition on the kind at all
+        return verified
+    return verified & _any(eligibility_kind_condition(kind, on, prefix) for kind in sorted(kinds))

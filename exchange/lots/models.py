@@ -3,7 +3,6 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.common.models import TimeStampedModel
@@ -44,14 +43,6 @@ class Tier(models.TextChoices):
     FEDERAL = "federal", _("Federal services")
     SOCIAL_ECONOMY = "social_economy", _("Social-economy enterprises")
     OPEN = "open", _("Everyone")
-
-
-# Which eligibility kinds may claim in each tier (DESIGN §3).
-TIER_KINDS = {
-    Tier.FEDERAL: {"federal"},
-    Tier.SOCIAL_ECONOMY: {"federal", "social_economy"},
-    Tier.OPEN: {"federal", "social_economy", "public", "nonprofit"},
-}
 
 
 class Lot(TimeStampedModel):
@@ -159,14 +150,9 @@ class Lot(TimeStampedModel):
 
     def tier_at(self, moment: datetime.datetime | None = None) -> str | None:
         """The claim window open at ``moment`` (None before publication)."""
-        if self.published_at is None:
-            return None
-        moment = moment or timezone.now()
-        if moment < self.social_economy_opens_at:
-            return Tier.FEDERAL
-        if moment < self.open_opens_at:
-            return Tier.SOCIAL_ECONOMY
-        return Tier.OPEN
+        from exchange.lots.eligibility import tier_at
+
+        return tier_at(self, moment)
 
     @property
     def tier(self) -> str | None:
@@ -174,12 +160,9 @@ class Lot(TimeStampedModel):
 
     def next_tier_opens_at(self, moment: datetime.datetime | None = None):
         """(tier, when) of the next window to open, or None once everyone may claim."""
-        tier = self.tier_at(moment)
-        if tier == Tier.FEDERAL:
-            return Tier.SOCIAL_ECONOMY, self.social_economy_opens_at
-        if tier == Tier.SOCIAL_ECONOMY:
-            return Tier.OPEN, self.open_opens_at
-        return None
+        from exchange.lots.eligibility import next_tier
+
+        return next_tier(self, moment)
 
 
 class LotItem(models.Model):

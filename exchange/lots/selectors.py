@@ -13,7 +13,7 @@ from django.db.models.functions import JSONObject
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
 from exchange.common.geo import distance_box, distance_km_expression
-from exchange.lots.eligibility import claimable_condition
+from exchange.lots.eligibility import claimable_lots
 from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotItem, LotPhoto, LotStatus
 from exchange.lots.search import search_terms
 from exchange.organisations.models import Membership, Site
@@ -189,7 +189,7 @@ def lot_filter_min_condition(queryset: QuerySet[Lot], condition: str) -> QuerySe
 def lot_filter_claimable(queryset: QuerySet[Lot], actor: Membership | None) -> QuerySet[Lot]:
     if actor is None:
         return queryset.none()
-    return queryset.filter(claimable_condition(actor.organisation))
+    return queryset.filter(claimable_lots(actor.organisation))
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ class Organisation(TimeStampedModel):
         return format_enterprise_number(self.enterprise_number)
 
     def has_valid_accreditation(self, on: datetime.date | None = None) -> bool:
+        """A social-economy enterprise whose accreditation runs on ``on`` (today);
+        ``valid_accreditation_condition`` is the same for a query. What it means for
+        claiming: ``exchange.lots.eligibility``."""
         on = on or timezone.localdate()
         return bool(
             self.kind == OrganisationKind.SOCIAL_ECONOMY
@@ -96,11 +99,15 @@ class Organisation(TimeStampedModel):
             and self.accreditation_valid_until >= on
         )
 
-    def eligibility_kind(self, on: datetime.date | None = None) -> str:
-        """The kind that counts for claim windows: an expired accreditation counts as non-profit."""
-        if self.kind == OrganisationKind.SOCIAL_ECONOMY and not self.has_valid_accreditation(on):
-            return OrganisationKind.NONPROFIT
-        return self.kind
+    @staticmethod
+    def valid_accreditation_condition(on: datetime.date, prefix: str = "") -> models.Q:
+        """``has_valid_accreditation`` as a query filter (``prefix``: the path to the
+        organisation, e.g. ``"organisation__"``)."""
+        return (
+            models.Q(**{f"{prefix}kind": OrganisationKind.SOCIAL_ECONOMY})
+            & ~models.Q(**{f"{prefix}accreditation_number": ""})
+            & models.Q(**{f"{prefix}accreditation_valid_until__gte": on})
+        )
 
 
 class Site(TimeStampedModel):

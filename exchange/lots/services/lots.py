@@ -16,7 +16,7 @@ from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
-from exchange.lots.eligibility import window_dates, window_days
+from exchange.lots.eligibility import tier_to_announce_condition, window_dates, window_days
 from exchange.lots.errors import LotError
 from exchange.lots.models import (
     CONDITION_RANK,
@@ -492,8 +492,7 @@ def lots_advance(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 )
                 counts["expired"] += 1
     opened = Lot.objects.filter(status__in=(LotStatus.PUBLISHED, LotStatus.RESERVED)).filter(
-        Q(announced_tier=Tier.FEDERAL, social_economy_opens_at__lte=now)
-        | Q(announced_tier__in=(Tier.FEDERAL, Tier.SOCIAL_ECONOMY), open_opens_at__lte=now)
+        tier_to_announce_condition(now)
     )
     for lot in opened:
         tier = lot.tier_at(now)

@@ -13,6 +13,7 @@ from django.db.models.base import ModelState
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from exchange.lots.eligibility import tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.fits import Fit, _rank, lot_fits, matches_per_request, wanted_best
@@ -402,8 +403,7 @@ def lots_due_for_matching(*, now=None) -> QuerySet[Lot]:
     return Lot.objects.filter(status=LotStatus.PUBLISHED).filter(
         Q(match_state__isnull=True)
         | Q(updated_at__gt=matched)
-        | Q(social_economy_opens_at__gt=matched, social_economy_opens_at__lte=now)
-        | Q(open_opens_at__gt=matched, open_opens_at__lte=now)
+        | tier_opened_condition(matched, now)
     )
 
 

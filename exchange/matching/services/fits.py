@@ -12,8 +12,8 @@ from django.utils import timezone
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
 from exchange.common.geo import distance_km
-from exchange.lots.eligibility import claimable_condition
-from exchange.lots.models import TIER_KINDS, Lot, LotStatus, Tier
+from exchange.lots.eligibility import claimable_lots, organisations_admitted
+from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import Match, WantedRequest, WantedStatus
 from exchange.matching.scoring import match_score, match_score_expression
 
@@ -23,19 +23,6 @@ from exchange.matching.scoring import match_score, match_score_expression
 def _ancestor_paths(path: str) -> list[str]:
     parts = path.split("/")
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-def _eligible_organisations(tier: str, today: datetime.date) -> Q:
-    """Requests of organisations that may claim in ``tier`` (verified ones only)."""
-    kinds = TIER_KINDS[Tier(tier)]
-    condition = Q(organisation__kind="federal")
-    if "social_economy" in kinds:
-        condition |= Q(
-            organisation__kind="social_economy", organisation__accreditation_valid_until__gte=today
-        )
-    if "public" in kinds:
-        condition = Q()
-    return Q(organisation__verified_at__isnull=False) & condition
 
 
 def wanted_candidates_for_lot(lot: Lot, *, now=None) -> QuerySet[WantedRequest]:
@@ -56,7 +43,7 @@ def wanted_candidates_for_lot(lot: Lot, *, now=None) -> QuerySet[WantedRequest]:
             valid_until__gte=today,
         )
         .filter(place)
-        .filter(_eligible_organisations(tier, today))
+        .filter(organisations_admitted(tier, today, prefix="organisation__"))
         .exclude(organisation_id=lot.owner_id)
         .select_related("site")
     )
@@ -75,7 +62,7 @@ def lot_candidates_for_wanted(wanted: WantedRequest, *, now=None) -> QuerySet[Lo
         category_id__in=categories,
         condition_rank__gte=wanted.min_condition_rank,
     )
-    lots = lots.filter(claimable_condition(wanted.organisation, now))
+    lots = lots.filter(claimable_lots(wanted.organisation, now))
     if wanted.site_id is not None:
         lots = lots.filter(
             latitude__gte=wanted.min_latitude,

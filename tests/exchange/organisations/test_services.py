@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.models import AuditEvent
@@ -75,16 +74,6 @@ def test_an_incomplete_accreditation_is_refused():
     with pytest.raises(ApplicationError) as excinfo:
         register(UserFactory(), kind="social_economy", accreditation_number="SE-1")
     assert "accreditation_number" in excinfo.value.errors
-
-
-def test_an_expired_accreditation_counts_as_nonprofit_for_claim_windows():
-    organisation = OrganisationFactory(
-        social_economy=True,
-        accreditation_valid_until=timezone.localdate() - datetime.timedelta(days=1),
-    )
-    assert organisation.eligibility_kind() == "nonprofit"
-    organisation.accreditation_valid_until = timezone.localdate()
-    assert organisation.eligibility_kind() == "social_economy"
 
 
 def test_only_moderators_verify(fed_admin):
