@@ -380,6 +380,7 @@ SPECTACULAR_SETTINGS = {
         "SanitisationMethodEnum": "exchange.lots.models.SanitisationMethod",
         "ErasureMethodEnum": "exchange.lots.models.LotItem.ErasureMethod",
         "ConditionEnum": "exchange.lots.models.Condition",
+        "ClaimActionEnum": "exchange.claims.transitions.ClaimAction",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.claims.models import Claim
+from exchange.claims.transitions import ClaimAction, claim_actions
 
 
 class ClaimLotOutputSerializer(serializers.Serializer):
@@ -24,6 +26,10 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
     lot = ClaimLotOutputSerializer()
     claimant = ClaimOrganisationOutputSerializer()
     document_url = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="What the organisation you act for may do with the claim now: the "
+        "lifecycle actions below (no_show is POST no-show/)."
+    )
 
     class Meta:
         model = Claim
@@ -43,12 +49,24 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
             "decided_at",
             "collected_at",
             "document_url",
+            "actions",
         ]
 
     def get_document_url(self, claim: Claim) -> str | None:
         if claim.status not in ("approved", "collected"):
             return None
         return reverse("api:claim-document", args=[claim.pk])
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[(a.value, a.name) for a in ClaimAction])
+        )
+    )
+    def get_actions(self, claim: Claim) -> list[str]:
+        actor = self.context.get("actor")
+        if actor is None:
+            return []
+        return sorted(claim_actions(claim=claim, actor=actor, now=self.context.get("now")))
 
 
 class ClaimCreateInputSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 import django_filters
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -60,9 +61,13 @@ class ClaimViewSet(
         super().initial(request, *args, **kwargs)
         request.acting_membership = self.actor
 
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "actor": self.actor, "now": timezone.now()}
+
     def _answer(self, claim: Claim, code=status.HTTP_200_OK) -> Response:
         claim = self.scoped_queryset().get(pk=claim.pk)
-        return Response(ClaimOutputSerializer(claim).data, status=code)
+        serializer = ClaimOutputSerializer(claim, context=self.get_serializer_context())
+        return Response(serializer.data, status=code)
 
     @extend_schema(request=ClaimCreateInputSerializer, responses={201: ClaimOutputSerializer})
     def create(self, request):

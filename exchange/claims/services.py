@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import LIVE_STATUSES, Claim, ClaimStatus
 from exchange.claims.signals import claim_collected
+from exchange.claims.transitions import CLAIM_TRANSITIONS, ClaimAction, transition_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import (
@@ -147,8 +148,8 @@ def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") 
             data={"lot": lot.pk, "quantity": quantity},
         )
         _notify(claim, "created", to_owner=True)
-        if auto:
-            _notify(claim, "approved", to_owner=False)
+        if auto:  # approved at once: the claimant hears what an approval tells
+            _notify(claim, CLAIM_TRANSITIONS[ClaimAction.APPROVE].notice, to_owner=False)
     return claim
 
 
@@ -158,56 +159,48 @@ def _locked_claim(claim: Claim) -> Claim:
     )
 
 
-def _require_owner_side(actor: Membership, claim: Claim) -> None:
-    require_writer(actor)
-    if claim.lot.owner_id != actor.organisation_id:
-        raise _forbidden(
-            ClaimError.NOT_YOURS, _("Only the organisation that posted the lot may do this.")
-        )
-
-
-def _require_claimant_side(actor: Membership, claim: Claim) -> None:
-    require_writer(actor)
-    if claim.claimant_id != actor.organisation_id:
-        raise _forbidden(ClaimError.NOT_YOURS, _("Only the claiming organisation may do this."))
-
-
-def _require_status(claim: Claim, *statuses: str) -> None:
-    if claim.status not in statuses:
-        raise _conflict(
-            ClaimError.WRONG_STATUS,
-            _("This claim is %(status)s.") % {"status": claim.get_status_display()},
-            status=claim.status,
-        )
-
-
-def _transition(actor: Membership, claim: Claim, to: str, action: str, **fields) -> Claim:
+def _act(
+    actor: Membership,
+    claim: Claim,
+    action: ClaimAction,
+    *,
+    fields: dict | None = None,
+    data: dict | None = None,
+    event: str | None = None,
+) -> Claim:
+    """Take an action whose ``transition_check`` passed, as the table says: the claim's
+    new status and ``fields``, the audit event, the units back to the lot, and the
+    notice to the other side (its key ``event``, where one claim may see it again)."""
+    transition = CLAIM_TRANSITIONS[action]
     old = claim.status
-    now = timezone.now()
-    claim.status = to
-    claim.status_changed_at = now
+    fields = dict(fields or {})
+    if transition.target != old:
+        fields.update(status=transition.target, status_changed_at=timezone.now())
     for name, value in fields.items():
         setattr(claim, name, value)
-    claim.save(update_fields=["status", "status_changed_at", "updated_at", *fields])
+    claim.save(update_fields=[*fields, "updated_at"])
+    moved = transition.target != old
     audit_event_record(
         actor=actor.user,
         organisation=actor.organisation,
         obj=claim,
         action=action,
-        from_state=old,
-        to_state=to,
+        from_state=old if moved else "",
+        to_state=transition.target if moved else "",
+        data=data,
     )
+    if transition.gives_back:
+        _release(claim.lot_id, claim.quantity)
+    to_owner = actor.organisation_id == claim.claimant_id
+    _notify(claim, event or transition.notice, to_owner=to_owner, template=transition.notice)
     return claim
 
 
 @transaction.atomic
 def claim_approve(*, actor: Membership, claim: Claim) -> Claim:
     claim = _locked_claim(claim)
-    _require_owner_side(actor, claim)
-    _require_status(claim, ClaimStatus.PENDING)
-    claim = _transition(actor, claim, ClaimStatus.APPROVED, "approve", decided_at=timezone.now())
-    _notify(claim, "approved", to_owner=False)
-    return claim
+    transition_check(actor=actor, claim=claim, action=ClaimAction.APPROVE)
+    return _act(actor, claim, ClaimAction.APPROVE, fields={"decided_at": timezone.now()})
 
 
 @transaction.atomic
@@ -219,30 +212,16 @@ def claim_decline(*, actor: Membership, claim: Claim, reason: str) -> Claim:
             message=_("Say why you decline the claim."),
         )
     claim = _locked_claim(claim)
-    _require_owner_side(actor, claim)
-    _require_status(claim, ClaimStatus.PENDING)
-    claim = _transition(
-        actor,
-        claim,
-        ClaimStatus.DECLINED,
-        "decline",
-        decline_reason=reason.strip(),
-        decided_at=timezone.now(),
-    )
-    _release(claim.lot_id, claim.quantity)
-    _notify(claim, "declined", to_owner=False)
-    return claim
+    transition_check(actor=actor, claim=claim, action=ClaimAction.DECLINE)
+    fields = {"decline_reason": reason.strip(), "decided_at": timezone.now()}
+    return _act(actor, claim, ClaimAction.DECLINE, fields=fields)
 
 
 @transaction.atomic
 def claim_cancel(*, actor: Membership, claim: Claim) -> Claim:
     claim = _locked_claim(claim)
-    _require_claimant_side(actor, claim)
-    _require_status(claim, *LIVE_STATUSES)
-    claim = _transition(actor, claim, ClaimStatus.CANCELLED, "cancel")
-    _release(claim.lot_id, claim.quantity)
-    _notify(claim, "cancelled", to_owner=True)
-    return claim
+    transition_check(actor=actor, claim=claim, action=ClaimAction.CANCEL)
+    return _act(actor, claim, ClaimAction.CANCEL)
 
 
 @transaction.atomic
@@ -255,30 +234,19 @@ def claim_schedule(*, actor: Membership, claim: Claim, pickup_at: datetime.datet
             message=_("The pickup slot must lie in the future."),
         )
     claim = _locked_claim(claim)
-    require_writer(actor)
-    if actor.organisation_id not in (claim.lot.owner_id, claim.claimant_id):
-        raise _forbidden(ClaimError.NOT_YOURS, _("This claim is not yours."))
-    _require_status(claim, ClaimStatus.APPROVED)
-    old_slot = claim.pickup_at
-    claim.pickup_at = pickup_at
-    claim.save(update_fields=["pickup_at", "updated_at"])
-    audit_event_record(
-        actor=actor.user,
-        organisation=actor.organisation,
-        obj=claim,
-        action="schedule",
+    transition_check(actor=actor, claim=claim, action=ClaimAction.SCHEDULE)
+    previous = claim.pickup_at
+    return _act(
+        actor,
+        claim,
+        ClaimAction.SCHEDULE,
+        fields={"pickup_at": pickup_at},
         data={
             "pickup_at": pickup_at.isoformat(),
-            "previous": old_slot.isoformat() if old_slot else None,
+            "previous": previous.isoformat() if previous else None,
         },
+        event=f"scheduled:{pickup_at.isoformat()}",
     )
-    _notify(
-        claim,
-        f"scheduled:{pickup_at.isoformat()}",
-        to_owner=actor.organisation_id == claim.claimant_id,
-        template="scheduled",
-    )
-    return claim
 
 
 @transaction.atomic
@@ -286,18 +254,8 @@ def claim_no_show(
     *, actor: Membership, claim: Claim, now: datetime.datetime | None = None
 ) -> Claim:
     claim = _locked_claim(claim)
-    _require_owner_side(actor, claim)
-    _require_status(claim, ClaimStatus.APPROVED)
-    now = now or timezone.now()
-    if claim.pickup_at is None or claim.pickup_at > now:
-        raise _conflict(
-            ClaimError.BEFORE_PICKUP,
-            _("A no-show can be recorded only after the pickup slot has passed."),
-        )
-    claim = _transition(actor, claim, ClaimStatus.NO_SHOW, "no_show")
-    _release(claim.lot_id, claim.quantity)
-    _notify(claim, "no_show", to_owner=False)
-    return claim
+    transition_check(actor=actor, claim=claim, action=ClaimAction.NO_SHOW, now=now)
+    return _act(actor, claim, ClaimAction.NO_SHOW)
 
 
 def claim_collect(
@@ -317,8 +275,7 @@ def claim_collect(
         )
     with transaction.atomic():
         claim = _locked_claim(claim)
-        _require_owner_side(actor, claim)
-        _require_status(claim, ClaimStatus.APPROVED)
+        transition_check(actor=actor, claim=claim, action=ClaimAction.COLLECT)
         if quantity > claim.quantity:
             raise ApplicationError(
                 code=ClaimError.MORE_THAN_APPROVED,
@@ -326,18 +283,14 @@ def claim_collect(
                 message=_("At most %(quantity)s units were approved.")
                 % {"quantity": claim.quantity},
             )
-        claim = _transition(
-            actor,
-            claim,
-            ClaimStatus.COLLECTED,
-            "collect",
-            collected_quantity=quantity,
-            measured_weight_kg=weight_kg,
-            collected_at=timezone.now(),
-        )
+        fields = {
+            "collected_quantity": quantity,
+            "measured_weight_kg": weight_kg,
+            "collected_at": timezone.now(),
+        }
+        claim = _act(actor, claim, ClaimAction.COLLECT, fields=fields)
         _release(claim.lot_id, claim.quantity - quantity)
         _lot_close_if_all_collected(claim.lot_id, actor)
-        _notify(claim, "collected", to_owner=False)
         transaction.on_commit(lambda: claim_collected.send(sender=Claim, claim=claim))
     return claim
 

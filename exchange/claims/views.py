@@ -2,7 +2,6 @@
 lots, a claim with its actions and history, and its transfer document. Each view parses,
 calls one service or selector, and shows the answer; the rules live in the services."""
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +46,7 @@ from exchange.claims.services import (
     claim_no_show,
     claim_schedule,
 )
+from exchange.claims.transitions import claim_actions
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.lots.eligibility import claim_windows
@@ -70,29 +70,6 @@ def _visible_claim(actor: Membership, pk: int) -> Claim:
     return get_object_or_404(claim_list(actor=actor), pk=pk)
 
 
-def claim_actions(claim: Claim, actor: Membership, now: datetime.datetime) -> set[str]:
-    """The buttons to show this side of the claim; the services decide for real."""
-    if not actor.can_write:
-        return set()
-    is_owner = claim.lot.owner_id == actor.organisation_id
-    is_claimant = claim.claimant_id == actor.organisation_id
-    actions: set[str] = set()
-    if claim.status == ClaimStatus.PENDING:
-        if is_owner:
-            actions |= {"approve", "decline"}
-        if is_claimant:
-            actions.add("cancel")
-    elif claim.status == ClaimStatus.APPROVED:
-        actions.add("schedule")
-        if is_owner:
-            actions.add("collect")
-            if claim.pickup_at is not None and claim.pickup_at <= now:
-                actions.add("no_show")
-        if is_claimant:
-            actions.add("cancel")
-    return actions
-
-
 def _action_forms(claim: Claim) -> dict:
     """Unbound action forms; ids carry the claim so that a list has unique labels."""
     auto_id = f"claim-{claim.pk}-%s"
@@ -106,7 +83,7 @@ def _action_forms(claim: Claim) -> dict:
 def _prepare(claims, actor: Membership) -> None:
     now = timezone.now()
     for claim in claims:
-        claim.actions = claim_actions(claim, actor, now)
+        claim.actions = claim_actions(claim=claim, actor=actor, now=now)
         claim.forms = _action_forms(claim) if claim.actions else {}
 
 
