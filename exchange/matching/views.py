@@ -28,9 +28,14 @@ from exchange.matching.selectors import (
     wanted_match_list,
     wanted_page_list,
 )
-from exchange.matching.services.claiming import match_claim, match_dismiss, match_mark_seen
+from exchange.matching.services.claiming import (
+    match_claim,
+    match_claim_quantity,
+    match_dismiss,
+    match_mark_seen,
+    wanted_still_wanted,
+)
 from exchange.matching.services.wanted import (
-    wanted_claimed_quantity,
     wanted_create,
     wanted_update,
     wanted_withdraw,
@@ -188,7 +193,7 @@ def match_reasons(match: Match, today: datetime.date) -> list[str]:
 def _prepare_matches(matches, actor: Membership, wanted: WantedRequest) -> None:
     """What each card shows: reasons in words, the score, and which buttons."""
     today = timezone.localdate()
-    still_wanted = max(wanted.quantity - wanted_claimed_quantity(wanted), 1)
+    still_wanted = wanted_still_wanted(wanted)
     can_act = actor.can_write
     for match in matches:
         lot = match.lot
@@ -204,7 +209,7 @@ def _prepare_matches(matches, actor: Membership, wanted: WantedRequest) -> None:
             and match.lot_open
             and lot.quantity_available > 0
         )
-        match.claim_quantity = max(min(still_wanted, lot.quantity_available), 1)
+        match.claim_quantity = match_claim_quantity(still_wanted=still_wanted, lot=lot)
         match.photo = next(iter(lot.photos.all()), None)
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.lots.models import Lot
 from exchange.matching.errors import MatchingError
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.wanted import wanted_claimed_quantity
@@ -48,12 +49,30 @@ def match_mark_seen(*, actor: Membership, match_ids: Iterable[int]) -> int:
     ).update(status=MatchStatus.SEEN)
 
 
+def wanted_still_wanted(wanted: WantedRequest) -> int:
+    """How many units the request still wants: its quantity less its live claims (at
+    least 1: a claim from a match is never of nothing)."""
+    return max(wanted.quantity - wanted_claimed_quantity(wanted), 1)
+
+
+def match_claim_quantity(*, still_wanted: int, lot: Lot) -> int:
+    """A claim from a match takes what the request still wants, at most what the lot
+    has left (and at least 1: claiming an empty lot is refused as such)."""
+    return max(min(still_wanted, lot.quantity_available), 1)
+
+
+@transaction.atomic
 def match_claim(*, actor: Membership, match: Match, note: str = ""):
-    """Open a claim for min(still wanted, available) and mark the match claimed; the
-    request is fulfilled once its claims cover its quantity."""
+    """Open a claim for ``match_claim_quantity`` and mark the match claimed; the request
+    is fulfilled once its claims cover its quantity. Every condition is checked first,
+    the match locked so that nobody acts on it meanwhile: then the claim, then the match."""
     from exchange.claims.services import claim_create
 
-    match = Match.objects.select_related("wanted__organisation", "lot").get(pk=match.pk)
+    match = (
+        Match.objects.select_for_update(of=("self",))
+        .select_related("wanted__organisation", "lot")
+        .get(pk=match.pk)
+    )
     _own_match(actor, match)
     wanted = match.wanted
     if wanted.status != WantedStatus.OPEN:
@@ -62,28 +81,17 @@ def match_claim(*, actor: Membership, match: Match, note: str = ""):
             kind=ErrorKind.CONFLICT,
             message=_("This request is %(status)s.") % {"status": wanted.get_status_display()},
         )
-    lot = match.lot
-    lot.refresh_from_db()
-    still_wanted = max(wanted.quantity - wanted_claimed_quantity(wanted), 1)
-    quantity = max(min(still_wanted, lot.quantity_available), 1)
-    with transaction.atomic():
-        claim = claim_create(
-            actor=actor,
-            lot=lot,
-            quantity=quantity,
-            note=note or _("Claimed from a match with our wanted request."),
+    quantity = match_claim_quantity(still_wanted=wanted_still_wanted(wanted), lot=match.lot)
+    claim = claim_create(
+        actor=actor,
+        lot=match.lot,
+        quantity=quantity,
+        note=note or _("Claimed from a match with our wanted request."),
+    )
+    match.status, match.claim = MatchStatus.CLAIMED, claim
+    match.save(update_fields=["status", "claim", "updated_at"])
+    if wanted_claimed_quantity(wanted) >= wanted.quantity:
+        WantedRequest.objects.filter(pk=wanted.pk, status=WantedStatus.OPEN).update(
+            status=WantedStatus.FULFILLED, updated_at=timezone.now()
         )
-        updated = Match.objects.filter(
-            pk=match.pk, status__in=(MatchStatus.NEW, MatchStatus.SEEN)
-        ).update(status=MatchStatus.CLAIMED, claim=claim, updated_at=timezone.now())
-        if not updated:
-            raise ApplicationError(
-                code=MatchingError.MATCH_CLOSED,
-                kind=ErrorKind.CONFLICT,
-                message=_("This match was already acted on."),
-            )
-        if wanted_claimed_quantity(wanted) >= wanted.quantity:
-            WantedRequest.objects.filter(pk=wanted.pk, status=WantedStatus.OPEN).update(
-                status=WantedStatus.FULFILLED, updated_at=timezone.now()
-            )
     return claim
