@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
+from exchange.categories.selectors import factor_version_current
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
 from exchange.impact.models import ImpactRecord, Outcome
@@ -132,7 +133,7 @@ def demo_history_seed(organisations: dict[str, Organisation]) -> int:
     rng = random.Random(2024)
     now = timezone.now()
     today = timezone.localdate(now)
-    version = FactorVersion.objects.get(is_current=True)
+    version = factor_version_current()
     categories = {c.code: c for c in Category.objects.filter(code__in=[h[0] for h in HISTORY_LOTS])}
     people = {}
     for membership in (

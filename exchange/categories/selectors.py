@@ -26,4 +26,6 @@ def category_subtree(category: Category) -> QuerySet[Category]:
 
 
 def factor_version_current() -> FactorVersion | None:
+    """The factor version new impact records use: the one published last (at most one
+    is current, a unique constraint holds it); None before the categories are loaded."""
     return FactorVersion.objects.filter(is_current=True).first()

@@ -1,5 +1,6 @@
 """Loading the category tree and its impact factors from the versioned data file."""
 
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -8,12 +9,20 @@ from django.db import transaction
 
 from exchange.categories.errors import CategoryError
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
+from exchange.categories.selectors import factor_version_current
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
 
 
 def _dec(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
+
+
+def _factor_version_make_current(version: FactorVersion) -> None:
+    """``version`` becomes the one ``factor_version_current`` gives (the one before
+    first stops being current: one at most, a unique constraint holds it)."""
+    FactorVersion.objects.filter(is_current=True).exclude(pk=version.pk).update(is_current=False)
+    FactorVersion.objects.filter(pk=version.pk).update(is_current=True)
 
 
 @transaction.atomic
@@ -26,20 +35,15 @@ def categories_load(*, data: dict | None = None) -> dict[str, int]:
     version, _ = FactorVersion.objects.update_or_create(
         version=meta["version"],
         defaults={
-            "published_on": meta["published_on"],
+            "published_on": datetime.date.fromisoformat(meta["published_on"]),
             "weight_based_co2e_per_kg": _dec(meta["weight_based_co2e_per_kg"]),
             "weight_based_source": meta["weight_based_source"],
             "notes": meta.get("notes", ""),
         },
     )
-    if (
-        not version.is_current
-        and not FactorVersion.objects.filter(
-            is_current=True, published_on__gt=version.published_on
-        ).exists()
-    ):
-        FactorVersion.objects.filter(is_current=True).update(is_current=False)
-        FactorVersion.objects.filter(pk=version.pk).update(is_current=True)
+    current = factor_version_current()
+    if not version.is_current and (current is None or current.published_on <= version.published_on):
+        _factor_version_make_current(version)
 
     def load(nodes: list[dict], parent: Category | None) -> None:
         for position, node in enumerate(nodes):
@@ -136,9 +140,10 @@ def factor_version_publish(*, user, version: FactorVersion) -> FactorVersion:
     from exchange.organisations.access import require_moderator
 
     require_moderator(user)
-    previous = FactorVersion.objects.filter(is_current=True).exclude(pk=version.pk).first()
-    FactorVersion.objects.filter(is_current=True).update(is_current=False)
-    FactorVersion.objects.filter(pk=version.pk).update(is_current=True)
+    previous = factor_version_current()
+    if previous is not None and previous.pk == version.pk:
+        previous = None
+    _factor_version_make_current(version)
     version.refresh_from_db()
     audit_event_record(
         actor=user,

@@ -27,6 +27,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
+from exchange.categories.selectors import factor_version_current
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
@@ -37,6 +38,7 @@ from exchange.impact.services import (
     impact_totals_rebuild,
     outcome_for_recipient_kind,
 )
+from exchange.lots.eligibility import tier_allows
 from exchange.lots.loadgen import (
     _attestation,
     _category_titles,
@@ -47,7 +49,7 @@ from exchange.lots.loadgen import (
     _SearchDocuments,
     generated_organisations,
 )
-from exchange.lots.models import Lot, LotStatus, SanitisationAttestation, Tier
+from exchange.lots.models import Lot, LotStatus, SanitisationAttestation
 from exchange.organisations.models import Organisation, OrganisationKind, Site
 
 # Claims a lot gets (a single unit has one), how often part of a lot finds nobody, and
@@ -224,11 +226,7 @@ def _backdate_organisations(
 
 def _eligible(organisation: Organisation, owner_id: int, tier: str) -> bool:
     """May this organisation claim in ``tier`` (its accreditation taken as valid then)?"""
-    if organisation.id == owner_id:
-        return False
-    if tier == Tier.OPEN or organisation.kind == OrganisationKind.FEDERAL:
-        return True
-    return tier == Tier.SOCIAL_ECONOMY and organisation.kind == OrganisationKind.SOCIAL_ECONOMY
+    return organisation.id != owner_id and tier_allows(tier, organisation.kind)
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
@@ -345,7 +343,7 @@ def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict
     # LOT_DAYS[1] + 17 days from publication to its last record.
     last_moment = now - datetime.timedelta(days=LOT_DAYS[1] + 50)
     categories_load()
-    version = FactorVersion.objects.get(is_current=True)
+    version = factor_version_current()
     factors = {f.category_id: f for f in CategoryFactor.objects.filter(version=version)}
     leaves = list(
         Category.objects.filter(children__isnull=True).select_related("parent").order_by("path")

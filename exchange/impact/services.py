@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from exchange.categories.models import CategoryFactor, FactorVersion
+from exchange.categories.selectors import factor_version_current
 from exchange.impact.models import (
     REUSE_OUTCOMES,
     ImpactMonthlyTotal,
@@ -60,7 +61,9 @@ def impact_compute(
     recycling: weight x the recycling factor where one is known; disposal: 0;
     value = quantity x the replacement value for reuse outcomes, 0 otherwise.
     """
-    version = version or FactorVersion.objects.get(is_current=True)
+    version = version or factor_version_current()
+    if version is None:
+        raise FactorVersion.DoesNotExist("No current factor version: load the categories.")
     if factors is not None:  # the version's factors by category id, loaded once
         factor = factors.get(lot.category_id)
     else:

@@ -13,7 +13,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from exchange.categories.models import Category, CategoryFactor, FactorVersion
+from exchange.categories.models import Category, CategoryFactor
+from exchange.categories.selectors import factor_version_current
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.impact import charts
@@ -364,7 +365,7 @@ def open_data_page(request):
         row["group"] = category.parent.name if category and category.parent_id else ""
         row["path"] = category.path if category else row["key"]
     by_category.sort(key=lambda r: r["path"])
-    version = FactorVersion.objects.filter(is_current=True).first()
+    version = factor_version_current()
     factors = []
     if version:
         version.weight_based_display = charts.number_trimmed(version.weight_based_co2e_per_kg)

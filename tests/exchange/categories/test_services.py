@@ -48,3 +48,26 @@ def test_a_subtree_holds_the_category_and_its_descendants_only():
     codes = set(category_subtree(it).values_list("code", flat=True))
     assert {"it", "laptop", "server", "monitor"} <= codes
     assert "desk" not in codes
+
+
+def test_the_version_published_last_is_the_one_new_records_use(categories, moderator):
+    from exchange.categories.selectors import factor_version_current
+    from exchange.categories.services import factor_version_copy, factor_version_publish
+    from exchange.impact.services import impact_compute
+    from tests.factories import LotFactory
+
+    # given the loaded version, and a copy of it a moderator is still editing
+    loaded = factor_version_current()
+    assert loaded.version == "2026.1"
+    draft = factor_version_copy(user=moderator, source=loaded, version="2027.1")
+    assert factor_version_current() == loaded
+    # when the moderator publishes it
+    factor_version_publish(user=moderator, version=draft)
+    # then it is the current one, the one a new record's figures use
+    assert factor_version_current() == draft
+    assert list(FactorVersion.objects.filter(is_current=True)) == [draft]
+    lot = LotFactory(category=Category.objects.get(code="office-chair"))
+    assert impact_compute(lot=lot, quantity=1, outcome="reused_federal").factor_version == draft
+    # loading the categories again (their file names 2026.1) does not bring the old one back
+    categories_load()
+    assert factor_version_current() == draft
