@@ -1,21 +1,11 @@
 from celery import shared_task
-from django.db import OperationalError
 
+from exchange.common.tasks import RELIABLE
 from exchange.impact.services import (
     impact_record_for_claim,
     impact_record_for_lot_close,
     impact_records_sweep,
 )
-
-# Losing one of these would lose a reported kilogram: acknowledge only once done,
-# give the message back when the worker dies, retry on database trouble.
-RELIABLE = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, OSError),
-    "retry_backoff": True,
-    "retry_kwargs": {"max_retries": 10},
-}
 
 
 @shared_task(name="impact.impact_record_for_claim", **RELIABLE)
@@ -35,7 +25,7 @@ def impact_records_sweep_task() -> int:
     return impact_records_sweep()
 
 
-@shared_task(name="impact.report_job_run", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="impact.report_job_run", **RELIABLE)
 def report_job_run_task(job_id: int) -> bool:
     from exchange.impact.reports import report_job_run
 
