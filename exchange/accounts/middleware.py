@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from exchange.accounts.errors import AccountError
 from exchange.accounts.second_factor import second_factor_missing
 
 
@@ -63,7 +64,8 @@ class SecondFactorRequiredMiddleware:
         )
         if request.path.startswith("/api/"):
             return JsonResponse(
-                {"code": "second_factor_required", "detail": message, "errors": {}}, status=403
+                {"code": AccountError.SECOND_FACTOR_REQUIRED, "detail": message, "errors": {}},
+                status=403,
             )
         messages.warning(request, message)
         return redirect(reverse("mfa_activate_totp"))

@@ -91,7 +91,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ApplicationError(
-            code="token_name_invalid",
+            code=AccountError.TOKEN_NAME_INVALID,
             field="name",
             message=_("Give the token a name of 1 to 100 characters (the device or script)."),
         )
