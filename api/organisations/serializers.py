@@ -45,6 +45,7 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
             "accreditation",
             "verified",
             "verified_at",
+            "requested_name",
             "created_at",
         ]
 
@@ -131,3 +132,7 @@ class SiteInputSerializer(serializers.Serializer):
     region = serializers.ChoiceField(choices=Region.choices, required=False)
     latitude = serializers.DecimalField(max_digits=8, decimal_places=6)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+
+
+class RenameDecisionInputSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true: the requested name becomes the name.")

@@ -12,6 +12,7 @@ from api.organisations.serializers import (
     MembershipUpdateInputSerializer,
     OrganisationInputSerializer,
     OrganisationOutputSerializer,
+    RenameDecisionInputSerializer,
     SiteInputSerializer,
     SiteOutputSerializer,
     VerifyOutputSerializer,
@@ -54,7 +55,9 @@ class OrganisationViewSet(
     )
     def partial_update(self, request, pk=None):
         """Change your organisation (admins). Kind, enterprise number and accreditation are
-        locked once a moderator verified them (409)."""
+        locked once a moderator verified them (409); a verified organisation's new name
+        becomes ``requested_name`` until a moderator approves it. Names are unique among
+        verified organisations, ignoring case and accents (400 ``name_taken``)."""
         organisation = self.get_object()
         serializer = OrganisationInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -72,6 +75,20 @@ class OrganisationViewSet(
             user=request.user, organisation=self.get_object()
         )
         return Response(VerifyOutputSerializer(organisation).data)
+
+    @extend_schema(request=RenameDecisionInputSerializer, responses=OrganisationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def rename(self, request, pk=None):
+        """Moderators: approve or decline a verified organisation's requested name (409 if
+        none is requested; 400 ``name_taken`` if another verified organisation took it)."""
+        serializer = RenameDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = services.organisation_rename_decide(
+            user=request.user,
+            organisation=self.get_object(),
+            approve=serializer.validated_data["approve"],
+        )
+        return Response(OrganisationOutputSerializer(organisation).data)
 
     @extend_schema(methods=["get"], responses=MembershipOutputSerializer(many=True), filters=False)
     @extend_schema(

@@ -19,3 +19,5 @@ class OrganisationError(StrEnum):
     ENTERPRISE_NUMBER_PREFIX = "enterprise_number_prefix"
     ENTERPRISE_NUMBER_CHECKSUM = "enterprise_number_checksum"
     OUTSIDE_BELGIUM = "outside_belgium"
+    NAME_TAKEN = "name_taken"
+    NO_RENAME_REQUESTED = "no_rename_requested"

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.common.models import TimeStampedModel
-from exchange.organisations.validators import format_enterprise_number
+from exchange.organisations.validators import format_enterprise_number, organisation_name_key
 
 
 class Region(models.TextChoices):
@@ -32,6 +32,10 @@ class AccreditationScheme(models.TextChoices):
 
 class Organisation(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
+    # The name without accents, case or repeated spaces: unique among verified ones.
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    # A verified organisation's new name, until a moderator approves it.
+    requested_name = models.CharField(_("requested name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
     enterprise_number = models.CharField(
         _("enterprise number"),
@@ -74,10 +78,24 @@ class Organisation(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(region__in=Region.values), name="organisation_region_valid"
             ),
+            models.UniqueConstraint(
+                fields=["name_key"],
+                condition=models.Q(verified_at__isnull=False) & ~models.Q(name_key=""),
+                name="organisation_verified_name_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The key follows the name wherever an organisation is saved (a derived value;
+        # the rule that it is unique is the services' and the constraint's).
+        self.name_key = organisation_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_verified(self) -> bool:

@@ -51,6 +51,11 @@ def organisation_verification_queue() -> QuerySet[Organisation]:
     return Organisation.objects.filter(verified_at__isnull=True).order_by("created_at", "id")
 
 
+def organisation_rename_queue() -> QuerySet[Organisation]:
+    """Verified organisations whose new name waits for a moderator."""
+    return Organisation.objects.filter(verified_at__isnull=False).exclude(requested_name="")
+
+
 def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(organisation=organisation)
 

@@ -27,6 +27,7 @@ from exchange.organisations.models import (
 )
 from exchange.organisations.validators import (
     normalise_enterprise_number,
+    organisation_name_key,
     region_for_postcode,
     validate_in_belgium,
 )
@@ -56,8 +57,25 @@ VERIFIED_FACTS = (
 SITE_FIELDS = ("name", "street", "postcode", "municipality", "region", "latitude", "longitude")
 
 
+def _organisation_name_check(name: str, *, exclude_pk: int | None = None) -> str:
+    """The name's key, if no verified organisation (other than ``exclude_pk``) bears the
+    same name, ignoring case and accents; else ApplicationError (400)."""
+    key = organisation_name_key(name)
+    taken = Organisation.objects.filter(verified_at__isnull=False, name_key=key)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if key and taken.exists():
+        raise ApplicationError(
+            code=OrganisationError.NAME_TAKEN,
+            field="name",
+            message=_("A verified organisation already bears this name: choose another."),
+        )
+    return key
+
+
 def _organisation_clean(organisation: Organisation) -> None:
     """Normalise and check an organisation in memory; raise ApplicationError (400)."""
+    organisation.name = " ".join((organisation.name or "").split())
     errors: dict[str, list[ValidationError]] = {}
     try:
         organisation.enterprise_number = normalise_enterprise_number(organisation.enterprise_number)
@@ -108,6 +126,7 @@ def organisation_register(*, user, **fields) -> Organisation:
         raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
     organisation = Organisation(**fields)
     _organisation_clean(organisation)
+    organisation.name_key = _organisation_name_check(organisation.name)
     organisation.save()
     Membership.objects.create(user=user, organisation=organisation, role=MembershipRole.ADMIN)
     if user.current_organisation_id is None:
@@ -157,18 +176,65 @@ def organisation_update(*, actor: Membership, organisation: Organisation, **fiel
                 "enterprise number or accreditation."
             ),
         )
+    if "name" in changed:
+        changed["name"] = " ".join((changed["name"] or "").split())
+        if changed["name"] == organisation.name:
+            del changed["name"]
+    rename = changed.pop("name", None) if organisation.is_verified else None
     for name, value in changed.items():
         setattr(organisation, name, value)
     _organisation_clean(organisation)
+    if "name" in changed:
+        organisation.name_key = _organisation_name_check(
+            organisation.name, exclude_pk=organisation.pk
+        )
+        changed["name_key"] = organisation.name_key
+    if rename is not None:
+        # A verified organisation's new name waits for a moderator, like its kind and
+        # enterprise number; it must be free now and again when approved.
+        _organisation_name_check(rename, exclude_pk=organisation.pk)
+        organisation.requested_name = rename
+        changed["requested_name"] = rename
     if changed:
         organisation.save(update_fields=[*changed, "updated_at"])
         audit_event_record(
             actor=actor.user,
             organisation=organisation,
             obj=organisation,
-            action="update",
+            action="rename_request" if rename is not None and len(changed) == 1 else "update",
             data={"fields": sorted(changed)},
         )
+    return organisation
+
+
+@transaction.atomic
+def organisation_rename_decide(*, user, organisation: Organisation, approve: bool) -> Organisation:
+    """A moderator approves (or declines) a verified organisation's requested name."""
+    require_moderator(user)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not organisation.requested_name:
+        raise ApplicationError(
+            code=OrganisationError.NO_RENAME_REQUESTED,
+            kind=ErrorKind.CONFLICT,
+            message=_("%(organisation)s asked for no new name.")
+            % {"organisation": organisation.name},
+        )
+    old = organisation.name
+    if approve:
+        organisation.name_key = _organisation_name_check(
+            organisation.requested_name, exclude_pk=organisation.pk
+        )
+        organisation.name = organisation.requested_name
+    organisation.requested_name = ""
+    organisation.save(update_fields=["name", "name_key", "requested_name", "updated_at"])
+    audit_event_record(
+        actor=user,
+        organisation=organisation,
+        obj=organisation,
+        action="rename" if approve else "rename_decline",
+        from_state=old,
+        to_state=organisation.name,
+    )
     return organisation
 
 
@@ -179,6 +245,20 @@ def organisation_verify(*, user, organisation: Organisation) -> Organisation:
 
     require_moderator(user)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if (
+        Organisation.objects.filter(verified_at__isnull=False, name_key=organisation.name_key)
+        .exclude(pk=organisation.pk)
+        .exists()
+    ):
+        raise ApplicationError(
+            code=OrganisationError.NAME_TAKEN,
+            kind=ErrorKind.CONFLICT,
+            message=_(
+                "Another verified organisation already bears the name %(organisation)s: "
+                "ask its people to tell the two apart before verifying."
+            )
+            % {"organisation": organisation.name},
+        )
     if organisation.is_verified:
         raise ApplicationError(
             code=OrganisationError.ALREADY_VERIFIED,

@@ -76,3 +76,13 @@ def validate_in_belgium(latitude: Decimal, longitude: Decimal) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def organisation_name_key(name: str) -> str:
+    """The name as the uniqueness rule compares it: without accents, case or repeated
+    spaces ("FPS Démo  Logistics" and "fps demo logistics" are one name)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())

@@ -90,13 +90,20 @@ def edit(request, pk: int):
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(
+            renamed = organisation.is_verified and form.cleaned_data["name"] != organisation.name
+            organisation = services.organisation_update(
                 actor=membership, organisation=organisation, **form.cleaned_data
             )
         except ApplicationError as exc:
             add_application_error(form, exc)
         else:
             messages.success(request, _("Saved."))
+            if renamed and organisation.requested_name:
+                messages.info(
+                    request,
+                    _("The new name %(name)s waits for a moderator, who checks it.")
+                    % {"name": organisation.requested_name},
+                )
             return redirect("organisations:detail", pk=pk)
     return render(request, "organisations/edit.html", {"form": form, "organisation": organisation})
 
@@ -107,6 +114,23 @@ def verification_queue(request):
         require_moderator(request.user)
     except ApplicationError as exc:
         raise Http404 from exc
+    if request.method == "POST" and "rename" in request.POST:
+        organisation = get_object_or_404(
+            selectors.organisation_rename_queue(), pk=request.POST.get("organisation")
+        )
+        approve = request.POST["rename"] == "approve"
+        try:
+            services.organisation_rename_decide(
+                user=request.user, organisation=organisation, approve=approve
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            done = (
+                _("%(name)s is renamed.") if approve else _("The new name of %(name)s is declined.")
+            )
+            messages.success(request, done % {"name": organisation.name})
+        return redirect("organisations:verification_queue")
     if request.method == "POST":
         organisation = get_object_or_404(
             selectors.organisation_verification_queue(), pk=request.POST.get("organisation")
@@ -119,7 +143,10 @@ def verification_queue(request):
             messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
         return redirect("organisations:verification_queue")
     queue = selectors.organisation_verification_queue().prefetch_related("memberships__user")
-    return render(request, "organisations/verification_queue.html", {"queue": queue})
+    renames = selectors.organisation_rename_queue()
+    return render(
+        request, "organisations/verification_queue.html", {"queue": queue, "renames": renames}
+    )
 
 
 @login_required
