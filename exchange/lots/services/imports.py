@@ -2,7 +2,6 @@
 spreadsheet, not fifty forms. A dry run reports every bad row; an import writes all
 rows or none."""
 
-import csv
 import datetime
 import io
 import zipfile
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError
+from exchange.common.exports import csv_writer, xlsx_append
 from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, zip_check
 from exchange.lots.errors import LotError
 from exchange.lots.services.lots import ItemInput, LotInput, lot_create, lot_validate
@@ -311,13 +311,13 @@ def import_template(*, file_format: str) -> tuple[bytes, str]:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "lots"
-        sheet.append(columns)
-        sheet.append(example)
+        xlsx_append(sheet, columns)
+        xlsx_append(sheet, example)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(columns)
     writer.writerow(example)
     return out.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
