@@ -12,7 +12,7 @@ RUN pip install -c constraints.txt . && pip uninstall -y reuse-exchange
 COPY . .
 RUN pybabel compile --domain django --directory locale \
     && DJANGO_SETTINGS_MODULE=exchange.settings python manage.py collectstatic --noinput \
-    && useradd --create-home exchange && mkdir -p var media && chown -R exchange var media
+    && useradd --create-home exchange && mkdir -p var media private && chown -R exchange var media private
 USER exchange
 
 EXPOSE 8000

@@ -14,19 +14,12 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.parsers import RequestTooLarge
 from exchange.common.errors import ApplicationError, ErrorKind
-
-STATUS_FOR_KIND = {
-    ErrorKind.INVALID: status.HTTP_400_BAD_REQUEST,
-    ErrorKind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
-    ErrorKind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
-    ErrorKind.CONFLICT: status.HTTP_409_CONFLICT,
-}
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -51,7 +44,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": str(exc.message), "errors": exc.errors, **exc.extra}
-        return Response(body, status=STATUS_FOR_KIND[exc.kind])
+        return Response(body, status=ErrorKind(exc.kind).http_status)
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

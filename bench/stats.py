@@ -48,7 +48,8 @@ def _memory_kb() -> dict[str, int]:
 
 
 def _report(file_format: str) -> bytes:
-    from exchange.impact.reports import annual_report_data, report_pdf, report_xlsx
+    from exchange.impact.presenters.reports import annual_report_data
+    from exchange.impact.renderers import report_pdf, report_xlsx
 
     data = annual_report_data(organisation_id=None, year=_year(), language=LANGUAGE)
     return {"xlsx": report_xlsx, "pdf": report_pdf}[file_format](data)
@@ -87,7 +88,7 @@ def _timings(function, runs: int) -> list[float]:
 
 def measure(figures: list[Figure], *, runs: int, run_self) -> None:
     from exchange.impact.models import ImpactRecord
-    from exchange.impact.stats import (
+    from exchange.impact.selectors.statistics import (
         StatsFilter,
         StatsQuery,
         stats_record_count,

@@ -244,6 +244,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Files only views that check who asks may serve (report jobs); no URL maps this folder.
+# With S3 they go to the bucket, whose objects are private.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 # Serve straight from the apps' static folders when collectstatic has not run.
 WHITENOISE_USE_FINDERS = True
 

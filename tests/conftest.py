@@ -84,8 +84,9 @@ def _second_factor_optional(settings):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Uploads of each test land in a folder of their own."""
+    """Uploads and private files of each test land in folders of their own."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
 
 

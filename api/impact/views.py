@@ -3,7 +3,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from api.mixins import ScopedViewMixin
 from exchange.impact.models import ImpactRecord, Outcome
-from exchange.impact.selectors import impact_record_list
+from exchange.impact.selectors.records import impact_record_list
 
 
 class ImpactRecordOutputSerializer(serializers.ModelSerializer):

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -7,28 +6,30 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.mixins import AnonymousViewMixin, ScopedViewMixin
-from exchange.categories.models import Category, FactorVersion
+from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError
+from exchange.impact.errors import ImpactError
 from exchange.impact.models import ImpactRecord, Outcome, ReportJob
-from exchange.impact.reports import RENDERERS, annual_report_data, report_job_create
-from exchange.impact.selectors import report_job_list
-from exchange.impact.stats import (
+from exchange.impact.presenters.reports import REPORT_LANGUAGES, report_language
+from exchange.impact.renderers import RENDERERS, report_filename
+from exchange.impact.selectors.open_data import open_data
+from exchange.impact.selectors.reports import report_job_list
+from exchange.impact.selectors.statistics import (
     FILTERS,
     FIRST_YEAR,
     LAST_YEAR,
     StatsFilter,
-    open_data,
     stats_query,
-    stats_record_count,
     stats_scope,
     stats_summary,
     stats_timeseries,
 )
+from exchange.impact.services.reports import report_annual
 from exchange.organisations.models import Organisation, OrganisationKind, Region
 
 
@@ -58,7 +59,7 @@ def parse_filters(request, *, allowed=FILTERS) -> tuple[StatsFilter, str]:
     unknown = sorted(set(request.query_params) - set(allowed))
     if unknown:
         raise ApplicationError(
-            code="unknown_filter",
+            code=ImpactError.UNKNOWN_FILTER,
             field=unknown[0],
             message=_("Unknown filter: %(names)s. Known: %(known)s.")
             % {"names": ", ".join(unknown), "known": ", ".join(allowed)},
@@ -124,71 +125,6 @@ class StatsTimeseriesView(StatsView):
         )
 
 
-class AnnualReportView(StatsView):
-    """The annual report in your language: ``?format=csv|xlsx|pdf``."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "factors", str, description="A factor version: recompute the figures with it"
-            ),
-            OpenApiParameter("format", str, enum=list(RENDERERS)),
-            OpenApiParameter("language", str, enum=["nl", "fr", "de", "en"]),
-        ],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
-    )
-    def get(self, request, year: int):
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise ApplicationError(
-                code="year_out_of_range",
-                field="year",
-                message=_("Give a year from %(first)s to %(last)s.")
-                % {"first": FIRST_YEAR, "last": LAST_YEAR},
-            )
-        file_format = request.query_params.get("format", "pdf")
-        if file_format not in RENDERERS:
-            raise ApplicationError(
-                code="invalid_format", field="format", message=_("Choose csv, xlsx or pdf.")
-            )
-        language = request.query_params.get("language") or translation.get_language() or "en"
-        language = language[:2] if language[:2] in ("nl", "fr", "de", "en") else "en"
-        version = None
-        if request.query_params.get("factors"):
-            version = FactorVersion.objects.filter(version=request.query_params["factors"]).first()
-            if version is None:
-                raise ApplicationError(
-                    code="unknown_factor_version",
-                    field="factors",
-                    message=_("No factor version %(version)s.")
-                    % {"version": request.query_params["factors"]},
-                )
-        query = self.filtered(StatsFilter(year=year))
-        if stats_record_count(query) > settings.EXCHANGE_REPORT_SYNC_LIMIT:
-            # A large year: a Celery task builds the file; poll the job for the link.
-            job = report_job_create(
-                user=request.user,
-                organisation_id=query.organisation_id,
-                year=year,
-                file_format=file_format,
-                language=language,
-                factor_version=version,
-            )
-            body = ReportJobOutputSerializer(job, context={"request": request}).data
-            return Response(body, status=202, headers={"Location": body["url"]})
-        data = annual_report_data(
-            organisation_id=query.organisation_id,
-            year=year,
-            language=language,
-            factor_version=version,
-        )
-        render, content_type = RENDERERS[file_format]
-        response = HttpResponse(render(data), content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="reuse-exchange-{year}-{language}.{file_format}"'
-        )
-        return response
-
-
 class ReportJobOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -208,14 +144,58 @@ class ReportJobOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, job) -> str:
-        return reverse("api:report-job", args=[job.pk])
+        return reverse("api:report-job", kwargs={"pk": job.pk})
 
     def get_download_url(self, job) -> str | None:
-        return reverse("api:report-download", args=[job.pk]) if job.file else None
+        if job.status != ReportJob.Status.READY:
+            return None
+        return reverse("api:report-download", kwargs={"pk": job.pk})
 
 
-class ReportJobView(ScopedViewMixin, GenericAPIView):
-    """A report being built for a large year: its status, and the link once ready."""
+class AnnualReportView(StatsView):
+    """The annual report in your language: ``?format=csv|xlsx|pdf``. A year with more
+    records than ``EXCHANGE_REPORT_SYNC_LIMIT`` is built by a Celery task: 202 with the
+    job (and ``Location``); poll it and download the file when it is ready."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "factors", str, description="A factor version: recompute the figures with it"
+            ),
+            OpenApiParameter("format", str, enum=list(RENDERERS)),
+            OpenApiParameter("language", str, enum=list(REPORT_LANGUAGES)),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiTypes.BINARY,
+            202: ReportJobOutputSerializer,
+        },
+    )
+    def get(self, request, year: int):
+        params = request.query_params
+        report = report_annual(
+            user=request.user,
+            actor=self.actor,
+            year=year,
+            file_format=params.get("format", "pdf"),
+            language=params.get("language") or report_language(translation.get_language()),
+            factors=params.get("factors") or None,
+        )
+        if isinstance(report, ReportJob):
+            body = ReportJobOutputSerializer(report, context={"request": request}).data
+            return Response(body, status=202, headers={"Location": body["url"]})
+        response = HttpResponse(report.content, content_type=report.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+        return response
+
+
+class ReportJobView(ScopedViewMixin, RetrieveAPIView):
+    """A report being built for a large year: its status, and the link once ready. Only
+    the person who asked for it sees it (404 for anybody else)."""
 
     queryset_for_schema = ReportJob.objects.none()
     serializer_class = ReportJobOutputSerializer
@@ -223,27 +203,27 @@ class ReportJobView(ScopedViewMixin, GenericAPIView):
     def scoped_queryset(self):
         return report_job_list(user=self.request.user)
 
-    @extend_schema(responses=ReportJobOutputSerializer)
-    def get(self, request, pk: int):
-        return Response(ReportJobOutputSerializer(self.get_object()).data)
-
 
 class ReportJobDownloadView(ScopedViewMixin, GenericAPIView):
-    """The file of a ready report (404 while it is being built)."""
+    """The file of a ready report job (404 while it is being built, and for anybody but
+    the person who asked for it)."""
 
     queryset_for_schema = ReportJob.objects.none()
 
     def scoped_queryset(self):
         return report_job_list(user=self.request.user, ready=True)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         job = self.get_object()
-        response = FileResponse(job.file.open("rb"), content_type=RENDERERS[job.file_format][1])
-        response["Content-Disposition"] = (
-            f'attachment; filename="reuse-exchange-{job.year}-{job.language}.{job.file_format}"'
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=report_filename(
+                year=job.year, language=job.language, file_format=job.file_format
+            ),
+            content_type=RENDERERS[job.file_format][1],
         )
-        return response
 
 
 class OpenDataView(AnonymousViewMixin, APIView):
@@ -255,7 +235,7 @@ class OpenDataView(AnonymousViewMixin, APIView):
         unknown = sorted(set(request.query_params) - {"year"})
         if unknown:
             raise ApplicationError(
-                code="unknown_filter",
+                code=ImpactError.UNKNOWN_FILTER,
                 field=unknown[0],
                 message=_("Unknown filter: %(names)s. Known: %(known)s.")
                 % {"names": ", ".join(unknown), "known": "year"},

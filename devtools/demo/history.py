@@ -24,12 +24,12 @@ from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.categories.selectors import factor_version_current
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
-from exchange.impact.models import ImpactRecord, Outcome
-from exchange.impact.services import (
+from exchange.impact.figures import (
     impact_record_values_for_claim,
     impact_record_values_for_lot_close,
-    impact_totals_add,
 )
+from exchange.impact.models import ImpactRecord, Outcome
+from exchange.impact.services.totals import impact_totals_add
 from exchange.lots.eligibility import eligibility_kind, first_tier, window_dates, window_days
 from exchange.lots.models import (
     Condition,

@@ -11,6 +11,11 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"  # 404: missing or not visible to the actor
     CONFLICT = "conflict"  # 409: the object's state forbids it
 
+    @property
+    def http_status(self) -> int:
+        """The status the API and the pages answer a refusal of this kind with."""
+        return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}[self.value]
+
 
 class ApplicationError(Exception):
     """A refusal by a service, before anything was written.

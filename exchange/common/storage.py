@@ -1,8 +1,11 @@
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.core.files.storage import Storage
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import transaction
+from django.utils.functional import cached_property
 
 
 class SavedFiles:
@@ -38,3 +41,40 @@ def delete_files_on_commit(entries: list[tuple[Storage, str]]) -> None:
                 storage.delete(name)
 
     transaction.on_commit(delete)
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local files that only a view that checks who asks may serve: under
+    ``PRIVATE_MEDIA_ROOT``, which no URL maps (``MEDIA_ROOT`` is served at /media/)."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    @cached_property
+    def base_url(self):
+        return None  # no URL: ``url()`` refuses
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+_private_files = PrivateFileSystemStorage()
+
+
+def private_storage() -> Storage:
+    """Where private files live: with S3, the bucket (its objects are private, read
+    through short-lived signed URLs or by the app); else ``PRIVATE_MEDIA_ROOT``. A file
+    field names it as its storage; its files are served by views that check who asks."""
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        return default_storage
+    return _private_files
+
+
+def unguessable_name(filename: str) -> str:
+    """``<random>/<filename>``: a folder nobody can guess (256 random bits), so that a
+    private file's name gives nothing away, with the file's own name kept for people."""
+    return f"{secrets.token_urlsafe(32)}/{filename}"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.categories.models import Category
 from exchange.impact.models import Outcome
-from exchange.impact.stats import FIRST_YEAR, LAST_YEAR, StatsFilter
+from exchange.impact.selectors.statistics import FIRST_YEAR, LAST_YEAR, StatsFilter
 from exchange.organisations.models import Membership, Organisation, OrganisationKind, Region
 
 

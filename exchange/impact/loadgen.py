@@ -31,13 +31,9 @@ from exchange.categories.selectors import factor_version_current
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
+from exchange.impact.figures import KG, impact_compute, outcome_for_recipient_kind
 from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
-from exchange.impact.services import (
-    KG,
-    impact_compute,
-    impact_totals_rebuild,
-    outcome_for_recipient_kind,
-)
+from exchange.impact.services.totals import impact_totals_rebuild
 from exchange.lots.eligibility import tier_allows
 from exchange.lots.loadgen import (
     _attestation,

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from exchange.common.storage import private_storage
+
 
 class Outcome(models.TextChoices):
     REUSED_FEDERAL = "reused_federal", _("Reused by a federal service")
@@ -187,7 +189,10 @@ class ReportJob(models.Model):
         related_name="+",
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to="reports/", blank=True, max_length=300)
+    # Private: under a name nobody can guess, served only by the job's download views.
+    file = models.FileField(
+        upload_to="reports/", storage=private_storage, blank=True, max_length=300
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

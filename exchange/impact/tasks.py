@@ -1,11 +1,12 @@
 from celery import shared_task
 
 from exchange.common.tasks import RELIABLE
-from exchange.impact.services import (
+from exchange.impact.services.records import (
     impact_record_for_claim,
     impact_record_for_lot_close,
     impact_records_sweep,
 )
+from exchange.impact.services.reports import report_job_run
 
 
 @shared_task(name="impact.impact_record_for_claim", **RELIABLE)
@@ -27,6 +28,4 @@ def impact_records_sweep_task() -> int:
 
 @shared_task(name="impact.report_job_run", **RELIABLE)
 def report_job_run_task(job_id: int) -> bool:
-    from exchange.impact.reports import report_job_run
-
     return report_job_run(job_id=job_id)

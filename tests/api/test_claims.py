@@ -7,7 +7,7 @@ from django.utils import timezone
 from exchange.categories.models import Category
 from exchange.claims.models import Claim
 from exchange.impact.models import ImpactRecord
-from exchange.impact.services import impact_record_for_claim, impact_record_for_lot_close
+from exchange.impact.services.records import impact_record_for_claim, impact_record_for_lot_close
 from exchange.lots.models import Lot
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
 

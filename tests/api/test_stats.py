@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from exchange.categories.models import Category
 from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.impact.models import ImpactRecord
-from exchange.impact.services import impact_record_for_claim, impact_record_for_lot_close
+from exchange.impact.services.records import impact_record_for_claim, impact_record_for_lot_close
 from exchange.lots.models import Lot
 from exchange.lots.services.closing import lot_close
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
@@ -198,7 +198,7 @@ def test_a_new_factor_version_changes_new_records_not_old_reports(client_for, hi
 def test_a_large_year_is_built_by_a_task_with_a_link_when_ready(
     client_for, history, settings, django_capture_on_commit_callbacks
 ):
-    from exchange.impact.reports import report_job_run
+    from exchange.impact.services.reports import report_job_run
 
     settings.EXCHANGE_REPORT_SYNC_LIMIT = 0  # every year counts as large here
     client = client_for(history["social"].user)

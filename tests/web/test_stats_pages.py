@@ -18,11 +18,8 @@ from openpyxl import load_workbook
 from exchange.categories.models import Category
 from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.impact.models import REUSE_OUTCOMES, ImpactRecord
-from exchange.impact.services import (
-    impact_record_for_claim,
-    impact_record_for_lot_close,
-    impact_totals_rebuild,
-)
+from exchange.impact.services.records import impact_record_for_claim, impact_record_for_lot_close
+from exchange.impact.services.totals import impact_totals_rebuild
 from exchange.lots.models import Lot
 from exchange.lots.services.closing import lot_close
 from exchange.organisations.models import Organisation
@@ -221,7 +218,9 @@ def test_people_without_an_organisation_get_a_clear_refusal(client, history):
     response = signed_in(client, loner).get("/stats/")
     assert response.status_code == 403
     assert b"Statistics are for members of an organisation and for analysts" in response.content
-    assert client.get(f"/stats/report/{YEAR}.pdf").status_code == 404
+    refused = client.get(f"/stats/report/{YEAR}.pdf")  # as the API: 403
+    assert refused.status_code == 403
+    assert b"Statistics are for members of an organisation and for analysts" in refused.content
 
 
 def test_the_statistics_link_shows_for_members_and_analysts(client, analyst, history):
@@ -437,8 +436,13 @@ def test_the_report_follows_the_chosen_year_and_analysts_read_everything(client,
         csv.reader(io.StringIO(client.get(f"/stats/report/{YEAR}.csv").content.decode("utf-8-sig")))
     )
     assert rows[1][2] == "15"
-    assert client.get("/stats/report/1999.csv").status_code == 404
-    assert client.get(f"/stats/report/{YEAR}.docx").status_code == 404
+    # what the API refuses with 400, the page refuses with 400 and says why
+    too_early = client.get("/stats/report/1999.csv")
+    assert too_early.status_code == 400
+    assert "Give a year from 2000 to 2100." in too_early.content.decode()
+    word = client.get(f"/stats/report/{YEAR}.docx")
+    assert word.status_code == 400
+    assert "Choose csv, xlsx or pdf." in word.content.decode()
 
 
 # --- Open data --------------------------------------------------------------------

@@ -11,12 +11,9 @@ from django.utils import timezone
 from devtools.demo.history import HISTORY_DESCRIPTION, demo_history_seed
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.models import AuditEvent
+from exchange.impact.figures import impact_compute, outcome_for_recipient_kind
 from exchange.impact.models import ImpactRecord, ImpactSource
-from exchange.impact.services import (
-    impact_compute,
-    impact_records_sweep,
-    outcome_for_recipient_kind,
-)
+from exchange.impact.services.records import impact_records_sweep
 from exchange.lots.models import Lot, LotStatus, Tier
 from tests.factories import MembershipFactory, OrganisationFactory, SiteFactory
 

@@ -12,7 +12,7 @@ from django.db import OperationalError, connection
 from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.impact import tasks as impact_tasks
 from exchange.impact.models import ImpactRecord
-from exchange.impact.services import impact_records_sweep
+from exchange.impact.services.records import impact_records_sweep
 from tests.conftest import wait_for
 from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
 

@@ -18,7 +18,7 @@ from exchange.claims.services import (
 )
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.impact.models import ImpactRecord
-from exchange.impact.services import impact_record_for_claim
+from exchange.impact.services.records import impact_record_for_claim
 from exchange.lots.models import Lot, LotStatus
 from exchange.notifications.models import Notification
 from exchange.notifications.services import notification_email_send

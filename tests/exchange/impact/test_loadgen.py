@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from exchange.categories.models import FactorVersion
 from exchange.claims.models import Claim, ClaimStatus
+from exchange.impact.figures import impact_compute, outcome_for_recipient_kind
 from exchange.impact.loadgen import (
     generated_impact_count,
     impact_generate_load,
@@ -21,8 +22,12 @@ from exchange.impact.models import (
     ImpactSource,
     Outcome,
 )
-from exchange.impact.services import impact_compute, outcome_for_recipient_kind
-from exchange.impact.stats import StatsFilter, StatsQuery, stats_summary, stats_timeseries
+from exchange.impact.selectors.statistics import (
+    StatsFilter,
+    StatsQuery,
+    stats_summary,
+    stats_timeseries,
+)
 from exchange.lots.eligibility import tier_allows
 from exchange.lots.loadgen import (
     generated_lots_count,

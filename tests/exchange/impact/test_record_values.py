@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
-from exchange.impact.models import ImpactRecord
-from exchange.impact.services import (
-    impact_record_for_claim,
+from exchange.impact.figures import (
     impact_record_values_for_handover,
     impact_record_values_for_lot_close,
 )
+from exchange.impact.models import ImpactRecord
+from exchange.impact.services.records import impact_record_for_claim
 from exchange.lots.models import Lot
 
 pytestmark = pytest.mark.django_db

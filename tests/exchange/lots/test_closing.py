@@ -8,7 +8,7 @@ from exchange.claims.services import claim_approve, claim_cancel, claim_create
 from exchange.common.errors import ApplicationError
 from exchange.impact import tasks as impact_tasks
 from exchange.impact.models import ImpactRecord, ImpactSource
-from exchange.impact.services import impact_record_for_lot_close, impact_records_sweep
+from exchange.impact.services.records import impact_record_for_lot_close, impact_records_sweep
 from exchange.lots.models import Lot, LotStatus
 from exchange.lots.services.closing import lot_close
 from tests.conftest import wait_for

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exchange.impact.services import impact_totals_differences, impact_totals_rebuild
+from exchange.impact.services.totals import impact_totals_differences, impact_totals_rebuild
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from exchange.impact.models import ImpactRecord, ReportJob
+from exchange.impact.models import ImpactRecord
 from exchange.organisations.models import Membership
 
 
@@ -20,9 +20,3 @@ def impact_record_list(*, user, actor: Membership | None) -> QuerySet[ImpactReco
     if actor is None:
         return records.none()
     return records.filter(Q(donor_id=actor.organisation_id) | Q(recipient_id=actor.organisation_id))
-
-
-def report_job_list(*, user, ready: bool = False) -> QuerySet[ReportJob]:
-    """The report jobs the user asked for (only those whose file is ready, if asked)."""
-    jobs = ReportJob.objects.filter(requested_by=user)
-    return jobs.filter(status=ReportJob.Status.READY) if ready else jobs

@@ -1,106 +1,17 @@
-"""The annual report in the reader's language: CSV, XLSX (one sheet per breakdown,
-numbers as numbers) and PDF (headline figures, charts, tables and the method annex)."""
+"""The annual report's files, in the report's language: CSV (one table), XLSX (one
+sheet per breakdown, numbers as numbers) and PDF (headline figures, charts, tables and
+the method annex). They lay out what ``exchange.impact.presenters.reports`` gives; every
+spreadsheet cell goes through ``exchange.common.exports``, so that no name becomes a
+formula."""
 
-import csv
 import io
 from decimal import Decimal
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from exchange.categories.models import CategoryFactor, FactorVersion
-from exchange.impact.models import Outcome
-from exchange.impact.stats import (
-    StatsFilter,
-    StatsQuery,
-    stats_factor_versions,
-    stats_record_count,
-    stats_summary,
-    stats_summary_recomputed,
-)
-
-COLUMNS = ("items", "weight_kg", "co2e_avoided_kg", "replacement_value_eur", "diversion_rate")
-
-
-def breakdown_titles() -> dict[str, str]:
-    return {
-        "outcome": _("By outcome"),
-        "root_category": _("By category group"),
-        "category": _("By category"),
-        "region": _("By region"),
-        "recipient_kind": _("By kind of recipient"),
-        "donor": _("By donor"),
-        "recipient": _("By recipient"),
-        "month": _("By month"),
-    }
-
-
-def column_titles() -> dict[str, str]:
-    return {
-        "items": _("Items"),
-        "weight_kg": _("Weight (kg)"),
-        "co2e_avoided_kg": _("CO2e avoided (kg)"),
-        "replacement_value_eur": _("Replacement value (EUR)"),
-        "diversion_rate": _("Diversion rate"),
-    }
-
-
-def _label(by: str, key) -> str:
-    if by == "outcome":
-        return str(Outcome(key).label) if key in Outcome.values else str(key)
-    if by == "recipient_kind":
-        return {
-            "federal": _("Federal services"),
-            "social_economy": _("Social economy"),
-            "other": _("Other public and non-profit bodies"),
-            "none": _("Not reused (recycled or disposed)"),
-        }.get(key, str(key))
-    if by == "month":
-        return key.strftime("%Y-%m") if hasattr(key, "strftime") else str(key)
-    if by in ("category", "root_category"):
-        from exchange.categories.models import Category
-
-        category = Category.objects.filter(code=key).first()
-        return category.name if category else str(key)
-    return str(key)
-
-
-def annual_report_data(
-    *,
-    organisation_id: int | None,
-    year: int,
-    language: str,
-    factor_version: FactorVersion | None = None,
-) -> dict:
-    """The figures of ``year`` within what the reader may see (every organisation's
-    records, or ``organisation_id``'s as donor and recipient); with ``factor_version``,
-    recomputed from the records as if every record had used that version."""
-    with translation.override(language):
-        query = StatsQuery(organisation_id=organisation_id, filters=StatsFilter(year=year))
-        if factor_version is None:
-            summary = stats_summary(query)
-            versions = FactorVersion.objects.filter(pk__in=stats_factor_versions(query)).order_by(
-                "version"
-            )
-        else:
-            summary = stats_summary_recomputed(query.records(), version=factor_version)
-            versions = FactorVersion.objects.filter(pk=factor_version.pk)
-        return {
-            "year": year,
-            "language": language,
-            "totals": summary["totals"],
-            "breakdowns": {
-                by: [{**row, "label": _label(by, row["key"])} for row in rows]
-                for by, rows in summary["breakdowns"].items()
-            },
-            "versions": list(versions),
-            "factors": list(
-                CategoryFactor.objects.filter(version__in=versions)
-                .select_related("category", "version")
-                .order_by("version__version", "category__path")
-            ),
-            "records": stats_record_count(query),
-        }
+from exchange.common.exports import csv_writer, xlsx_append
+from exchange.impact.presenters.labels import COLUMNS, breakdown_titles, column_titles
 
 
 def _number(value):
@@ -115,7 +26,7 @@ def report_csv(data: dict) -> bytes:
     """One table: breakdown, key, and the measures (a dot as decimal separator)."""
     with translation.override(data["language"]):
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         titles = column_titles()
         writer.writerow([_("Breakdown"), _("Group"), *(titles[c] for c in COLUMNS)])
         writer.writerow([_("Total"), str(data["year"]), *(data["totals"][c] for c in COLUMNS)])
@@ -134,47 +45,50 @@ def report_xlsx(data: dict) -> bytes:
         titles = column_titles()
         sheet = workbook.active
         sheet.title = _("Summary")[:31]
-        sheet.append([_("Reuse Exchange annual report %(year)s") % {"year": data["year"]}])
+        xlsx_append(sheet, [_("Reuse Exchange annual report %(year)s") % {"year": data["year"]}])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([])
+        xlsx_append(sheet, [])
         for column in COLUMNS:
-            sheet.append([titles[column], _number(data["totals"][column])])
+            xlsx_append(sheet, [titles[column], _number(data["totals"][column])])
         for by, rows in data["breakdowns"].items():
             ws = workbook.create_sheet(breakdown_titles()[by][:31])
-            ws.append([_("Group"), *(titles[c] for c in COLUMNS)])
+            xlsx_append(ws, [_("Group"), *(titles[c] for c in COLUMNS)])
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for row in rows:
-                ws.append([row["label"], *(_number(row[c]) for c in COLUMNS)])
+                xlsx_append(ws, [row["label"], *(_number(row[c]) for c in COLUMNS)])
         method = workbook.create_sheet(_("Method")[:31])
-        method.append(
+        xlsx_append(
+            method,
             [
                 _("Factor version"),
                 _("Category"),
                 _("Unit weight (kg)"),
                 _("CO2e avoided per reused unit (kg)"),
                 _("Source"),
-            ]
+            ],
         )
         for factor in data["factors"]:
-            method.append(
+            xlsx_append(
+                method,
                 [
                     factor.version.version,
                     factor.category.name,
                     _number(factor.unit_weight_kg),
                     _number(factor.co2e_avoided_per_unit_kg),
                     factor.source,
-                ]
+                ],
             )
         for version in data["versions"]:
-            method.append(
+            xlsx_append(
+                method,
                 [
                     version.version,
                     _("Any item, by weight"),
                     None,
                     _number(version.weight_based_co2e_per_kg),
                     version.weight_based_source,
-                ]
+                ],
             )
         out = io.BytesIO()
         workbook.save(out)
@@ -335,55 +249,5 @@ RENDERERS = {
 }
 
 
-def report_job_create(
-    *, user, organisation_id, year: int, file_format: str, language: str, factor_version=None
-):
-    """Queue the building of a report; the task stores the file when done."""
-    from django.db import transaction
-
-    from exchange.impact.models import ReportJob
-    from exchange.impact.tasks import report_job_run_task
-
-    job = ReportJob.objects.create(
-        requested_by=user,
-        organisation_id=organisation_id,
-        year=year,
-        file_format=file_format,
-        language=language,
-        factor_version=factor_version,
-    )
-    transaction.on_commit(lambda: report_job_run_task.delay(job.pk))
-    return job
-
-
-def report_job_run(*, job_id: int) -> bool:
-    """Build the file of a queued report once (a ready job is left alone)."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from exchange.impact.models import ReportJob
-
-    job = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).first()
-    if job is None:
-        return False
-    try:
-        data = annual_report_data(
-            organisation_id=job.organisation_id,
-            year=job.year,
-            language=job.language,
-            factor_version=job.factor_version,
-        )
-        render, _content_type = RENDERERS[job.file_format]
-        content = render(data)
-    except Exception:
-        ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED)
-        raise
-    job.file.save(
-        f"reuse-exchange-{job.year}-{job.language}-{job.pk}.{job.file_format}",
-        ContentFile(content),
-        save=False,
-    )
-    job.status = ReportJob.Status.READY
-    job.finished_at = timezone.now()
-    job.save(update_fields=["file", "status", "finished_at"])
-    return True
+def report_filename(*, year: int, language: str, file_format: str) -> str:
+    return f"reuse-exchange-{year}-{language}.{file_format}"
