@@ -211,6 +211,14 @@ def filter_cases(history) -> dict[str, tuple[dict, dict]]:
             {"region": "BRU", "occurred_on__gte": f"{YEAR}-03-15"},
         ),
         "outcome": ({"outcome": "recycled"}, {"outcome": "recycled"}),
+        "outcome, mid-month": (
+            {"outcome": "recycled", "date_from": f"{YEAR}-03-15"},
+            {"outcome": "recycled", "occurred_on__gte": f"{YEAR}-03-15"},
+        ),
+        "category group, mid-month": (
+            {"category": "furniture", "date_to": f"{YEAR}-03-15"},
+            {"category__path__startswith": "furniture/", "occurred_on__lte": f"{YEAR}-03-15"},
+        ),
         "outcome in a year": (
             {"outcome": "sold", "year": PREV},
             {"outcome": "sold", "occurred_on__year": PREV},
@@ -234,5 +242,7 @@ CASES = [
     "region",
     "region, mid-month",
     "outcome",
+    "outcome, mid-month",
+    "category group, mid-month",
     "outcome in a year",
 ]
