@@ -292,3 +292,37 @@ def test_the_report_names_every_group_with_one_query(history, django_assert_max_
     with CaptureQueriesContext(connection) as many:
         annual_report_data(organisation_id=None, year=PREV, language="fr")
     assert len(few) == len(many)
+
+
+def test_a_report_job_survives_passing_trouble_and_fails_on_a_bug(
+    client_for, history, settings, monkeypatch
+):
+    from exchange.impact.models import ReportJob
+    from exchange.impact.renderers import RENDERERS
+    from exchange.impact.services.reports import report_job_run
+
+    settings.EXCHANGE_REPORT_SYNC_LIMIT = 0
+    client = client_for(history.members["alpha"].user)
+    first = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "csv"}).json()["id"]
+    second = client.get(f"/api/v1/reports/annual/{YEAR}/", {"format": "pdf"}).json()["id"]
+
+    def disk_full(data):
+        raise OSError("No space left on device")
+
+    def bug(data):
+        raise ZeroDivisionError
+
+    # a full disk: the job stays pending, and the task's next try builds it
+    monkeypatch.setitem(RENDERERS, "csv", (disk_full, "text/csv"))
+    with pytest.raises(OSError):
+        report_job_run(job_id=first)
+    assert ReportJob.objects.get(pk=first).status == "pending"
+    monkeypatch.undo()
+    assert report_job_run(job_id=first) is True
+    assert ReportJob.objects.get(pk=first).status == "ready"
+    # a bug: the job fails, and the page says so
+    monkeypatch.setitem(RENDERERS, "pdf", (bug, "application/pdf"))
+    with pytest.raises(ZeroDivisionError):
+        report_job_run(job_id=second)
+    assert ReportJob.objects.get(pk=second).status == "failed"
+    assert report_job_run(job_id=second) is False

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from exchange.categories.models import FactorVersion
 from exchange.common.errors import ApplicationError
 from exchange.common.storage import unguessable_name
+from exchange.common.tasks import TRANSIENT_ERRORS
 from exchange.impact.errors import ImpactError
 from exchange.impact.models import ReportJob
 from exchange.impact.presenters.reports import REPORT_LANGUAGES, annual_report_data
@@ -137,7 +138,8 @@ def report_job_create(
 
 def report_job_run(*, job_id: int) -> bool:
     """Build the file of a queued report once (a ready job is left alone). The file
-    gets a name nobody can guess."""
+    gets a name nobody can guess. Trouble that passes (the database, the disk) leaves
+    the job pending for the task's next try; any other fails it."""
     job = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).first()
     if job is None:
         return False
@@ -150,6 +152,8 @@ def report_job_run(*, job_id: int) -> bool:
         )
         render, _content_type = RENDERERS[job.file_format]
         content = render(data)
+    except TRANSIENT_ERRORS:
+        raise
     except Exception:
         ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED)
         raise
