@@ -53,7 +53,7 @@ def test_a_subtree_holds_the_category_and_its_descendants_only():
 def test_the_version_published_last_is_the_one_new_records_use(categories, moderator):
     from exchange.categories.selectors import factor_version_current
     from exchange.categories.services import factor_version_copy, factor_version_publish
-    from exchange.impact.services import impact_compute
+    from exchange.impact.figures import impact_compute
     from tests.factories import LotFactory
 
     # given the loaded version, and a copy of it a moderator is still editing
