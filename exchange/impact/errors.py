@@ -10,4 +10,3 @@ class ImpactError(StrEnum):
     INVALID_FORMAT = "invalid_format"
     INVALID_LANGUAGE = "invalid_language"
     UNKNOWN_FACTOR_VERSION = "unknown_factor_version"
-    REPORT_NOT_READY = "report_not_ready"
