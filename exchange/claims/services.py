@@ -1,4 +1,4 @@
-"""Claims: who gets what, never more than there is (DESIGN §3).
+"""Claims: who gets what, never more than there is (docs/design.md §3).
 
 The quantity a claim holds is reserved at once with a conditional UPDATE on the lot's
 ``quantity_reserved`` counter (guarded by a CHECK constraint), in a short transaction,

@@ -1,4 +1,4 @@
-"""How an impact record's figures follow from what happened (DESIGN §5): the weight,
+"""How an impact record's figures follow from what happened (docs/design.md §5): the weight,
 the CO2e avoided and the replacement value of some units of a lot that ended one way,
 under a factor version.
 

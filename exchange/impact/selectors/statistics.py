@@ -1,4 +1,4 @@
-"""Reuse statistics from impact records, computed in SQL (DESIGN §5).
+"""Reuse statistics from impact records, computed in SQL (docs/design.md §5).
 
 diversion rate = reused weight (sold included) / all recorded weight (reused, sold,
 recycled, disposed).

@@ -1,4 +1,4 @@
-"""The matching engine (DESIGN §4): a request's matches are its K best fitting lots
+"""The matching engine (docs/design.md §4): a request's matches are its K best fitting lots
 (EXCHANGE_MATCHES_PER_REQUEST): a new lot becomes a match only where it ranks above the
 request's K-th match (its floor), and the nightly sweep repairs what changed since
 things were last matched. Every job is idempotent: a pair is matched once (unique

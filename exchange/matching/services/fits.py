@@ -1,4 +1,4 @@
-"""Which lots fit which requests, and how well (DESIGN §4): candidates are chosen in the
+"""Which lots fit which requests, and how well (docs/design.md §4): candidates are chosen in the
 database (category subtree, condition, an indexed latitude/longitude box, claim
 windows), and only those few are scored in Python. A request's best fits are its K best
 fitting lots (EXCHANGE_MATCHES_PER_REQUEST). Reads only: the engine writes the matches."""

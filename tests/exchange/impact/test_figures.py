@@ -1,4 +1,4 @@
-"""The figures of an impact record for known lots (DESIGN §5): weight, CO2e avoided and
+"""The figures of an impact record for known lots (docs/design.md §5): weight, CO2e avoided and
 replacement value by outcome, from the factor version alone."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""DESIGN's matching journey on a real worker and broker."""
+"""The matching journey (docs/design.md §4) on a real worker and broker."""
 
 import datetime
 from decimal import Decimal
