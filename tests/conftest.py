@@ -232,12 +232,16 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
 @pytest.fixture
 def celery_worker_thread(transactional_db):
     """A real Celery worker (a thread of this process) consuming the configured broker.
-    ``worker.finished`` lists the names of the tasks it has run, in order, so that a test
-    waits for a job to be done instead of sleeping."""
+    ``worker.finished`` lists the names of the tasks it has run to the end (an attempt
+    that ends in a retry is not counted), in order, so that a test waits for a job to be
+    done instead of sleeping."""
     finished: list[str] = []
 
-    def record(sender=None, **kwargs):
-        finished.append(sender.name)
+    def record(sender=None, state=None, **kwargs):
+        # An attempt that ends in a retry (a locked SQLite database, say) has not run
+        # the job yet: only the attempt that ends it counts.
+        if state != "RETRY":
+            finished.append(sender.name)
 
     task_postrun.connect(record, weak=False)
     try:
