@@ -173,14 +173,39 @@ def _require_own_open(actor: Membership, wanted: WantedRequest) -> WantedRequest
     return wanted
 
 
+def _matches_unfit_delete(wanted: WantedRequest) -> None:
+    """After an edit, the request's matches that no longer fit it and were not acted on
+    (new or seen) go, with their notices. The others keep their id and state (a dismissed
+    match stays dismissed, a link in a notice keeps working); the rematch queued after
+    commit ranks them again and adds the lots that fit now (engine.match_wanted)."""
+    from exchange.matching.services.fits import wanted_fits
+    from exchange.matching.services.notices import _people
+    from exchange.notifications.models import Notification
+
+    open_matches = dict(
+        wanted.matches.filter(status__in=(MatchStatus.NEW, MatchStatus.SEEN)).values_list(
+            "lot_id", "pk"
+        )
+    )
+    if not open_matches:
+        return
+    still = {fit[0] for fit in wanted_fits(wanted, lot_ids=list(open_matches))}
+    gone = [pk for lot_id, pk in open_matches.items() if lot_id not in still]
+    if gone:
+        people = _people({wanted.organisation_id}).get(wanted.organisation_id, [])
+        Notification.objects.filter(
+            user__in=people, key__in=[f"match:{pk}" for pk in gone]
+        ).delete()
+        wanted.matches.filter(pk__in=gone).delete()
+
+
 @transaction.atomic
 def wanted_update(*, actor: Membership, wanted: WantedRequest, data: WantedInput) -> WantedRequest:
     wanted = _require_own_open(actor, wanted)
     wanted_validate(actor=actor, data=data)
     _apply(wanted, data)
     wanted.save()
-    # Matches that no longer fit and were not acted on go; the rematch adds new ones.
-    wanted.matches.filter(status__in=(MatchStatus.NEW, MatchStatus.SEEN)).delete()
+    _matches_unfit_delete(wanted)
     audit_event_record(
         actor=actor.user, organisation=actor.organisation, obj=wanted, action="update"
     )

@@ -235,3 +235,66 @@ def test_the_nightly_sweep_expires_old_requests(world):
     assert matches_rematch_all()["expired"] == 1
     wanted.refresh_from_db()
     assert wanted.status == WantedStatus.EXPIRED
+
+
+def test_editing_a_request_keeps_the_matches_that_still_fit(world):
+    # given a request with three matches: two seen, one dismissed
+    wanted = wanted_for(world["federal"], world["federal_site"], world["desk"], max_distance_km=120)
+    good = LotFactory(site=world["owner_site"], category=world["desk"], published=True)
+    dismissed_lot = LotFactory(site=world["owner_site"], category=world["desk"], published=True)
+    fair = LotFactory(
+        site=world["owner_site"], category=world["desk"], condition="fair", published=True
+    )
+    match_wanted(wanted_id=wanted.pk)
+    by_lot = {m.lot_id: m for m in Match.objects.filter(wanted=wanted)}
+    assert set(by_lot) == {good.pk, dismissed_lot.pk, fair.pk}
+    Match.objects.filter(pk__in=[by_lot[good.pk].pk, by_lot[fair.pk].pk]).update(
+        status=MatchStatus.SEEN
+    )
+    match_dismiss(actor=world["federal"], match=by_lot[dismissed_lot.pk])
+    before = dict(Match.objects.filter(wanted=wanted).values_list("pk", "status"))
+    notices = set(
+        Notification.objects.filter(kind="match", user=world["federal"].user).values_list(
+            "pk", flat=True
+        )
+    )
+
+    # when only its note changes (and the rematch after it runs)
+    wanted_update(
+        actor=world["federal"],
+        wanted=wanted,
+        data=WantedInput.from_wanted(wanted, note="For the new office in Namur"),
+    )
+    match_wanted(wanted_id=wanted.pk)
+
+    # then every match keeps its id and state, and the notices their links
+    assert dict(Match.objects.filter(wanted=wanted).values_list("pk", "status")) == before
+    assert (
+        set(
+            Notification.objects.filter(kind="match", user=world["federal"].user).values_list(
+                "pk", flat=True
+            )
+        )
+        == notices
+    )
+
+    # when it asks for good condition at least, of any furniture (a cabinet fits now)
+    cabinet = LotFactory(
+        site=world["owner_site"], category=Category.objects.get(code="cabinet"), published=True
+    )
+    wanted.refresh_from_db()
+    wanted_update(
+        actor=world["federal"],
+        wanted=wanted,
+        data=WantedInput.from_wanted(wanted, min_condition="good", category=world["furniture"]),
+    )
+    match_wanted(wanted_id=wanted.pk)
+
+    # then the fair lot's match goes, the others stay as they were, the cabinet is matched
+    after = dict(Match.objects.filter(wanted=wanted).values_list("lot_id", "pk"))
+    assert fair.pk not in after
+    assert after[good.pk] == by_lot[good.pk].pk
+    assert after[dismissed_lot.pk] == by_lot[dismissed_lot.pk].pk
+    assert Match.objects.get(pk=after[dismissed_lot.pk]).status == MatchStatus.DISMISSED
+    assert Match.objects.get(pk=after[good.pk]).status == MatchStatus.SEEN
+    assert cabinet.pk in after
