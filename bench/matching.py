@@ -476,7 +476,7 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
 def measure(figures: list[Figure], *, runs: int) -> None:
     from django.utils import timezone
 
-    from exchange.lots.loadgen import generated_organisations
+    from devtools.load.lots import generated_organisations
     from exchange.lots.models import Lot, LotStatus
     from exchange.matching.models import WantedRequest, WantedStatus
 

@@ -126,10 +126,10 @@ def prepare(figures: list[Figure], only: set[str]) -> None:
     manage("migrate", "--noinput")
     from django.contrib.auth import get_user_model
 
-    from exchange.impact.loadgen import generated_impact_count, impact_generated_load_delete
-    from exchange.lots.loadgen import generated_organisations, lots_generated_load_delete
+    from devtools.load.impact import generated_impact_count, impact_generated_load_delete
+    from devtools.load.lots import generated_organisations, lots_generated_load_delete
+    from devtools.load.wanted import generated_wanted_count, wanted_generated_load_delete
     from exchange.lots.models import Lot, LotStatus
-    from exchange.matching.loadgen import generated_wanted_count, wanted_generated_load_delete
 
     if not get_user_model().objects.filter(username=DEMO_USER).exists():
         say("Seeding the demo organisations and users ...")

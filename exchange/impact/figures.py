@@ -50,6 +50,12 @@ def impact_factors(*, version: FactorVersion, category_ids=None) -> dict[int, Ca
     return {factor.category_id: factor for factor in factors}
 
 
+def impact_unit_weight(lot: Lot, factor: CategoryFactor | None) -> Decimal:
+    """The weight of one unit of ``lot``: its own, else its category's in the factor
+    version (``factor``: the category's factor there, if any), else the category's."""
+    return lot.unit_weight_kg or (factor.unit_weight_kg if factor else lot.category.unit_weight_kg)
+
+
 def impact_compute(
     *,
     lot: Lot,
@@ -80,8 +86,7 @@ def impact_compute(
     if measured_weight_kg is not None:
         weight = Decimal(measured_weight_kg)
     else:
-        unit = lot.unit_weight_kg or (factor.unit_weight_kg if factor else category.unit_weight_kg)
-        weight = quantity * unit
+        weight = quantity * impact_unit_weight(lot, factor)
     if outcome in REUSE_OUTCOMES:
         if factor is not None and factor.co2e_avoided_per_unit_kg is not None:
             co2e = quantity * factor.co2e_avoided_per_unit_kg

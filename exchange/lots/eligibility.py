@@ -94,15 +94,23 @@ def first_tier(kind: str) -> Tier:
     return next(tier for tier in TIERS if kind in TIER_KINDS[tier])
 
 
+def platform_window_days() -> dict[str, int]:
+    """How long the federal and the social-economy windows last, in days, unless a lot
+    shortens them (with a reason): by the lot's field that holds its own length."""
+    return {
+        "federal_window_days": settings.EXCHANGE_FEDERAL_WINDOW_DAYS,
+        "social_economy_window_days": settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS,
+    }
+
+
 def window_days(lot: Lot) -> tuple[int, int]:
     """How long the federal and the social-economy windows of the lot last, in days: the
     lot's own (shortened, with a reason) or the platform's."""
-    federal = lot.federal_window_days
-    social = lot.social_economy_window_days
-    return (
-        settings.EXCHANGE_FEDERAL_WINDOW_DAYS if federal is None else federal,
-        settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS if social is None else social,
+    federal, social = (
+        default if getattr(lot, name) is None else getattr(lot, name)
+        for name, default in platform_window_days().items()
     )
+    return federal, social
 
 
 def window_dates(
@@ -125,10 +133,18 @@ def tier_at(lot: Lot, moment: datetime.datetime | None = None) -> Tier | None:
     """The window open at ``moment`` (now); None before publication."""
     if lot.published_at is None:
         return None
+    return window_open({tier: getattr(lot, OPENS_AT_FIELD[tier]) for tier in TIERS}, moment)
+
+
+def window_open(
+    opens: dict[Tier, datetime.datetime], moment: datetime.datetime | None = None
+) -> Tier:
+    """The window open at ``moment`` (now) of a published lot whose windows open at
+    ``opens`` (``window_dates``)."""
     moment = moment or timezone.now()
     current = Tier.FEDERAL
     for tier in TIERS[1:]:
-        if window_opens_at(lot, tier) <= moment:
+        if opens[tier] <= moment:
             current = tier
     return current
 

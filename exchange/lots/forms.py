@@ -2,7 +2,6 @@
 and selectors; every rule on a lot lives in the services."""
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from exchange.categories.selectors import category_list
 from exchange.common.errors import ApplicationError, CommonError
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
+from exchange.lots.eligibility import platform_window_days
 from exchange.lots.models import (
     MAX_QUANTITY,
     CloseOutcome,
@@ -258,10 +258,7 @@ class LotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lot = lot
         self.fields["site"].queryset = site_list(actor=actor)
-        for name, days in (
-            ("federal_window_days", settings.EXCHANGE_FEDERAL_WINDOW_DAYS),
-            ("social_economy_window_days", settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS),
-        ):
+        for name, days in platform_window_days().items():
             self.fields[name].help_text = gettext(
                 "Leave empty for the usual %(days)s days; a shorter window needs a reason."
             ) % {"days": days}

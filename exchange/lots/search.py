@@ -6,6 +6,10 @@ import unicodedata
 
 from exchange.categories.models import Category
 
+# The PostgreSQL text-search configuration of the lots' vectors and of the queries
+# against them: no stemming, no stop words (the document is already normalised text).
+SEARCH_CONFIG = "simple"
+
 
 def normalise_text(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")

@@ -15,7 +15,7 @@ from exchange.categories.selectors import subtree_condition
 from exchange.common.geo import distance_box, distance_km_expression
 from exchange.lots.eligibility import claimable_lots
 from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotItem, LotPhoto, LotStatus
-from exchange.lots.search import search_terms
+from exchange.lots.search import SEARCH_CONFIG, search_terms
 from exchange.organisations.models import Membership, Site
 
 
@@ -172,7 +172,9 @@ def lot_filter_text(queryset: QuerySet[Lot], query: str) -> QuerySet[Lot]:
         return queryset
     if connection.vendor == "postgresql":
         raw = " & ".join(f"{term}:*" for term in terms)
-        return queryset.filter(search_vector=SearchQuery(raw, search_type="raw", config="simple"))
+        return queryset.filter(
+            search_vector=SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+        )
     for term in terms:
         queryset = queryset.filter(search_document__contains=term)
     return queryset

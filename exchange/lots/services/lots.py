@@ -4,7 +4,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -16,7 +15,12 @@ from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
-from exchange.lots.eligibility import tier_to_announce_condition, window_dates, window_days
+from exchange.lots.eligibility import (
+    platform_window_days,
+    tier_to_announce_condition,
+    window_dates,
+    window_days,
+)
 from exchange.lots.errors import LotError
 from exchange.lots.models import (
     CONDITION_RANK,
@@ -29,7 +33,7 @@ from exchange.lots.models import (
     SanitisationAttestation,
     Tier,
 )
-from exchange.lots.search import lot_search_document
+from exchange.lots.search import SEARCH_CONFIG, lot_search_document
 from exchange.lots.signals import lot_published, lot_tier_opened
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership, Site
@@ -156,10 +160,7 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
 
 def _validate_windows(errors: dict, data: LotInput) -> None:
     shortened = False
-    for name, default in (
-        ("federal_window_days", settings.EXCHANGE_FEDERAL_WINDOW_DAYS),
-        ("social_economy_window_days", settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS),
-    ):
+    for name, default in platform_window_days().items():
         value = getattr(data, name)
         if value is None:
             continue
@@ -277,7 +278,7 @@ def lots_reindex(lot_ids=None) -> None:
     if connection.vendor != "postgresql":
         return
     queryset = Lot.objects.all() if lot_ids is None else Lot.objects.filter(pk__in=lot_ids)
-    queryset.update(search_vector=SearchVector("search_document", config="simple"))
+    queryset.update(search_vector=SearchVector("search_document", config=SEARCH_CONFIG))
 
 
 def require_owner(actor: Membership, lot: Lot) -> None:

@@ -107,27 +107,36 @@ def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
         raise ApplicationError.from_validation_error(ValidationError(errors))
 
 
-def _apply(wanted: WantedRequest, data: WantedInput) -> None:
-    for name in WantedInput.FIELDS:
-        setattr(wanted, name, getattr(data, name))
-    wanted.note = (wanted.note or "").strip()
-    wanted.category_path = data.category.path
-    wanted.min_condition_rank = CONDITION_RANK[Condition(data.min_condition)]
+def wanted_values(data: WantedInput) -> dict[str, object]:
+    """A request's field values as ``wanted_create`` and ``wanted_update`` store them:
+    the input's, with what the matching filters on copied into the row (category path,
+    condition rank, the latitude/longitude box around the site). Pure: nothing is read
+    or written."""
+    values = {name: getattr(data, name) for name in WantedInput.FIELDS}
+    values["note"] = (values["note"] or "").strip()
+    values["category_path"] = data.category.path
+    values["min_condition_rank"] = CONDITION_RANK[Condition(data.min_condition)]
     if data.site is not None:
         if not data.region:
-            wanted.region = ""
+            values["region"] = ""
         (
-            wanted.min_latitude,
-            wanted.max_latitude,
-            wanted.min_longitude,
-            wanted.max_longitude,
+            values["min_latitude"],
+            values["max_latitude"],
+            values["min_longitude"],
+            values["max_longitude"],
         ) = distance_box(
             float(data.site.latitude), float(data.site.longitude), data.max_distance_km
         )
     else:
-        wanted.max_distance_km = None
-        wanted.min_latitude = wanted.max_latitude = None
-        wanted.min_longitude = wanted.max_longitude = None
+        values["max_distance_km"] = None
+        values["min_latitude"] = values["max_latitude"] = None
+        values["min_longitude"] = values["max_longitude"] = None
+    return values
+
+
+def _apply(wanted: WantedRequest, data: WantedInput) -> None:
+    for name, value in wanted_values(data).items():
+        setattr(wanted, name, value)
 
 
 def _enqueue_wanted(wanted_id: int) -> None:

@@ -1,33 +1,39 @@
 """Load-test data: a few hundred verified organisations with sites all over Belgium and
-many published lots, written with bulk_create in batches of 2 000.
+many published lots, written in batches of 2 000 (``COPY`` on PostgreSQL).
 
 Not for production databases: every generated organisation's name starts with
 ``LOAD_ORGANISATION_PREFIX`` so that ``lots_generated_load_delete`` finds and removes
-it (and its sites and lots) again. No service runs per row: the derived fields that
-``lot_create`` and ``lot_publish`` would set (region and coordinates from the site,
-condition rank, search document, claim windows, announced tier) are set here the same
-way, then one ``lots_reindex()`` fills the full-text vectors.
+it (and its sites and lots) again. No service runs per row, but the derived fields
+that ``lot_create`` and ``lot_publish`` set come from the same builders: region,
+coordinates and condition rank from ``lot_denormalised_values``, the search document
+from ``lot_search_document``, the claim windows from ``exchange.lots.eligibility``
+(``platform_window_days``, ``window_dates``, ``window_open``); the full-text vectors
+as ``lots_reindex()`` fills them.
 """
 
 import bisect
 import contextlib
 import datetime
-import gc
 import itertools
 import random
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from devtools.load.bulk import (
+    copy_rows,
+    gc_paused,
+    historical_timestamps,
+    secondary_indexes_dropped,
+    sequence_ids,
+)
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
-from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
+from exchange.lots.eligibility import platform_window_days, window_dates, window_open
 from exchange.lots.models import (
-    CONDITION_RANK,
     Condition,
     Lot,
     LotItem,
@@ -37,8 +43,8 @@ from exchange.lots.models import (
     SanitisationMethod,
     Tier,
 )
-from exchange.lots.search import lot_search_document
-from exchange.lots.services.lots import lots_reindex
+from exchange.lots.search import SEARCH_CONFIG, lot_search_document
+from exchange.lots.services.lots import lot_denormalised_values, lots_reindex
 from exchange.organisations.models import (
     AccreditationScheme,
     Organisation,
@@ -306,7 +312,7 @@ PEOPLE = ["An Peeters", "Marc Dubois", "Sarah Janssens", "Julie Lambert", "Lukas
 
 
 @dataclass
-class _Owner:
+class Owner:
     organisation: Organisation
     sites: list[Site]
     language: str
@@ -331,39 +337,6 @@ def _site_language(postcode: str, rng: random.Random) -> str:
 def _jitter(value: float, spread: float, bounds: tuple[float, float], rng) -> Decimal:
     jittered = min(max(value + rng.uniform(-spread, spread), bounds[0]), bounds[1])
     return Decimal(f"{jittered:.6f}")
-
-
-@contextlib.contextmanager
-def _historical_timestamps(*model_classes):
-    """bulk_create stamps auto_now/auto_now_add fields with the current time; generated
-    history needs its own past ``created_at``/``updated_at``, so switch that off here."""
-    fields = [
-        field
-        for model_class in model_classes
-        for field in model_class._meta.concrete_fields
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    ]
-    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
-    for field in fields:
-        field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in saved:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Hundreds of thousands of short-lived model instances and SQL parameters make the
-    cyclic garbage collector run over and over for nothing: this halves the insert time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def generated_organisations() -> models.QuerySet[Organisation]:
@@ -400,7 +373,7 @@ def lots_generated_load_delete() -> dict[str, int]:
     return {"lots": deleted_lots, "organisations": deleted_organisations}
 
 
-def _create_organisations(count: int, rng: random.Random, now: datetime.datetime) -> list[_Owner]:
+def _create_organisations(count: int, rng: random.Random, now: datetime.datetime) -> list[Owner]:
     taken = set(Organisation.objects.values_list("enterprise_number", flat=True))
     start = generated_organisations().count()
     places = PLACES
@@ -444,7 +417,7 @@ def _create_organisations(count: int, rng: random.Random, now: datetime.datetime
             places, cum_weights=weights, k=rng.choices([0, 1, 3], [6, 3, 1])[0]
         )
         site_specs.append((language, site_places, created))
-    with _historical_timestamps(Organisation, Site):
+    with historical_timestamps(Organisation, Site):
         Organisation.objects.bulk_create(organisations, batch_size=BATCH_SIZE)
         sites = []
         for organisation, (language, site_places, created) in zip(
@@ -471,14 +444,14 @@ def _create_organisations(count: int, rng: random.Random, now: datetime.datetime
     for site in sites:
         by_organisation.setdefault(site.organisation_id, []).append(site)
     return [
-        _Owner(organisation, by_organisation[organisation.pk], language)
+        Owner(organisation, by_organisation[organisation.pk], language)
         for organisation, (language, _places, _created) in zip(
             organisations, site_specs, strict=True
         )
     ]
 
 
-def _category_titles(category: Category) -> tuple[int, dict[str, list[str]]]:
+def category_titles(category: Category) -> tuple[int, dict[str, list[str]]]:
     """(weight, titles per language); a leaf category without titles of its own here
     is offered under its own names."""
     return TITLES.get(category.code) or (
@@ -489,7 +462,7 @@ def _category_titles(category: Category) -> tuple[int, dict[str, list[str]]]:
 
 def _title(category: Category, language: str, rng: random.Random) -> str:
     code = category.code
-    title = rng.choice(_category_titles(category)[1][language])
+    title = rng.choice(category_titles(category)[1][language])
     roll = rng.random()
     if code in IT_WITH_BRANDS:
         if roll < 0.5:
@@ -514,7 +487,7 @@ def _description(language: str, place: str, rng: random.Random) -> str:
     return " ".join(s.format(place=place) for s in rng.sample(sentences, count))
 
 
-class _SearchDocuments(dict):
+class SearchDocuments(dict):
     """lot_search_document per (title, description, category), each computed once:
     generated lots repeat the same few thousand combinations."""
 
@@ -528,22 +501,22 @@ class _SearchDocuments(dict):
         return document
 
 
-def _lot(
-    owner: _Owner,
+def lot_build(
+    owner: Owner,
     category: Category,
     now: datetime.datetime,
     rng: random.Random,
-    documents: _SearchDocuments,
+    documents: SearchDocuments,
 ) -> Lot:
     return Lot(**_lot_values(owner, category, now, rng, documents))
 
 
 def _lot_values(
-    owner: _Owner,
+    owner: Owner,
     category: Category,
     now: datetime.datetime,
     rng: random.Random,
-    documents: _SearchDocuments,
+    documents: SearchDocuments,
 ) -> dict:
     """A published lot's field values (by attname), as lot_create and lot_publish set them."""
     language = owner.language
@@ -552,8 +525,7 @@ def _lot_values(
     description = _description(language, site.municipality, rng)
     condition = CONDITION_ORDER[bisect.bisect(CONDITION_CUMULATIVE, rng.random() * 100)]
     published_at = now - datetime.timedelta(seconds=rng.random() * PUBLISHED_WITHIN_DAYS * 86400)
-    federal_days = settings.EXCHANGE_FEDERAL_WINDOW_DAYS
-    social_days = settings.EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS
+    federal_days, social_days = platform_window_days().values()
     window_reason = ""
     if rng.random() < 0.08:  # an urgent lot with shortened windows, and why
         federal_days = int(rng.random() * federal_days)
@@ -563,16 +535,10 @@ def _lot_values(
     if rng.random() < 0.15:
         factor = Decimal(f"{0.7 + rng.random() * 0.6:.3f}")
         unit_weight, measured = (category.unit_weight_kg * factor).quantize(Decimal("0.001")), True
-    social_opens_at = published_at + datetime.timedelta(days=federal_days)
-    open_opens_at = social_opens_at + datetime.timedelta(days=social_days)
-    # The tier announced by now: lots_advance would have announced every window that
-    # opened since publication, so it finds nothing left to announce.
-    if now < social_opens_at:
-        tier = Tier.FEDERAL
-    elif now < open_opens_at:
-        tier = Tier.SOCIAL_ECONOMY
-    else:
-        tier = Tier.OPEN
+    # As lot_publish sets them: the federal window opens at publication. The tier
+    # announced by now: lots_advance would have announced every window that opened
+    # since publication, so it finds nothing left to announce.
+    opens = window_dates(published_at, federal_days, social_days)
     return {
         "owner_id": owner.organisation.pk,
         "site_id": site.pk,
@@ -583,23 +549,19 @@ def _lot_values(
         "unit_weight_kg": unit_weight,
         "unit_weight_measured": measured,
         "condition": condition,
-        "condition_rank": CONDITION_RANK[condition],
         "available_until": _local_date(published_at)
         + datetime.timedelta(days=45 + int(rng.random() * 136)),
         "pickup_notes": PICKUP_NOTES[language] if rng.random() < 0.4 else "",
         "status": LotStatus.PUBLISHED,
-        # As lot_publish sets them: the federal window opens at publication.
         "federal_window_days": federal_days,
         "social_economy_window_days": social_days,
         "window_reason": window_reason,
-        "published_at": published_at,
-        "social_economy_opens_at": social_opens_at,
-        "open_opens_at": open_opens_at,
-        "announced_tier": tier,
+        "published_at": opens[Tier.FEDERAL],
+        "social_economy_opens_at": opens[Tier.SOCIAL_ECONOMY],
+        "open_opens_at": opens[Tier.OPEN],
+        "announced_tier": window_open(opens, now),
         "status_changed_at": published_at,
-        "region": site.region,
-        "latitude": site.latitude,
-        "longitude": site.longitude,
+        **lot_denormalised_values(site=site, condition=condition),
         "search_document": documents.get_document(title, description, category),
         "created_at": published_at - datetime.timedelta(minutes=5 + int(rng.random() * 4320)),
         "updated_at": published_at,
@@ -612,7 +574,7 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return moment.astimezone(timezone.get_default_timezone()).date()
 
 
-def _attestation(lot: Lot, rng: random.Random) -> SanitisationAttestation:
+def attestation_build(lot: Lot, rng: random.Random) -> SanitisationAttestation:
     return SanitisationAttestation(**_attestation_values(lot.pk, lot.created_at, rng))
 
 
@@ -645,10 +607,10 @@ def lots_generate_load(*, lots: int, organisations: int = 300, seed: int = 1) ->
     categories = list(
         Category.objects.filter(children__isnull=True).select_related("parent").order_by("path")
     )
-    category_weights = list(itertools.accumulate(_category_titles(c)[0] for c in categories))
+    category_weights = list(itertools.accumulate(category_titles(c)[0] for c in categories))
     holds_data = {c.pk for c in categories if c.requires_data_sanitisation}
-    documents = _SearchDocuments()
-    with _gc_paused(), transaction.atomic():
+    documents = SearchDocuments()
+    with gc_paused(), transaction.atomic():
         owners = _create_organisations(organisations, rng, now)
         # Large services publish many more lots than small ones (the largest of 300 about
         # 3 %), without one of them holding the whole catalogue.
@@ -696,14 +658,14 @@ class _BulkWriter:
         self.lot_ids: list[int] = []
 
     def lots(self, batch: list[dict]) -> None:
-        with _historical_timestamps(Lot):
+        with historical_timestamps(Lot):
             made = Lot.objects.bulk_create([Lot(**values) for values in batch])
         for values, lot in zip(batch, made, strict=True):
             values["id"] = lot.pk
             self.lot_ids.append(lot.pk)
 
     def attestations(self, rows: list[dict]) -> None:
-        with _historical_timestamps(SanitisationAttestation):
+        with historical_timestamps(SanitisationAttestation):
             SanitisationAttestation.objects.bulk_create(
                 [SanitisationAttestation(**values) for values in rows]
             )
@@ -714,7 +676,7 @@ class _BulkWriter:
 
 class _CopyWriter:
     """PostgreSQL: ``COPY`` (text format), each lot with its full-text vector already in
-    the row: the server's own ``to_tsvector('simple', …)`` of each distinct search
+    the row: the server's own ``to_tsvector(SEARCH_CONFIG, …)`` of each distinct search
     document, asked once per batch for the documents not seen yet. No UPDATE rewrites
     every row and index entry afterwards (which took a third of the time).
 
@@ -743,18 +705,18 @@ class _CopyWriter:
         if new:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT document, to_tsvector('simple', document)::text "
+                    "SELECT document, to_tsvector(%s::regconfig, document)::text "
                     "FROM unnest(%s::text[]) AS document",
-                    [new],
+                    [SEARCH_CONFIG, new],
                 )
                 self.vectors.update(cursor.fetchall())
         for values in batch:
             values["id"] = next(self.ids)
             values["search_vector"] = self.vectors[values["search_document"]]
-        _copy(Lot, batch)
+        copy_rows(Lot, batch)
 
     def attestations(self, rows: list[dict]) -> None:
-        _copy(SanitisationAttestation, rows)
+        copy_rows(SanitisationAttestation, rows)
 
     def finish(self) -> None:
         self.rebuild.close()  # the indexes and keys, built again
@@ -762,21 +724,3 @@ class _CopyWriter:
             # Fresh statistics, so the planner knows the new rows at once.
             for model in (Organisation, Site, Lot, SanitisationAttestation):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-def _copy(model: type[models.Model], rows: list[dict]) -> None:
-    """COPY rows (dicts by attname, all with the same keys) into ``model``'s table; the
-    other fields get their defaults, a missing primary key the next id."""
-    if not rows:
-        return
-    names = list(rows[0])
-    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
-    defaults = tuple(field.get_default() for field in rest)
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(model._meta.get_field(name).column) for name in names + [f.attname for f in rest]
-    )
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for values in rows:
-            copy.write_row((*values.values(), *defaults))

@@ -1,13 +1,14 @@
 """Load-test data for the statistics: five years of history behind the generated
-organisations (``exchange.lots.loadgen``): lots that were published, claimed,
+organisations (``devtools.load.lots``): lots that were published, claimed,
 collected and closed, with one impact record per handover and per closing.
 
-Every record is what the services would have written: a handover record has its
-collected claim (claimant = recipient, its outcome from the recipient's kind, its tier
-the lot's window at the time), a closing record the lot's remainder as sold, recycled
-or disposed; donor, category and region come from the lot, and the figures from
-``impact_compute`` with the current factor version. Lots keep the counters the claims
-services leave behind (collected units stay in ``quantity_reserved``).
+Every record is what the services would have written, built by their own builders
+(``impact_record_values_for_handover``, ``impact_record_values_for_lot_close``, with
+the current factor version): a handover record has its collected claim, made in a
+window the claimant was admitted to (``organisation_admitted``) and recorded with the
+lot's window at the time; a closing record the lot's remainder as sold, recycled or
+disposed. Lots keep the counters the claims services leave behind (collected units
+stay in ``quantity_reserved``).
 
 On PostgreSQL the rows go in with ``COPY`` (ids drawn from the tables' sequences
 first), elsewhere with bulk_create. Not for production databases: everything is
@@ -22,31 +23,33 @@ import time
 from decimal import Decimal
 from typing import NamedTuple
 
-import psycopg
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from devtools.load.bulk import Table, gc_paused, secondary_indexes_dropped, sequence_ids
+from devtools.load.lots import (
+    Owner,
+    SearchDocuments,
+    attestation_build,
+    category_titles,
+    generated_organisations,
+    lot_build,
+)
 from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.categories.selectors import factor_version_current
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
-from exchange.common.bulkload import secondary_indexes_dropped, sequence_ids
-from exchange.impact.figures import KG, impact_compute, outcome_for_recipient_kind
-from exchange.impact.models import ImpactRecord, ImpactSource, Outcome
-from exchange.impact.services.totals import impact_totals_rebuild
-from exchange.lots.eligibility import tier_allows
-from exchange.lots.loadgen import (
-    _attestation,
-    _category_titles,
-    _gc_paused,
-    _historical_timestamps,
-    _lot,
-    _Owner,
-    _SearchDocuments,
-    generated_organisations,
+from exchange.impact.figures import (
+    KG,
+    impact_record_values_for_handover,
+    impact_record_values_for_lot_close,
+    impact_unit_weight,
 )
+from exchange.impact.models import ImpactRecord, Outcome
+from exchange.impact.services.totals import impact_totals_rebuild
+from exchange.lots.eligibility import organisation_admitted
 from exchange.lots.models import Lot, LotStatus, SanitisationAttestation
-from exchange.organisations.models import Organisation, OrganisationKind, Site
+from exchange.organisations.models import Organisation, Site
 
 # Claims a lot gets (a single unit has one), how often part of a lot finds nobody, and
 # what its owner does with that remainder once the lot expired.
@@ -105,70 +108,6 @@ def impact_generated_load_delete() -> dict[str, int]:
     return {"records": deleted, "claims": deleted_claims, "lots": deleted_lots}
 
 
-# --- Writing many rows ------------------------------------------------------------------
-
-
-def _binary_dumper(cursor, oid: int) -> bool:
-    try:
-        cursor.connection.adapters.get_dumper_by_oid(oid, psycopg.pq.Format.BINARY)
-    except psycopg.ProgrammingError:
-        return False
-    return True
-
-
-class _Table:
-    """Rows of one model as tuples: of ``columns`` (field attnames, in that order), or
-    of every concrete field (ids included unless ``with_ids`` is False: then the
-    database numbers them)."""
-
-    def __init__(self, model: type[models.Model], *, columns=None, with_ids: bool = True):
-        self.model = model
-        if columns is None:
-            columns = [
-                f.attname for f in model._meta.concrete_fields if with_ids or not f.primary_key
-            ]
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        self.fields = [fields[name] for name in columns]  # KeyError: no such field
-        self.attnames = list(columns)
-        self.files = [i for i, f in enumerate(self.fields) if isinstance(f, models.FileField)]
-        self.rows: list[tuple] = []
-
-    def add_instance(self, instance: models.Model) -> None:
-        row = [getattr(instance, name) for name in self.attnames]
-        for index in self.files:
-            row[index] = row[index].name or ""  # a FieldFile: its stored name
-        self.rows.append(tuple(row))
-
-    def write(self) -> None:
-        if not self.rows:
-            return
-        if connection.vendor == "postgresql":
-            # Binary COPY: parsing text timestamps costs the server more than the rest.
-            columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass",
-                    [self.model._meta.db_table],
-                )
-                types = dict(cursor.fetchall())
-                oids = [types[f.column] for f in self.fields]
-                binary = all(_binary_dumper(cursor, oid) for oid in oids)  # not tsvector
-                options = " (FORMAT BINARY)" if binary else ""
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN{options}") as copy:
-                    if binary:
-                        copy.set_types(oids)
-                    for row in self.rows:
-                        copy.write_row(row)
-        else:
-            with _historical_timestamps(self.model):
-                self.model.objects.bulk_create(
-                    [self.model(**dict(zip(self.attnames, row, strict=True))) for row in self.rows],
-                    batch_size=500,
-                )
-        self.rows = []
-
-
 # --- The history ------------------------------------------------------------------------
 
 
@@ -176,14 +115,14 @@ class _Members:
     """Generated organisations in the order they joined, for weighted choices among
     those that existed at a given moment."""
 
-    def __init__(self, owners: list[_Owner], rng: random.Random):
+    def __init__(self, owners: list[Owner], rng: random.Random):
         self.owners = sorted(owners, key=lambda o: o.organisation.verified_at)
         self.joined = [o.organisation.verified_at.timestamp() for o in self.owners]
         self.cumulative = list(
             itertools.accumulate(rng.lognormvariate(0, 1) for _owner in self.owners)
         )
 
-    def choose(self, moment: datetime.datetime, rng: random.Random) -> _Owner | None:
+    def choose(self, moment: datetime.datetime, rng: random.Random) -> Owner | None:
         present = bisect.bisect_right(self.joined, moment.timestamp())
         if not present:
             return None
@@ -192,7 +131,7 @@ class _Members:
 
 
 def _backdate_organisations(
-    owners: list[_Owner], start: datetime.datetime, end: datetime.datetime, rng
+    owners: list[Owner], start: datetime.datetime, end: datetime.datetime, rng
 ) -> None:
     """Records go back five years, so must the organisations: about a third were
     verified before the first year, the others joined over the years (never later
@@ -220,9 +159,10 @@ def _backdate_organisations(
     Site.objects.bulk_update(changed_sites, ["created_at"], 500)
 
 
-def _eligible(organisation: Organisation, owner_id: int, tier: str) -> bool:
-    """May this organisation claim in ``tier`` (its accreditation taken as valid then)?"""
-    return organisation.id != owner_id and tier_allows(tier, organisation.kind)
+def _admitted(organisation: Organisation, owner_id: int, tier: str, on: datetime.date) -> bool:
+    """May this organisation claim in ``tier`` on ``on``: never its own lot, and as
+    ``exchange.lots.eligibility`` says (verified, its eligibility kind that day)."""
+    return organisation.id != owner_id and organisation_admitted(organisation, tier, on)
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
@@ -259,17 +199,17 @@ class _History:
 
 
 def _lot_history(
-    owner: _Owner,
+    owner: Owner,
     category: Category,
     moment: datetime.datetime,
     *,
     room: int,
     members: _Members,
-    documents: _SearchDocuments,
+    documents: SearchDocuments,
     rng: random.Random,
 ) -> _History | None:
     # _lot publishes within the 30 days before the "now" it is given
-    lot = _lot(owner, category, moment + datetime.timedelta(days=30), rng, documents)
+    lot = lot_build(owner, category, moment + datetime.timedelta(days=30), rng, documents)
     lot.category = category  # impact_compute reads it
     published_at = lot.published_at
     lot.available_until = (published_at + datetime.timedelta(days=rng.randint(*LOT_DAYS))).date()
@@ -286,7 +226,9 @@ def _lot_history(
         claimant = None
         for _attempt in range(12):
             candidate = members.choose(claimed_at, rng)
-            if candidate and _eligible(candidate.organisation, lot.owner_id, tier):
+            if candidate and _admitted(
+                candidate.organisation, lot.owner_id, tier, claimed_at.date()
+            ):
                 claimant = candidate.organisation
                 break
         if claimant is None:  # nobody could claim then: these units stay
@@ -344,24 +286,24 @@ def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict
     leaves = list(
         Category.objects.filter(children__isnull=True).select_related("parent").order_by("path")
     )
-    leaf_weights = list(itertools.accumulate(_category_titles(c)[0] for c in leaves))
+    leaf_weights = list(itertools.accumulate(category_titles(c)[0] for c in leaves))
     holds_data = {c.pk for c in leaves if c.requires_data_sanitisation}
     sites: dict[int, list[Site]] = {}
     for site in Site.objects.filter(organisation__in=generated_organisations()).order_by("pk"):
         sites.setdefault(site.organisation_id, []).append(site)
     owners = [
-        _Owner(o, sites[o.pk], o.language)
+        Owner(o, sites[o.pk], o.language)
         for o in generated_organisations().order_by("pk")
         if o.pk in sites
     ]
     if records and not owners:
         raise ValueError("No generated organisations: run generate_load --lots first.")
-    documents = _SearchDocuments()
+    documents = SearchDocuments()
     writer = _Writer(holds_data, version, factors, rng)
     counts = {"records": 0, "lots": 0, "claims": 0}
     span = (last_moment - start).total_seconds()
     with (
-        _gc_paused(),
+        gc_paused(),
         transaction.atomic(),
         # Lots go in with their indexes: there are far fewer, and the catalogue's table
         # stays readable meanwhile.
@@ -405,7 +347,7 @@ def impact_generate_load(*, records: int, years: int = 5, seed: int = 1) -> dict
     return {**counts, "seconds": round(time.monotonic() - started, 1)}
 
 
-COLLECTED, HANDOVER = ClaimStatus.COLLECTED.value, ImpactSource.HANDOVER.value
+COLLECTED = ClaimStatus.COLLECTED.value
 CLAIM_COLUMNS = (
     "id",
     "created_at",
@@ -424,6 +366,8 @@ CLAIM_COLUMNS = (
     "collected_at",
     "status_changed_at",
 )
+# A record's columns: its id and creation time, then those of the impact services'
+# builders (``impact_record_values_for_handover``, ``_for_lot_close``).
 RECORD_COLUMNS = (
     "id",
     "created_at",
@@ -448,12 +392,11 @@ class _Writer:
     """Collects lot histories and writes them as rows of lots, attestations, claims
     and impact records, ids drawn in advance so that the rows can refer to each other.
     Claims and records are built as tuples of CLAIM_COLUMNS and RECORD_COLUMNS (the
-    columns left out stay NULL: claimed_by, corrects)."""
+    columns left out stay NULL: claimed_by, corrects), a record's values by the impact
+    services' own builders."""
 
     def __init__(self, holds_data: set[int], version: FactorVersion, factors: dict, rng):
         self.holds_data, self.version, self.factors, self.rng = holds_data, version, factors, rng
-        self.local = timezone.get_current_timezone()
-        self.outcomes = {k: outcome_for_recipient_kind(k).value for k in OrganisationKind.values}
         self.histories: list[_History] = []
         self.rows = 0
 
@@ -465,9 +408,9 @@ class _Writer:
         histories, self.histories, self.rows = self.histories, [], 0
         if not histories:
             return
-        lots, attestations = _Table(Lot), _Table(SanitisationAttestation, with_ids=False)
-        claims = _Table(Claim, columns=CLAIM_COLUMNS)
-        records = _Table(ImpactRecord, columns=RECORD_COLUMNS)
+        lots, attestations = Table(Lot), Table(SanitisationAttestation, with_ids=False)
+        claims = Table(Claim, columns=CLAIM_COLUMNS)
+        records = Table(ImpactRecord, columns=RECORD_COLUMNS)
         lot_ids = iter(sequence_ids(Lot, len(histories)))
         claim_ids = iter(sequence_ids(Claim, sum(len(h.handovers) for h in histories), block=True))
         record_ids = iter(sequence_ids(ImpactRecord, sum(h.records for h in histories), block=True))
@@ -476,7 +419,7 @@ class _Writer:
             lot.pk = next(lot_ids)
             lots.add_instance(lot)
             if lot.category_id in self.holds_data:
-                attestations.add_instance(_attestation(lot, self.rng))
+                attestations.add_instance(attestation_build(lot, self.rng))
             for handover in history.handovers:
                 claim, record = self._handover(lot, handover, next(claim_ids), next(record_ids))
                 claims.rows.append(claim)
@@ -492,22 +435,10 @@ class _Writer:
         approved = units
         if rng.random() < PARTLY_COLLECTED_SHARE:
             approved += rng.randint(1, 3)  # approved, then not all of it came along
-        outcome = self.outcomes[handover.claimant_kind]
         measured = None
         if rng.random() < MEASURED_SHARE:
-            factor = self.factors.get(lot.category_id)
-            unit = lot.unit_weight_kg or (
-                factor.unit_weight_kg if factor else lot.category.unit_weight_kg
-            )
+            unit = impact_unit_weight(lot, self.factors.get(lot.category_id))
             measured = (units * unit * Decimal(f"{rng.uniform(0.85, 1.15):.3f}")).quantize(KG)
-        figures = impact_compute(
-            lot=lot,
-            quantity=units,
-            outcome=outcome,
-            measured_weight_kg=measured,
-            version=self.version,
-            factors=self.factors,
-        )
         claimed_at, collected_at = handover.claimed_at, handover.collected_at
         claim = (
             claim_id,
@@ -527,49 +458,28 @@ class _Writer:
             collected_at,
             collected_at,
         )
-        record = (
-            record_id,
-            collected_at + datetime.timedelta(seconds=rng.randint(2, 90)),
-            collected_at.astimezone(self.local).date(),
-            HANDOVER,
-            outcome,
-            lot.id,
-            claim_id,
-            units,
-            figures.weight_kg,
-            figures.co2e_avoided_kg,
-            figures.replacement_value_eur,
-            self.version.id,
-            lot.owner_id,
-            handover.claimant_id,
-            lot.category_id,
-            lot.region,
-        )
-        return claim, record
-
-    def _closing(self, lot: Lot, closed_at: datetime.datetime, record_id: int) -> tuple:
-        figures = impact_compute(
+        values = impact_record_values_for_handover(
             lot=lot,
-            quantity=lot.close_quantity,
-            outcome=lot.close_outcome,
+            claim_id=claim_id,
+            claimant_id=handover.claimant_id,
+            claimant_kind=handover.claimant_kind,
+            collected_quantity=units,
+            collected_at=collected_at,
+            measured_weight_kg=measured,
             version=self.version,
             factors=self.factors,
         )
-        return (
-            record_id,
-            closed_at + datetime.timedelta(seconds=self.rng.randint(2, 90)),
-            closed_at.astimezone(self.local).date(),
-            ImpactSource.LOT_CLOSE.value,
-            str(lot.close_outcome),
-            lot.id,
-            None,
-            lot.close_quantity,
-            figures.weight_kg,
-            figures.co2e_avoided_kg,
-            figures.replacement_value_eur,
-            self.version.id,
-            lot.owner_id,
-            None,
-            lot.category_id,
-            lot.region,
+        created_at = collected_at + datetime.timedelta(seconds=rng.randint(2, 90))
+        return claim, self._record(record_id, created_at, values)
+
+    def _closing(self, lot: Lot, closed_at: datetime.datetime, record_id: int) -> tuple:
+        """The closing record of ``lot``, closed (its last status change) at ``closed_at``."""
+        values = impact_record_values_for_lot_close(
+            lot=lot, version=self.version, factors=self.factors
         )
+        created_at = closed_at + datetime.timedelta(seconds=self.rng.randint(2, 90))
+        return self._record(record_id, created_at, values)
+
+    @staticmethod
+    def _record(record_id: int, created_at: datetime.datetime, values: dict) -> tuple:
+        return (record_id, created_at, *(values[column] for column in RECORD_COLUMNS[2:]))

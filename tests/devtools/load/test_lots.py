@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from exchange.lots.loadgen import (
+from devtools.load.lots import (
     LOAD_ORGANISATION_PREFIX,
     _CopyWriter,
     generated_lots_count,

@@ -5,18 +5,18 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from exchange.common.geo import EARTH_RADIUS_KM, distance_km
-from exchange.lots.loadgen import generated_lots_count, lots_generate_load
-from exchange.lots.models import CONDITION_RANK
-from exchange.matching.loadgen import (
+from devtools.load.lots import generated_lots_count, lots_generate_load
+from devtools.load.wanted import (
     generated_wanted,
     generated_wanted_count,
     wanted_generate_load,
     wanted_generated_load_delete,
 )
+from exchange.common.geo import EARTH_RADIUS_KM, distance_km
+from exchange.lots.models import CONDITION_RANK
 from exchange.matching.models import Match, WantedRequest, WantedStatus
 from exchange.matching.services.engine import match_wanted
-from exchange.matching.services.wanted import WantedInput, _apply
+from exchange.matching.services.wanted import WantedInput, wanted_values
 from exchange.organisations.models import Region
 from tests.factories import MembershipFactory, SiteFactory
 
@@ -45,8 +45,7 @@ def test_the_requested_number_of_open_requests_of_generated_organisations(genera
 def test_the_denormalised_fields_are_what_wanted_create_stores(generated):
     _, requests = generated
     for wanted in requests:
-        expected = WantedRequest()
-        _apply(expected, WantedInput.from_wanted(wanted))
+        expected = wanted_values(WantedInput.from_wanted(wanted))
         for name in (
             "category_path",
             "min_condition_rank",
@@ -57,7 +56,7 @@ def test_the_denormalised_fields_are_what_wanted_create_stores(generated):
             "min_longitude",
             "max_longitude",
         ):
-            assert getattr(wanted, name) == getattr(expected, name), name
+            assert getattr(wanted, name) == expected[name], name
         assert wanted.category_path == wanted.category.path
         assert wanted.min_condition_rank == CONDITION_RANK[wanted.min_condition]
 
@@ -127,15 +126,17 @@ def test_delete_removes_generated_requests_and_their_matches_only(generated):
     for wanted in requests[:30]:
         match_wanted(wanted_id=wanted.pk)
     member = MembershipFactory(role="member")
-    other = WantedRequest(organisation=member.organisation, status=WantedStatus.OPEN)
-    _apply(
-        other,
-        WantedInput(
-            category=requests[0].category,
-            quantity=2,
-            site=SiteFactory(organisation=member.organisation),
-            max_distance_km=20,
-            valid_until=timezone.localdate() + datetime.timedelta(days=10),
+    other = WantedRequest(
+        organisation=member.organisation,
+        status=WantedStatus.OPEN,
+        **wanted_values(
+            WantedInput(
+                category=requests[0].category,
+                quantity=2,
+                site=SiteFactory(organisation=member.organisation),
+                max_distance_km=20,
+                valid_until=timezone.localdate() + datetime.timedelta(days=10),
+            )
         ),
     )
     other.save()

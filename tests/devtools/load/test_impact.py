@@ -6,14 +6,19 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from exchange.categories.models import FactorVersion
-from exchange.claims.models import Claim, ClaimStatus
-from exchange.impact.figures import impact_compute, outcome_for_recipient_kind
-from exchange.impact.loadgen import (
+from devtools.load.impact import (
     generated_impact_count,
     impact_generate_load,
     impact_generated_load_delete,
 )
+from devtools.load.lots import (
+    generated_lots_count,
+    lots_generate_load,
+    lots_generated_load_delete,
+)
+from exchange.categories.models import FactorVersion
+from exchange.claims.models import Claim, ClaimStatus
+from exchange.impact.figures import impact_compute, outcome_for_recipient_kind
 from exchange.impact.models import (
     REUSE_OUTCOMES,
     ImpactMonthlyTotal,
@@ -29,11 +34,6 @@ from exchange.impact.selectors.statistics import (
     stats_timeseries,
 )
 from exchange.lots.eligibility import tier_allows
-from exchange.lots.loadgen import (
-    generated_lots_count,
-    lots_generate_load,
-    lots_generated_load_delete,
-)
 from exchange.lots.models import Lot, LotStatus
 
 pytestmark = pytest.mark.django_db

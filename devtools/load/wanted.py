@@ -1,7 +1,7 @@
 """Load-test data for matching: many open wanted requests of the generated organisations
-(``exchange.lots.loadgen``), written with bulk_create in batches of 2 000.
+(``devtools.load.lots``), written with bulk_create in batches of 2 000.
 
-No service runs per row, but every request goes through ``services.wanted._apply``, so its
+No service runs per row, but every request's values come from ``wanted_values``, so its
 denormalised fields (category path, condition rank, the latitude/longitude box around
 its site) are exactly what ``wanted_create`` would store. Not for production databases:
 ``wanted_generated_load_delete`` removes the generated requests (and every match of a
@@ -16,18 +16,13 @@ import time
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from devtools.load.bulk import gc_paused, historical_timestamps
+from devtools.load.lots import BATCH_SIZE, category_titles, generated_organisations
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
-from exchange.lots.loadgen import (
-    BATCH_SIZE,
-    _category_titles,
-    _gc_paused,
-    _historical_timestamps,
-    generated_organisations,
-)
 from exchange.lots.models import Condition, Lot
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.services.wanted import WantedInput, _apply
+from exchange.matching.services.wanted import WantedInput, wanted_values
 from exchange.organisations.models import Region, Site
 
 # Who asks for what, and where (see bench/README.md).
@@ -91,7 +86,7 @@ def wanted_generate_load(*, wanted: int, seed: int = 1) -> dict:
     categories_load()
     leaves = list(Category.objects.filter(children__isnull=True).order_by("path"))
     roots = list(Category.objects.filter(parent__isnull=True).order_by("path"))
-    leaf_weights = list(itertools.accumulate(_category_titles(c)[0] for c in leaves))
+    leaf_weights = list(itertools.accumulate(category_titles(c)[0] for c in leaves))
     organisations = list(generated_organisations().order_by("pk"))
     if wanted and not organisations:
         raise ValueError("No generated organisations: run generate_load --lots first.")
@@ -101,7 +96,7 @@ def wanted_generate_load(*, wanted: int, seed: int = 1) -> dict:
     owner_weights = list(itertools.accumulate(rng.lognormvariate(0, 1) for _ in organisations))
     regions = list(Region.values)
     created = 0
-    with _gc_paused(), transaction.atomic(), _historical_timestamps(WantedRequest):
+    with gc_paused(), transaction.atomic(), historical_timestamps(WantedRequest):
         while created < wanted:
             batch = []
             for _index in range(min(BATCH_SIZE, wanted - created)):
@@ -131,14 +126,15 @@ def wanted_generate_load(*, wanted: int, seed: int = 1) -> dict:
                     data.site = rng.choice(sites[organisation.pk])
                     data.max_distance_km = _choose(rng, DISTANCES_KM)
                 made = now - datetime.timedelta(seconds=rng.random() * CREATED_WITHIN_DAYS * 86400)
-                request = WantedRequest(
-                    organisation=organisation,
-                    status=WantedStatus.OPEN,
-                    created_at=made,
-                    updated_at=made,
+                batch.append(
+                    WantedRequest(
+                        organisation=organisation,
+                        status=WantedStatus.OPEN,
+                        created_at=made,
+                        updated_at=made,
+                        **wanted_values(data),
+                    )
                 )
-                _apply(request, data)
-                batch.append(request)
             WantedRequest.objects.bulk_create(batch)
             created += len(batch)
         if connection.vendor == "postgresql":

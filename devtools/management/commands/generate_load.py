@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from exchange.impact.loadgen import impact_generate_load, impact_generated_load_delete
-from exchange.lots.loadgen import (
+from devtools.load.impact import impact_generate_load, impact_generated_load_delete
+from devtools.load.lots import (
     LOAD_ORGANISATION_PREFIX,
     GeneratedLoadInUse,
     lots_generate_load,
     lots_generated_load_delete,
 )
-from exchange.matching.loadgen import wanted_generate_load, wanted_generated_load_delete
+from devtools.load.wanted import wanted_generate_load, wanted_generated_load_delete
 
 
 class Command(BaseCommand):
