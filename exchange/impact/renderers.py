@@ -33,6 +33,9 @@ def report_csv(data: dict) -> bytes:
         for by, rows in data["breakdowns"].items():
             for row in rows:
                 writer.writerow([breakdown_titles()[by], row["label"], *(row[c] for c in COLUMNS)])
+        for section in data.get("sections", []):
+            for label, value in section["rows"]:
+                writer.writerow([section["title"], label, value])
         return out.getvalue().encode("utf-8-sig")
 
 
@@ -57,6 +60,10 @@ def report_xlsx(data: dict) -> bytes:
                 cell.font = Font(bold=True)
             for row in rows:
                 xlsx_append(ws, [row["label"], *(_number(row[c]) for c in COLUMNS)])
+        for section in data.get("sections", []):
+            ws = workbook.create_sheet(section["title"][:31])
+            for label, value in section["rows"]:
+                xlsx_append(ws, [label, _number(value)])
         method = workbook.create_sheet(_("Method")[:31])
         xlsx_append(
             method,
@@ -189,6 +196,25 @@ def report_pdf(data: dict) -> bytes:
                 )
             )
             flow += [breakdown_table, Spacer(1, 6 * mm)]
+        for section in data.get("sections", []):
+            flow.append(Paragraph(escape(section["title"]), styles["Heading2"]))
+            section_table = Table(
+                [
+                    [Paragraph(escape(str(label)), styles["BodyText"]), str(value)]
+                    for label, value in section["rows"]
+                ],
+                colWidths=[110 * mm, 60 * mm],
+            )
+            section_table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                        ("FONTSIZE", (0, 0), (-1, -1), 8),
+                        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                    ]
+                )
+            )
+            flow += [section_table, Spacer(1, 6 * mm)]
         flow.append(PageBreak())
         flow.append(Paragraph(escape(_("Method")), styles["Heading1"]))
         for text in (

@@ -17,6 +17,7 @@ from exchange.impact.presenters.dashboard import dashboard_figures, period_label
 from exchange.impact.presenters.open_data import current_factors, open_data_figures
 from exchange.impact.presenters.reports import report_language
 from exchange.impact.renderers import RENDERERS, report_filename
+from exchange.impact.sections import dashboard_sections
 from exchange.impact.selectors.open_data import open_data_years
 from exchange.impact.selectors.records import impact_reads_all
 from exchange.impact.selectors.reports import report_job_list
@@ -53,6 +54,11 @@ def dashboard(request):
         "period_label": period_label(*form.period()),
     }
     context.update(dashboard_figures(selection, period=form.period(), category=filters.category))
+    context["sections"] = dashboard_sections(
+        organisation_id=None if reads_all else actor.organisation_id,
+        year=filters.year,
+        category=filters.category,
+    )
     return render(request, "impact/dashboard.html", context)
 
 

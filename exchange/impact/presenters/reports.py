@@ -5,6 +5,7 @@ from django.utils import translation
 
 from exchange.categories.models import FactorVersion
 from exchange.impact.presenters.labels import labelled
+from exchange.impact.sections import report_sections
 from exchange.impact.selectors.reports import annual_report_figures
 
 REPORT_LANGUAGES = ("nl", "fr", "de", "en")
@@ -33,4 +34,5 @@ def annual_report_data(
     )
     with translation.override(language):
         breakdowns = labelled(figures["breakdowns"])
-    return {**figures, "language": language, "breakdowns": breakdowns}
+    sections = report_sections(organisation_id=organisation_id, year=year, language=language)
+    return {**figures, "language": language, "breakdowns": breakdowns, "sections": sections}
