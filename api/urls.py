@@ -10,6 +10,7 @@ from api.matching.views import MatchViewSet, WantedViewSet
 from api.mixins import AnonymousViewMixin
 from api.notifications.views import NotificationViewSet
 from api.organisations.views import OrganisationViewSet, SiteViewSet
+from api.reuse.views import ReuseCheckViewSet, ReuseStatsView
 from api.stats.views import (
     AnnualReportView,
     OpenDataView,
@@ -35,6 +36,7 @@ router.register("impact", ImpactRecordViewSet, basename="impact")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("wanted", WantedViewSet, basename="wanted")
 router.register("matches", MatchViewSet, basename="match")
+router.register("reuse-checks", ReuseCheckViewSet, basename="reuse-check")
 
 app_name = "api"
 urlpatterns = [
@@ -44,6 +46,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),
+    path("stats/reuse-checks/", ReuseStatsView.as_view(), name="stats-reuse-checks"),
     path("reports/annual/<int:year>/", AnnualReportView.as_view(), name="report-annual"),
     path("reports/jobs/<int:pk>/", ReportJobView.as_view(), name="report-job"),
     path(

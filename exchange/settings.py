@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "exchange.impact",
     "exchange.notifications",
     "exchange.matching",
+    "exchange.reuse",
     "api",
     # Demo data (seed_demo) and load generators (generate_load): tools, not the product.
     "devtools",
@@ -384,6 +385,8 @@ SPECTACULAR_SETTINGS = {
         "ErasureMethodEnum": "exchange.lots.models.LotItem.ErasureMethod",
         "ConditionEnum": "exchange.lots.models.Condition",
         "ClaimActionEnum": "exchange.claims.transitions.ClaimAction",
+        "ReuseCheckStatusEnum": "exchange.reuse.models.CheckStatus",
+        "ReuseCloseReasonEnum": "exchange.reuse.models.CloseReason",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -431,6 +434,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.matches_digest_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Close the reuse checks whose waiting period ended, with their attestations.
+    "reuse-checks-close": {"task": "reuse.reuse_checks_close_due", "schedule": 900.0},
     # Lots about to end with units left, pickups within a day, requests about to end.
     "deadline-reminders": {
         "task": "notifications.deadline_reminders_send",
@@ -447,6 +452,8 @@ EXCHANGE_REPORT_SYNC_LIMIT = env_int("EXCHANGE_REPORT_SYNC_LIMIT", 50_000)
 EXCHANGE_MATCHES_PER_REQUEST = env_int("EXCHANGE_MATCHES_PER_REQUEST", 20)
 # Reminders go out this many days before a lot or a wanted request ends.
 EXCHANGE_REMINDER_DAYS = env_int("EXCHANGE_REMINDER_DAYS", 3)
+# How many days a reuse check stays open by default (never past its needed-by date).
+EXCHANGE_REUSE_CHECK_DAYS = env_int("EXCHANGE_REUSE_CHECK_DAYS", 10)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 # Where people reach the platform: links in e-mails.

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from exchange.accounts.throttle import throttled_response
 from exchange.common.views import healthz, readyz, security_txt
 from exchange.impact.urls import open_data_urlpatterns
+from exchange.reuse.urls import verify_urlpatterns
 
 # The admin signs in through the platform's sign-in page: the same throttling, the
 # same verified e-mail and the same second factor.
@@ -32,6 +33,8 @@ urlpatterns = [
     path("lots/", include("exchange.lots.urls")),
     path("claims/", include("exchange.claims.urls")),
     path("wanted/", include("exchange.matching.urls")),
+    path("reuse-checks/", include("exchange.reuse.urls")),
+    path("verify/", include((verify_urlpatterns, "verify"))),
     path("notifications/", include("exchange.notifications.urls")),
     path("stats/", include("exchange.impact.urls")),
     path("open-data/", include(open_data_urlpatterns)),

@@ -1,0 +1,155 @@
+"""The forms of the reuse-check pages: they parse what people type and hand it to the
+reuse services, where the rules live."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
+from exchange.lots.models import Condition
+from exchange.matching.models import MAX_DISTANCE_KM
+from exchange.organisations.models import Membership, Region
+from exchange.organisations.selectors import site_list
+from exchange.reuse.services.checks import MAX_WAITING_DAYS, CheckInput
+
+NEAR_SITE, IN_REGION = "site", "region"
+DEFAULT_DISTANCE_KM = 25
+
+
+class ReuseCheckForm(forms.Form):
+    """A planned purchase: what, how many, in what condition, where, by when, for how
+    much and for which procurement file; and how long to keep looking."""
+
+    category = CategoryChoiceField(
+        label=_("Category"),
+        empty_label=_("Choose a category"),
+        help_text=_("A category includes its subcategories: “Furniture” also finds desks."),
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100_000)
+    min_condition = forms.ChoiceField(
+        label=_("Minimum condition"),
+        choices=Condition.choices,
+        initial=Condition.FAIR,
+        help_text=_("Lots in this condition or better."),
+    )
+    place = forms.ChoiceField(
+        label=_("Where"),
+        choices=[
+            (NEAR_SITE, _("Delivered near one of our sites")),
+            (IN_REGION, _("Anywhere in a region")),
+        ],
+        widget=forms.RadioSelect,
+        initial=NEAR_SITE,
+    )
+    site = SiteChoiceField(
+        label=_("Delivery site"),
+        queryset=None,
+        required=False,
+        empty_label=_("Choose one of your sites"),
+    )
+    max_distance_km = forms.IntegerField(
+        label=_("Maximum distance (km)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DISTANCE_KM,
+        initial=DEFAULT_DISTANCE_KM,
+    )
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, choices=[("", _("Choose a region")), *Region.choices]
+    )
+    needed_by = forms.DateField(
+        label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    estimated_value_eur = forms.DecimalField(
+        label=_("Estimated purchase value (EUR)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The whole purchase, as in the procurement file."),
+    )
+    file_reference = forms.CharField(label=_("Procurement file reference"), max_length=100)
+    waiting_days = forms.IntegerField(
+        label=_("Keep looking for (days)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_WAITING_DAYS,
+    )
+
+    def __init__(self, *args, actor: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = site_list(actor=actor).order_by("name", "id")
+        self.fields["max_distance_km"].help_text = gettext(
+            "As the crow flies, from 1 to %(max)s km."
+        ) % {"max": MAX_DISTANCE_KM}
+        self.fields["needed_by"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.fields["waiting_days"].help_text = gettext(
+            "New lots that fit are matched and notified meanwhile. Empty: %(days)s days, "
+            "never past the date you need it by."
+        ) % {"days": settings.EXCHANGE_REUSE_CHECK_DAYS}
+        self.initial.setdefault("region", actor.organisation.region)
+        self.initial.setdefault("needed_by", timezone.localdate() + datetime.timedelta(days=21))
+        sites = list(self.fields["site"].queryset[:2])
+        if len(sites) == 1:
+            self.initial.setdefault("site", sites[0].pk)
+        if not sites:
+            self.initial["place"] = IN_REGION
+
+    @property
+    def has_sites(self) -> bool:
+        return self.fields["site"].queryset.exists()
+
+    def clean(self):
+        data = super().clean()
+        ignored = {NEAR_SITE: ("region",), IN_REGION: ("site", "max_distance_km")}
+        for name in ignored.get(data.get("place"), ()):
+            self.errors.pop(name, None)
+            data.pop(name, None)
+        if data.get("place") == NEAR_SITE:
+            if not data.get("site") and "site" not in self.errors:
+                self.add_error("site", gettext("Choose one of your sites."))
+            if data.get("max_distance_km") is None and "max_distance_km" not in self.errors:
+                self.add_error("max_distance_km", gettext("Say how far you can fetch lots."))
+        elif (
+            data.get("place") == IN_REGION
+            and not data.get("region")
+            and "region" not in self.errors
+        ):
+            self.add_error("region", gettext("Choose a region."))
+        return data
+
+    def check_input(self) -> CheckInput:
+        data = self.cleaned_data
+        near_site = data["place"] == NEAR_SITE
+        return CheckInput(
+            category=data["category"],
+            quantity=data["quantity"],
+            min_condition=data["min_condition"],
+            site=data.get("site") if near_site else None,
+            max_distance_km=data.get("max_distance_km") if near_site else None,
+            region="" if near_site else data.get("region", ""),
+            needed_by=data["needed_by"],
+            estimated_value_eur=data["estimated_value_eur"],
+            file_reference=data["file_reference"],
+            waiting_days=data.get("waiting_days"),
+        )
+
+
+class ResultClaimForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+
+
+class VerifyCodeForm(forms.Form):
+    code = forms.CharField(label=_("Verification code"), max_length=40)
+
+
+class VerifyFingerprintForm(forms.Form):
+    pdf = forms.FileField(
+        label=_("The PDF of the attestation"),
+        required=False,
+        help_text=_("It is compared on this server and not kept."),
+    )
+    sha256 = forms.CharField(label=_("Or its SHA-256 fingerprint"), required=False, max_length=100)
