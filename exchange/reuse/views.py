@@ -2,6 +2,8 @@
 from, closing or cancelling it, its attestation), and the public verification page of
 an attestation. Each view parses, calls one service or selector, and renders."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -159,7 +161,7 @@ def attestation_download_view(request, actor: Membership, pk: int):
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(bytes(attestation.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="reuse-check-{attestation.number}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="reuse-check-{attestation.number}.pdf"'
     return response
 
 
@@ -203,6 +205,8 @@ def verify_view(request, code: str):
         "category": summary["category"]["names"].get(request.LANGUAGE_CODE[:2])
         or summary["category"]["names"]["en"],
         "where": place_text(summary["place"]),
+        "period_from": datetime.date.fromisoformat(summary["period"]["from"]),
+        "period_to": datetime.date.fromisoformat(summary["period"]["to"]),
         "form": form,
         "outcome": outcome,
     }

@@ -18,6 +18,7 @@ RELIABLE = {
     "matching.matches_digest_send",
     "notifications.notification_email_send",
     "organisations.organisation_verified_notify",
+    "reuse.reuse_checks_close_due",
 }
 # Another run does what a lost one missed.
 TRANSIENT_ONLY = {"notifications.deadline_reminders_send"}

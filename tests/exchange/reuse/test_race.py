@@ -60,9 +60,9 @@ def test_racing_claims_from_a_check_never_take_more_than_it_needs(categories):
     # then they take exactly the 20 it needs: 12, then the 8 still needed, then refusals
     claimed = sorted(q for kind, q in outcomes if kind == "claimed")
     assert claimed == [8, 12]
-    assert sorted(o for o in outcomes if o[0] != "claimed") == [
-        ("conflict", "reuse_check_closed")
-    ] * 2
+    assert (
+        sorted(o for o in outcomes if o[0] != "claimed") == [("conflict", "reuse_check_closed")] * 2
+    )
     assert sum(Claim.objects.values_list("quantity", flat=True)) == 20
     check = ReuseCheck.objects.get(pk=check.pk)
     assert (check.status, check.close_reason) == (CheckStatus.CLOSED, "fully_claimed")
