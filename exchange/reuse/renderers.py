@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from exchange.lots.models import Condition
 from exchange.organisations.models import Region
@@ -175,7 +176,7 @@ def attestation_pdf(
                 opens = (
                     _date(datetime.datetime.fromisoformat(o["opens_at"]).date())
                     if o["opens_at"]
-                    else _("now")
+                    else pgettext("claim window", "now")
                 )
                 rows.append(
                     [
