@@ -1,4 +1,4 @@
-"""Reuse checks (docs/design.md §7): a buyer describes a planned purchase; the check
+"""Reuse checks (docs/design.md §8): a buyer describes a planned purchase; the check
 answers at once with the lots that fit (``exchange.reuse.selectors``), the buyer claims
 from it, and it closes (by the buyer, at the end of its waiting period, or once its
 quantity is claimed) with an attestation, or is cancelled without one.
