@@ -6,6 +6,7 @@ which indexed queries filter on before the exact distance."""
 
 import math
 
+import numpy as np
 from django.db.models import F
 
 from exchange.common.sql import Fragment, Operand, SqlFormula, least, sql
@@ -20,6 +21,17 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     half_dlat, half_dlon = (p2 - p1) / 2, math.radians(lon2 - lon1) / 2
     h = math.sin(half_dlat) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(half_dlon) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distance_km_array(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """``distance_km`` for many pairs at once (arrays that broadcast together), the same
+    steps; numpy's trigonometry may differ from the math module's in the last bits."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    half_dlat, half_dlon = (p2 - p1) / 2, np.radians(lon2 - lon1) / 2
+    h = np.sin(half_dlat) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(half_dlon) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def distance_km_sql(

@@ -213,14 +213,27 @@ def organisation_may_claim(
     )
 
 
-def claimable_lots(organisation: Organisation, now: datetime.datetime | None = None) -> Q:
-    """The lots the organisation may claim now (``organisation_may_claim`` for one)."""
+def claim_window_from(organisation: Organisation, now: datetime.datetime) -> str | None:
+    """The lot field (``OPENS_AT_FIELD``) from whose moment on the organisation may
+    claim a published lot, other than its own: the opening of the first window its
+    eligibility kind is admitted to; "" when every published lot is open to it (the
+    first window opens at publication); None when it may claim nothing (not verified).
+    ``claimable_lots`` is this as a query filter; the matching engine applies it to
+    arrays of lots."""
     if not organisation.is_verified:
-        return Q(pk__in=[])
-    now = now or timezone.now()
+        return None
     first = first_tier(eligibility_kind(organisation, timezone.localdate(now)))
     # The first window opens at publication: a published lot is in it or a later one.
-    window = Q() if first == TIERS[0] else Q(**{f"{OPENS_AT_FIELD[first]}__lte": now})
+    return "" if first == TIERS[0] else OPENS_AT_FIELD[first]
+
+
+def claimable_lots(organisation: Organisation, now: datetime.datetime | None = None) -> Q:
+    """The lots the organisation may claim now (``organisation_may_claim`` for one)."""
+    now = now or timezone.now()
+    field = claim_window_from(organisation, now)
+    if field is None:
+        return Q(pk__in=[])
+    window = Q(**{f"{field}__lte": now}) if field else Q()
     return Q(status=LotStatus.PUBLISHED) & window & ~Q(owner_id=organisation.pk)
 
 

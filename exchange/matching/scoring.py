@@ -1,13 +1,17 @@
 """How well a lot fits a wanted request: a score in [0, 1] and the reasons.
 
-One rule in two forms, both built from the weights and constants below: ``match_score``
-scores in Python the candidates the database selected (its score is the one stored and
-shown), and ``match_score_expression`` is the same score in SQL, in the same order of
-operations, by which the database ranks candidates before Python scores the best few.
-Change a weight here and both change."""
+One rule in three forms, all built from the weights and constants below, in the same
+order of operations: ``match_score`` scores one pair in Python (its score is the one
+stored and shown); ``match_score_expression`` is the same score in SQL, by which the
+database ranks candidates before Python scores the best few; ``match_score_array``
+scores many pairs at once (numpy arrays), for the set-based engine, which rounds as
+``match_score`` does and hands the pairs whose unrounded score lies on a rounding
+boundary to ``match_score``. Change a weight here and every form changes."""
 
 import datetime
 import operator
+
+import numpy as np
 
 from exchange.common.geo import distance_km_sql
 from exchange.common.sql import (
@@ -29,6 +33,7 @@ CATEGORY_EXACT = 1.0  # the lot's category is the one asked for
 CATEGORY_PARENT = 0.7  # the lot's category lies below it (a request covers its subtree)
 CONDITION_STEPS = 3  # condition ranks from "for parts" (1) to "new" (4)
 FULL_TIME_DAYS = 30  # a lot available this many days or more scores the whole time part
+SCORE_PLACES = 4  # the score is stored rounded to 4 places
 
 
 def _weighted_sum(plus, times, category, distance, quantity, condition, time):
@@ -71,15 +76,116 @@ def match_score(
     days_left = (available_until - today).days
     time = min(max(days_left, 0) / FULL_TIME_DAYS, 1.0)
     weighted = _weighted_sum(operator.add, operator.mul, category, near, coverage, condition, time)
-    score = round(weighted, 4)
-    reasons = {
+    reasons = match_reasons(
+        exact=exact,
+        distance=distance,
+        coverage=coverage,
+        condition_margin=lot_condition_rank - min_condition_rank,
+        days_left=days_left,
+    )
+    return score_rounded(weighted), reasons
+
+
+def score_rounded(weighted: float) -> float:
+    """The score as stored: rounded to SCORE_PLACES places, within [0, 1]."""
+    return min(max(round(weighted, SCORE_PLACES), 0.0), 1.0)
+
+
+DISTANCE_PLACES, COVERAGE_PLACES = 1, 2  # the reasons' rounding
+
+
+def match_reasons(
+    *, exact: bool, distance: float | None, coverage: float, condition_margin: int, days_left: int
+) -> dict:
+    """Why a pair scores as it does, as stored with the match and shown."""
+    return {
         "category": "exact" if exact else "parent",
-        "distance_km": None if distance is None else round(distance, 1),
-        "quantity_coverage": round(coverage, 2),
-        "condition_margin": lot_condition_rank - min_condition_rank,
+        "distance_km": None if distance is None else round(distance, DISTANCE_PLACES),
+        "quantity_coverage": round(coverage, COVERAGE_PLACES),
+        "condition_margin": condition_margin,
         "days_left": days_left,
     }
-    return min(max(score, 0.0), 1.0), reasons
+
+
+def match_reasons_array(
+    *,
+    exact: np.ndarray,
+    distance: np.ndarray | None,
+    coverage: np.ndarray,
+    condition_margin: np.ndarray,
+    days_left: np.ndarray,
+) -> list[dict]:
+    """``match_reasons`` of many pairs: the same dictionaries, rounded as round() rounds
+    (``rounded_array``)."""
+    near = [None] * len(exact) if distance is None else rounded_array(distance, DISTANCE_PLACES)
+    return [
+        {
+            "category": "exact" if same else "parent",
+            "distance_km": km,
+            "quantity_coverage": covered,
+            "condition_margin": margin,
+            "days_left": days,
+        }
+        for same, km, covered, margin, days in zip(
+            exact.tolist(),
+            near,
+            rounded_array(coverage, COVERAGE_PLACES),
+            condition_margin.tolist(),
+            days_left.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def rounded_array(values: np.ndarray, places: int) -> list[float]:
+    """round(value, places) of each value: rint(value x 10**places) / 10**places, the
+    same double, except within 1e-6 of a place's half, where round() decides."""
+    scaled = values * 10**places
+    result = np.rint(scaled) / 10**places
+    doubtful = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) < 1e-6
+    rounded = result.tolist()
+    for position in np.flatnonzero(doubtful).tolist():
+        rounded[position] = round(float(values[position]), places)
+    return rounded
+
+
+# --- The same score over arrays --------------------------------------------------------
+
+
+def match_score_array(
+    *,
+    exact: np.ndarray,
+    distance: np.ndarray | None,
+    max_distance_km: np.ndarray | None,
+    available: np.ndarray,
+    wanted_quantity: np.ndarray,
+    lot_condition_rank: np.ndarray,
+    min_condition_rank: np.ndarray,
+    days_left: np.ndarray,
+) -> np.ndarray:
+    """``match_score`` before rounding, for many pairs at once (arrays that broadcast
+    together: e.g. one row a request, one column a lot). ``distance`` None: anywhere in
+    the region. Integers are divided as Python divides them (both converted to double),
+    so each part is the same double as ``match_score``'s; only the distance (numpy's
+    trigonometry) may differ from ``distance_km`` in its last bits."""
+    category = np.where(exact, CATEGORY_EXACT, CATEGORY_PARENT)
+    near = 1.0 if distance is None else np.maximum(0.0, 1.0 - distance / max_distance_km)
+    coverage = np.minimum(available / wanted_quantity, 1.0)
+    condition = 0.5 + 0.5 * (lot_condition_rank - min_condition_rank) / CONDITION_STEPS
+    time = np.minimum(np.maximum(days_left, 0) / FULL_TIME_DAYS, 1.0)
+    return _weighted_sum(operator.add, operator.mul, category, near, coverage, condition, time)
+
+
+def rounded_score_array(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``score_rounded`` of unrounded scores, as integers in units of the last place
+    (0.8767 -> 8767), and where it is in doubt: within 1e-6 of a place's half, where
+    the product with 10**4 (or the last bits of a distance) could tip it; the caller
+    rounds those with ``score_rounded``. Elsewhere rint(score x 10**4) is the integer
+    round() picks, and that integer / 10**4 is the same double."""
+    scaled = weighted * 10**SCORE_PLACES
+    units = np.rint(scaled)
+    doubtful = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) < 1e-6
+    return np.clip(units, 0, 10**SCORE_PLACES).astype(np.int64), doubtful
 
 
 # --- The same score in SQL -------------------------------------------------------------

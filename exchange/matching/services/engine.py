@@ -4,7 +4,9 @@ request's K-th match (its floor), and the nightly sweep repairs what changed sin
 things were last matched. Every job is idempotent: a pair is matched once (unique
 constraint) and notified once."""
 
+import datetime
 import json
+from dataclasses import dataclass, field
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
@@ -16,7 +18,14 @@ from django.utils import timezone
 from exchange.lots.eligibility import tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
-from exchange.matching.services.fits import Fit, _rank, lot_fits, matches_per_request, wanted_best
+from exchange.matching.services.fits import (
+    Fit,
+    _rank,
+    lot_fits,
+    matches_per_request,
+    wanted_best,
+    wanted_best_many,
+)
 from exchange.matching.services.notices import _people, matches_notify
 
 
@@ -210,26 +219,27 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
     with transaction.atomic():
-        return _settle([(wanted, wanted_best(wanted, now=now))], now)
+        return _settle([(wanted.pk, wanted.organisation_id, wanted_best(wanted, now=now))], now)
 
 
-def _settle(ranked: list[tuple[WantedRequest, list[Fit]]], now) -> list[Match]:
-    """Make each request's matches its K best fits (given, best first): new pairs are
-    matched and notified, matches among the K are ranked (with today's score), the
-    others are pushed out; then the requests' floors and matched_at are written."""
+def _settle(ranked: list[tuple[int, int, list[Fit]]], now) -> list[Match]:
+    """Make each request's matches its K best fits: ``ranked`` holds (request id, its
+    organisation, its fits best first). New pairs are matched and notified, matches
+    among the K are ranked (with today's score), the others are pushed out; then the
+    requests' floors and matched_at are written."""
     if not ranked:
         return []
     k = matches_per_request()
-    best = {wanted.pk: {f[0]: f for f in fits} for wanted, fits in ranked}
+    best = {wanted_id: {f[0]: f for f in fits} for wanted_id, _organisation, fits in ranked}
     existing: dict[int, dict[int, tuple]] = {pk: {} for pk in best}
     for pk, wanted_id, lot_id, status, is_ranked, score in Match.objects.filter(
         wanted_id__in=best
     ).values_list("pk", "wanted_id", "lot_id", "status", "ranked", "score"):
         existing[wanted_id][lot_id] = (pk, status, is_ranked, score)
     fresh, rescored, pushed_out = [], [], []
-    organisations = {wanted.pk: wanted.organisation_id for wanted, _ in ranked}
-    for wanted, fits in ranked:
-        have = existing[wanted.pk]
+    organisations = {wanted_id: organisation for wanted_id, organisation, _fits in ranked}
+    for wanted_id, organisation, fits in ranked:
+        have = existing[wanted_id]
         for fit in fits:
             if fit[0] not in have:
                 fresh.append(fit)
@@ -238,18 +248,18 @@ def _settle(ranked: list[tuple[WantedRequest, list[Fit]]], now) -> list[Match]:
                 if not is_ranked or score != fit[2]:
                     rescored.append((pk, fit[2], fit[3]))
         pushed_out.extend(
-            (pk, status, organisations[wanted.pk])
+            (pk, status, organisation)
             for lot_id, (pk, status, is_ranked, _score) in have.items()
-            if is_ranked and lot_id not in best[wanted.pk]
+            if is_ranked and lot_id not in best[wanted_id]
         )
     _matches_rescore(rescored, now)
     _matches_push_out(pushed_out)
     matches = _save_matches(fresh, organisations)
     floors = []
-    for wanted, fits in ranked:
+    for wanted_id, _organisation, fits in ranked:
         floor = fits[k - 1] if len(fits) >= k else None
         floors.append(
-            (wanted.pk, floor and floor[2], floor and floor[0], now),
+            (wanted_id, floor and floor[2], floor and floor[0], now),
         )
     _wanted_floors_write(floors)
     return matches
@@ -370,27 +380,22 @@ def _lots_stamp(lot_ids, now) -> None:
     )
 
 
-REMATCH_CHUNK = 200
+REMATCH_CHUNK = 200  # lots a step of matches_lots_repair
+SETTLE_CHUNK = 1000  # requests a transaction of matches_rematch
 
 
 def matches_rematch(*, wanted_ids, now=None) -> int:
-    """Match the given open requests against the lots, ``REMATCH_CHUNK`` requests at a
-    time: one ranked candidate query per request, then one read of their matches, one
-    INSERT, one round of notices and one update of floors per chunk. Returns how many
-    new matches it made."""
+    """Match the given open requests against the lots: their K best lots computed all
+    at once (``wanted_best_many``: one read of the requests, one of the lots of their
+    categories, every pair scored over arrays), then, ``SETTLE_CHUNK`` requests a
+    transaction, one read of their matches, one INSERT, one round of notices and one
+    update of floors. Returns how many new matches it made."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    wanted_ids = list(wanted_ids)
+    ranked = wanted_best_many(list(wanted_ids), now=now)
     created = 0
-    for start in range(0, len(wanted_ids), REMATCH_CHUNK):
-        requests = WantedRequest.objects.select_related("site", "organisation").filter(
-            pk__in=wanted_ids[start : start + REMATCH_CHUNK],
-            status=WantedStatus.OPEN,
-            valid_until__gte=today,
-        )
-        ranked = [(wanted, wanted_best(wanted, now=now)) for wanted in requests]
+    for start in range(0, len(ranked), SETTLE_CHUNK):
         with transaction.atomic():
-            created += len(_settle(ranked, now))
+            created += len(_settle(ranked[start : start + SETTLE_CHUNK], now))
     return created
 
 
@@ -407,14 +412,34 @@ def lots_due_for_matching(*, now=None) -> QuerySet[Lot]:
     )
 
 
-def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
-    """The nightly repair sweep: expire old requests; push out ranked matches whose lot
-    is no longer claimable or whose request closed (their requests are matched again,
-    to take the next best lots); match the requests made or changed since they were
-    last matched (or whose organisation changed, or whose accreditation lapsed, since),
-    then the lots due (``lots_due_for_matching``) against the requests
-    this sweep did not match. ``full`` matches every open request again instead: the
-    complete recomputation, for operators (``manage.py matches_rematch --full``)."""
+# The nightly repair and the full recomputation run in chunks, each a job of its own
+# (idempotent: a chunk run twice computes the same K best and finds its pairs made).
+REQUESTS_PER_CHUNK = 4000
+LOTS_PER_CHUNK = 1000
+
+
+@dataclass
+class RematchPlan:
+    """What a sweep matches, in chunks: lists of request ids (by category, so that a
+    chunk reads the lots of few categories) and of lot ids, and the moment it matches
+    at (every chunk matches ``now``, so that running one again changes nothing)."""
+
+    now: datetime.datetime
+    summary: dict[str, int]
+    request_chunks: list[list[int]] = field(default_factory=list)
+    lot_chunks: list[list[int]] = field(default_factory=list)
+
+
+def matches_rematch_plan(*, now=None, full: bool = False) -> RematchPlan:
+    """The nightly repair sweep's first step: expire old requests; push out ranked
+    matches whose lot is no longer claimable or whose request closed (their requests
+    are matched again, to take the next best lots); then choose what to match: the
+    requests made or changed since they were last matched (or whose organisation
+    changed, or whose accreditation lapsed, since), and the lots due
+    (``lots_due_for_matching``), to match against the requests this sweep does not
+    match. ``full``: every open request instead (the complete recomputation, for
+    operators: ``manage.py matches_rematch --full``). When every open request is
+    matched, the lots due are only stamped: the requests' pass sees every lot."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     expired = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__lt=today).update(
@@ -430,7 +455,8 @@ def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
         WantedRequest.objects.filter(
             pk__in={row[3] for row in stale if row[4] == WantedStatus.OPEN}
         ).update(matched_at=None)
-    requests = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+    open_requests = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+    requests = open_requests
     if not full:
         requests = requests.filter(
             Q(matched_at__isnull=True)
@@ -443,21 +469,52 @@ def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
                 organisation__accreditation_valid_until__gte=TruncDate("matched_at"),
             )
         )
-    wanted_ids = list(requests.order_by("pk").values_list("pk", flat=True))
-    created = matches_rematch(wanted_ids=wanted_ids, now=now)
+    wanted_ids = list(requests.order_by("category_path", "pk").values_list("pk", flat=True))
     lot_ids = list(lots_due_for_matching(now=now).order_by("pk").values_list("pk", flat=True))
-    others = WantedRequest.objects.filter(
-        status=WantedStatus.OPEN, valid_until__gte=today, matched_at__lt=now
+    plan = RematchPlan(
+        now=now,
+        summary={
+            "expired": expired,
+            "expired_matches": len(stale),
+            "deleted_matches": deleted,
+            "requests": len(wanted_ids),
+            "lots": len(lot_ids),
+        },
+        request_chunks=_chunks(wanted_ids, REQUESTS_PER_CHUNK),
     )
-    if others.exists():
-        created += matches_lots_repair(lot_ids=lot_ids, now=now, matched_before=now)
-    else:  # every open request was matched just now, against every lot
+    if open_requests.count() > len(wanted_ids):
+        plan.lot_chunks = _chunks(lot_ids, LOTS_PER_CHUNK)
+    else:  # every open request is matched now, against every lot
         _lots_stamp(lot_ids, now)
-    return {
-        "expired": expired,
-        "expired_matches": len(stale),
-        "deleted_matches": deleted,
-        "requests": len(wanted_ids),
-        "lots": len(lot_ids),
-        "created": created,
-    }
+    return plan
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def matches_rematch_pending(plan: RematchPlan) -> int:
+    """How many of a plan's requests and lots its chunks have not matched yet (those
+    that closed since do not count): 0 once every chunk ran."""
+    today = timezone.localdate(plan.now)
+    wanted_ids = [pk for chunk in plan.request_chunks for pk in chunk]
+    lot_ids = [pk for chunk in plan.lot_chunks for pk in chunk]
+    requests = WantedRequest.objects.filter(
+        pk__in=wanted_ids, status=WantedStatus.OPEN, valid_until__gte=today
+    ).filter(Q(matched_at__isnull=True) | Q(matched_at__lt=plan.now))
+    lots = Lot.objects.filter(pk__in=lot_ids, status=LotStatus.PUBLISHED).filter(
+        Q(match_state__isnull=True) | Q(match_state__matched_at__lt=plan.now)
+    )
+    return requests.count() + lots.count()
+
+
+def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
+    """The nightly repair sweep (``matches_rematch_plan``) run here, chunk after chunk;
+    the Celery task spreads the same chunks over the workers instead."""
+    plan = matches_rematch_plan(now=now, full=full)
+    created = sum(matches_rematch(wanted_ids=chunk, now=plan.now) for chunk in plan.request_chunks)
+    created += sum(
+        matches_lots_repair(lot_ids=chunk, now=plan.now, matched_before=plan.now)
+        for chunk in plan.lot_chunks
+    )
+    return {**plan.summary, "created": created}

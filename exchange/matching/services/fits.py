@@ -5,17 +5,43 @@ fitting lots (EXCHANGE_MATCHES_PER_REQUEST). Reads only: the engine writes the m
 
 import datetime
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
-from exchange.common.geo import distance_km
-from exchange.lots.eligibility import claimable_lots, organisations_admitted
+from exchange.common.geo import distance_km, distance_km_array
+from exchange.lots.eligibility import (
+    OPENS_AT_FIELD,
+    TIERS,
+    claim_window_from,
+    claimable_lots,
+    organisations_admitted,
+)
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import Match, WantedRequest, WantedStatus
-from exchange.matching.scoring import match_score, match_score_expression
+from exchange.matching.scoring import (
+    SCORE_PLACES,
+    match_reasons_array,
+    match_score,
+    match_score_array,
+    match_score_expression,
+    rounded_score_array,
+    score_rounded,
+)
+from exchange.organisations.models import Organisation
 
 # --- Candidates ------------------------------------------------------------------
 
@@ -338,3 +364,379 @@ def lot_fits(
             organisations[pk] = organisation_id
             floors[pk] = (floor, floor_lot_id)
     return fits, organisations, floors
+
+
+# --- Many requests at once -------------------------------------------------------------
+
+# Pairs looked at in one step: a block of requests against the lots of their category
+# subtree that lie in the band of latitudes their boxes span (or in their region); a
+# block this small grows whatever its waste; requests go in strips of this many degrees
+# of longitude.
+BLOCK_CELLS = 400_000
+SMALL_BLOCK_CELLS = 4_000
+LONGITUDE_STRIP_DEGREES = 0.5
+# Where a distance lies this close to a request's limit, numpy's last bits could tip
+# the rule: distance_km decides.
+DISTANCE_DOUBT_KM = 1e-7
+_UNITS = 10**SCORE_PLACES
+# The lot fields of the windows after the first (which opens at publication).
+_WINDOW_FIELDS = tuple(OPENS_AT_FIELD[tier] for tier in TIERS[1:])
+
+
+def _lot_arrays(lots: QuerySet[Lot], now) -> dict[str, np.ndarray]:
+    """The published lots with something left, one array a column, in the order of
+    their ids (so that an index into them orders as the ids do)."""
+    rows = list(
+        lots.filter(status=LotStatus.PUBLISHED, quantity__gt=F("quantity_reserved"))
+        .annotate(
+            lat=Cast("latitude", FloatField()),
+            lon=Cast("longitude", FloatField()),
+            left=F("quantity") - F("quantity_reserved"),
+            **{
+                f"open_{field}": ExpressionWrapper(
+                    Q(**{f"{field}__lte": now}), output_field=BooleanField()
+                )
+                for field in _WINDOW_FIELDS
+            },
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "category_id",
+            "owner_id",
+            "lat",
+            "lon",
+            "left",
+            "condition_rank",
+            "available_until",
+            "region",
+            *(f"open_{field}" for field in _WINDOW_FIELDS),
+        )
+    )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (9 + len(_WINDOW_FIELDS))
+    arrays = {
+        "id": np.array(columns[0], dtype=np.int64),
+        "category": np.array(columns[1], dtype=np.int64),
+        "owner": np.array(columns[2], dtype=np.int64),
+        "lat": np.array(columns[3], dtype=np.float64),
+        "lon": np.array(columns[4], dtype=np.float64),
+        "available": np.array(columns[5], dtype=np.int64),
+        "rank": np.array(columns[6], dtype=np.int64),
+        "until": np.array([day.toordinal() for day in columns[7]], dtype=np.int64),
+        "region": np.array(columns[8], dtype=object),
+    }
+    # Row 0: every published lot (the first window opens at publication); then one row
+    # for each later window: whether it had opened by now.
+    opened = [np.ones(len(rows), dtype=bool)]
+    opened += [
+        np.array([bool(v) for v in columns[9 + i]], dtype=bool) for i in range(len(_WINDOW_FIELDS))
+    ]
+    arrays["opened"] = np.vstack(opened)
+    return arrays
+
+
+def _window_row(field: str | None) -> int:
+    """The row of _lot_arrays' "opened" that says which lots an organisation may claim
+    (claim_window_from's field), -1: none."""
+    if field is None:
+        return -1
+    return 0 if field == "" else 1 + _WINDOW_FIELDS.index(field)
+
+
+# (request index, lot index, score in units of the last place, distance or None)
+_Kept = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+_ROW_SHIFT, _UNITS_SHIFT, _INDEX_BITS = 44, 30, (1 << 30) - 1
+
+
+def _block_fits(
+    lots: dict,
+    columns: np.ndarray,
+    requests: dict,
+    rows: np.ndarray,
+    *,
+    with_site: bool,
+    today_ordinal: int,
+    k: int,
+    exact_score,
+) -> _Kept | None:
+    """The K best fitting lots (indices ``columns``, among them) of each request
+    (indices ``rows``) of a block, every pair checked and scored at once.
+    ``exact_score(request index, lot index)`` gives _fit's (units, distance) or None,
+    for the pairs whose distance lies on the request's limit, or whose rounding the
+    last bits of numpy's distance could tip."""
+    fit = (lots["rank"][columns][None, :] >= requests["min_rank"][rows][:, None]) & (
+        lots["owner"][columns][None, :] != requests["organisation"][rows][:, None]
+    )
+    windows = requests["window"][rows]
+    if windows.any():  # some may claim only from a later window on
+        fit &= lots["opened"][:, columns][windows]
+    if with_site:
+        lat, lon = lots["lat"][columns][None, :], lots["lon"][columns][None, :]
+        fit &= (lat >= requests["min_lat"][rows][:, None]) & (
+            lat <= requests["max_lat"][rows][:, None]
+        )
+        fit &= (lon >= requests["min_lon"][rows][:, None]) & (
+            lon <= requests["max_lon"][rows][:, None]
+        )
+    r, c = np.nonzero(fit)
+    if not len(r):
+        return None
+    request, index = rows[r], columns[c]
+    distance = None
+    if with_site:
+        distance = distance_km_array(
+            requests["site_lat"][request],
+            requests["site_lon"][request],
+            lots["lat"][index],
+            lots["lon"][index],
+        )
+        limit = requests["max_km"][request]
+        on_limit = np.abs(distance - limit) < DISTANCE_DOUBT_KM
+        keep = (distance <= limit) | on_limit
+        request, index, distance, r = request[keep], index[keep], distance[keep], r[keep]
+        on_limit = on_limit[keep]
+    weighted = match_score_array(
+        exact=lots["category"][index] == requests["category"][request],
+        distance=distance,
+        max_distance_km=None if distance is None else requests["max_km"][request],
+        available=lots["available"][index],
+        wanted_quantity=requests["quantity"][request],
+        lot_condition_rank=lots["rank"][index],
+        min_condition_rank=requests["min_rank"][request],
+        days_left=lots["until"][index] - today_ordinal,
+    )
+    units, doubtful = rounded_score_array(weighted)
+    # Where no distance enters the score (anywhere in a region, a lot at the site
+    # itself), numpy's double is match_score's: round() decides. Elsewhere _fit does.
+    exact = np.zeros(len(units), dtype=bool)
+    if distance is not None:
+        exact = on_limit | (doubtful & (distance != 0))
+        doubtful &= ~exact
+    for position in np.flatnonzero(doubtful):
+        units[position] = round(score_rounded(float(weighted[position])) * _UNITS)
+    if exact.any():
+        keep = np.ones(len(units), dtype=bool)
+        for position in np.flatnonzero(exact):
+            scored = exact_score(int(request[position]), int(index[position]))
+            if scored is None:
+                keep[position] = False
+            else:
+                units[position], distance[position] = scored
+        request, index, units, r = request[keep], index[keep], units[keep], r[keep]
+    # Best first within each request: the score, then the lower lot id (the lots are in
+    # the order of their ids), as one integer key; one sort, then the first K of each.
+    key = (r.astype(np.int64) << _ROW_SHIFT) | ((_UNITS - units) << _UNITS_SHIFT) | index
+    key.sort()
+    ordered_rows = key >> _ROW_SHIFT
+    starts = np.flatnonzero(np.diff(ordered_rows, prepend=-1))
+    first = np.repeat(starts, np.diff(starts, append=len(key)))
+    best = key[(np.arange(len(key)) - first) < k]
+    index = best & _INDEX_BITS
+    request = rows[best >> _ROW_SHIFT]
+    units = _UNITS - ((best >> _UNITS_SHIFT) & ((1 << (_ROW_SHIFT - _UNITS_SHIFT)) - 1))
+    if with_site:  # the kept pairs' distances, for their reasons (to 0.1 km)
+        distance = distance_km_array(
+            requests["site_lat"][request],
+            requests["site_lon"][request],
+            lots["lat"][index],
+            lots["lon"][index],
+        )
+        tenths = distance * 10
+        for position in np.flatnonzero(np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6):
+            distance[position] = distance_km(
+                float(requests["site_lat"][request[position]]),
+                float(requests["site_lon"][request[position]]),
+                float(lots["lat"][index[position]]),
+                float(lots["lon"][index[position]]),
+            )
+    return request, index, units, distance
+
+
+def _sited_blocks(band: np.ndarray, requests: dict, sited: np.ndarray):
+    """Requests within a distance of a site, in blocks of neighbours: (rows, low, high),
+    the block's requests and the slice of the lots (sorted by latitude: ``band``) that
+    spans their boxes' latitudes. Requests go by strips of longitude, south to north;
+    a block grows while it stays small, or while its pairs stay within twice those of
+    its requests alone."""
+    strip = np.floor(requests["site_lon"][sited] / LONGITUDE_STRIP_DEGREES)
+    sited = sited[np.lexsort((requests["min_lat"][sited], strip))]
+    low = np.searchsorted(band, requests["min_lat"][sited], side="left")
+    high = np.searchsorted(band, requests["max_lat"][sited], side="right")
+    start = 0
+    while start < len(sited):
+        end, lo, hi, alone = start + 1, low[start], high[start], high[start] - low[start]
+        while end < len(sited):
+            wider_lo, wider_hi = min(lo, low[end]), max(hi, high[end])
+            cells = (end - start + 1) * (wider_hi - wider_lo)
+            with_next = alone + high[end] - low[end]
+            if cells > BLOCK_CELLS or cells > max(2 * with_next, SMALL_BLOCK_CELLS):
+                break
+            lo, hi, alone, end = wider_lo, wider_hi, with_next, end + 1
+        if hi > lo:
+            yield sited[start:end], lo, hi
+        start = end
+
+
+def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, int, list[Fit]]]:
+    """The K best fitting lots of many open requests at once (``wanted_best`` of each,
+    among ``lot_ids`` if given): (request id, its organisation, its fits best first),
+    for each open, valid request among ``wanted_ids``.
+
+    Set-based: one read of the requests, one of the lots of their category subtrees;
+    then, per category path, blocks of neighbouring requests (by strips of longitude
+    and latitude, or by region) against the lots in the band of latitudes their boxes
+    span (or in their region), every pair of a block checked and scored at once over
+    arrays (the candidate rules of ``lot_candidates_for_wanted``, ``claim_window_from``
+    for the windows, the exact distance of ``_fit``, the score of
+    ``match_score_array``), and the K best of each request picked in one sort. Pairs
+    whose distance or rounding the last bits of numpy's arithmetic could tip are
+    scored by ``_fit``: the scores are match_score's, to the last bit."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    k = matches_per_request()
+    request_rows = list(
+        WantedRequest.objects.filter(
+            pk__in=wanted_ids, status=WantedStatus.OPEN, valid_until__gte=today
+        )
+        .annotate(
+            site_lat=Cast("site__latitude", FloatField()),
+            site_lon=Cast("site__longitude", FloatField()),
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "category_id",
+            "category_path",
+            "quantity",
+            "min_condition_rank",
+            "region",
+            "max_distance_km",
+            "min_latitude",
+            "max_latitude",
+            "min_longitude",
+            "max_longitude",
+            "site_lat",
+            "site_lon",
+        )
+    )
+    if not request_rows:
+        return []
+    columns = list(zip(*request_rows, strict=True))
+    windows = {
+        organisation.pk: _window_row(claim_window_from(organisation, now))
+        for organisation in Organisation.objects.filter(pk__in=set(columns[1]))
+    }
+    nan = float("nan")
+    requests = {
+        "id": np.array(columns[0], dtype=np.int64),
+        "organisation": np.array(columns[1], dtype=np.int64),
+        "category": np.array(columns[2], dtype=np.int64),
+        "quantity": np.array(columns[4], dtype=np.int64),
+        "min_rank": np.array(columns[5], dtype=np.int64),
+        "window": np.array([windows.get(pk, -1) for pk in columns[1]], dtype=np.int64),
+    }
+    for position, name in enumerate(
+        ("max_km", "min_lat", "max_lat", "min_lon", "max_lon", "site_lat", "site_lon"), start=7
+    ):
+        requests[name] = np.array(
+            [nan if v is None else v for v in columns[position]], dtype=np.float64
+        )
+    paths = sorted(set(columns[3]))
+    subtree = {
+        path: list(Category.objects.filter(subtree_condition(path)).values_list("pk", flat=True))
+        for path in paths
+    }
+    lots_query = Lot.objects.filter(category_id__in={pk for ids in subtree.values() for pk in ids})
+    if lot_ids is not None:
+        lots_query = lots_query.filter(pk__in=lot_ids)
+    lots = _lot_arrays(lots_query, now)
+    by_category: dict[int, np.ndarray] = {}
+    if len(lots["id"]):
+        order = np.argsort(lots["category"], kind="stable")
+        categories, starts = np.unique(lots["category"][order], return_index=True)
+        by_category = dict(zip(categories.tolist(), np.split(order, starts[1:]), strict=True))
+    lot_paths = dict(Category.objects.filter(pk__in=list(by_category)).values_list("pk", "path"))
+    today_ordinal = today.toordinal()
+
+    def exact_score(request: int, index: int) -> tuple[int, float] | None:
+        """_fit of one pair: (score in units of the last place, distance) or None."""
+        row = request_rows[request]
+        lat, lon = float(lots["lat"][index]), float(lots["lon"][index])
+        scored = _fit(
+            lot_path=lot_paths[int(lots["category"][index])],
+            lot_latitude=lat,
+            lot_longitude=lon,
+            available=int(lots["available"][index]),
+            lot_condition_rank=int(lots["rank"][index]),
+            available_until=datetime.date.fromordinal(int(lots["until"][index])),
+            wanted_path=row[3],
+            site_latitude=row[12],
+            site_longitude=row[13],
+            max_distance_km=row[7],
+            wanted_quantity=row[4],
+            min_condition_rank=row[5],
+            today=today,
+        )
+        if scored is None:
+            return None
+        return round(scored[0] * _UNITS), distance_km(row[12], row[13], lat, lon)
+
+    path_of = np.array(columns[3], dtype=object)
+    region_of = np.array(columns[6], dtype=object)
+    has_site = ~np.isnan(requests["site_lat"])
+    kept: list[_Kept] = []
+    block = {"today_ordinal": today_ordinal, "k": k, "exact_score": exact_score}
+    for path in paths:
+        parts = [by_category[pk] for pk in subtree[path] if pk in by_category]
+        if not parts:
+            continue
+        group = np.concatenate(parts)
+        group = group[np.argsort(lots["lat"][group], kind="stable")]
+        in_path = (path_of == path) & (requests["window"] >= 0)
+        band = lots["lat"][group]
+        for rows, low, high in _sited_blocks(band, requests, np.flatnonzero(in_path & has_site)):
+            candidates = group[low:high]
+            lon = lots["lon"][candidates]
+            west, east = requests["min_lon"][rows].min(), requests["max_lon"][rows].max()
+            candidates = candidates[(lon >= west) & (lon <= east)]
+            if len(candidates):
+                kept.append(_block_fits(lots, candidates, requests, rows, with_site=True, **block))
+        anywhere = np.flatnonzero(in_path & ~has_site)
+        for region in sorted(set(region_of[anywhere].tolist())):
+            rows = anywhere[region_of[anywhere] == region]
+            there = group[lots["region"][group] == region]
+            if not len(there):
+                continue
+            step = max(1, BLOCK_CELLS // len(there))
+            for at in range(0, len(rows), step):
+                kept.append(
+                    _block_fits(
+                        lots, there, requests, rows[at : at + step], **block, with_site=False
+                    )
+                )
+    # The fits, with the reasons match_score gives, from the kept pairs' columns.
+    results: dict[int, list[Fit]] = {pk: [] for pk in columns[0]}
+    for part in kept:
+        if part is None:
+            continue
+        request, index, units, distance = part
+        reasons = match_reasons_array(
+            exact=lots["category"][index] == requests["category"][request],
+            distance=distance,
+            coverage=np.minimum(lots["available"][index] / requests["quantity"][request], 1.0),
+            condition_margin=lots["rank"][index] - requests["min_rank"][request],
+            days_left=lots["until"][index] - today_ordinal,
+        )
+        for wanted_id, lot_id, score, why in zip(
+            requests["id"][request].tolist(),
+            lots["id"][index].tolist(),
+            (units / _UNITS).tolist(),
+            reasons,
+            strict=True,
+        ):
+            results[wanted_id].append((lot_id, wanted_id, score, why))
+    for fits in results.values():
+        fits.sort(key=_rank)
+    organisation_of = dict(zip(columns[0], columns[1], strict=True))
+    return [(pk, organisation_of[pk], fits) for pk, fits in results.items()]

@@ -78,3 +78,42 @@ def test_a_request_for_desks_meets_a_lot_only_when_its_window_opens(
     wanted.refresh_from_db()
     assert match.status == MatchStatus.CLAIMED
     assert wanted.status == WantedStatus.FULFILLED
+
+
+def test_the_nightly_repair_runs_in_chunks_on_the_workers(
+    celery_worker_thread, categories, settings, monkeypatch
+):
+    """The beat's task plans the sweep and sends its chunks to the workers as a group:
+    every request gets its K best, every lot due is matched, and running a chunk again
+    changes nothing."""
+    from exchange.lots.loadgen import lots_generate_load
+    from exchange.matching.loadgen import generated_wanted, wanted_generate_load
+    from exchange.matching.services import engine
+    from exchange.matching.services.fits import wanted_best
+    from exchange.matching.tasks import matches_rematch_all_task, matches_rematch_task
+
+    settings.EXCHANGE_MATCHES_PER_REQUEST = 4
+    monkeypatch.setattr(engine, "REQUESTS_PER_CHUNK", 15)
+    monkeypatch.setattr(engine, "LOTS_PER_CHUNK", 40)
+    lots_generate_load(lots=120, organisations=6, seed=9)
+    wanted_generate_load(wanted=40, seed=9)
+    # when the beat starts the sweep (requests never matched: a sweep of requests;
+    # lots never matched: stamped, as every open request is matched)
+    matches_rematch_all_task.delay()
+    done = celery_worker_thread.finished
+    assert wait_for(lambda: done.count("matching.matches_rematch") == 3, timeout=120)
+    # then each request holds its K best lots, as the engine computes them for it alone
+    now = timezone.now()
+    requests = list(generated_wanted().select_related("site", "organisation"))
+    for wanted in requests:
+        stored = list(
+            Match.objects.filter(wanted=wanted, ranked=True)
+            .order_by("-score", "lot_id")
+            .values_list("lot_id", "score")
+        )
+        assert stored == [(fit[0], fit[2]) for fit in wanted_best(wanted, now=now)]
+    assert Match.objects.count() > 20
+    # and a chunk run again makes nothing new
+    before = set(Match.objects.values_list("pk", "lot_id", "wanted_id"))
+    assert matches_rematch_task([w.pk for w in requests], now.isoformat()) == 0
+    assert set(Match.objects.values_list("pk", "lot_id", "wanted_id")) == before
