@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from common import Figure, Server, percentile, reproduce, say
 
@@ -24,6 +25,13 @@ CLAIMANT = "Bench claimant"
 USERNAME = "bench.claims"
 UNITS = 50
 WORKERS, THREADS = 4, 4  # gunicorn: 4 processes x 4 threads on the 2 CPUs
+# The same gunicorn also serves the bench's bare endpoints (bench/bare_urls.py).
+BARE_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "bare_settings",
+    "PYTHONPATH": str(Path(__file__).resolve().parent),
+}
+TARGET_RATIO = 0.5
+LIST_CLIENTS, LIST_REQUESTS, LIST_ROUNDS = 8, 120, 3
 ENTERPRISE_NUMBERS_FROM = 29_000_000  # clear of the demo data and generate_load
 
 
@@ -179,6 +187,73 @@ def _claim(url: str, token: str, lot_id: int, barrier: threading.Barrier):
     return status, code, started, time.perf_counter()
 
 
+def _burst(url: str, tokens: list[str], lot_id: int) -> tuple[list, float]:
+    """Every token's claim of one unit, released together: (answers, wall time)."""
+    barrier = threading.Barrier(len(tokens) + 1)
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        futures = [pool.submit(_claim, url, token, lot_id, barrier) for token in tokens]
+        barrier.wait(timeout=60)  # all released together
+        released = time.perf_counter()
+        answers = [future.result(timeout=300) for future in futures]
+    return answers, max(finished for *_rest, finished in answers) - released
+
+
+def _get_many(url: str, token: str, count: int) -> int:
+    """``count`` GETs one after another; how many did not answer 200."""
+    failed = 0
+    for _ in range(count):
+        request = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+            url, headers={"Authorization": f"Token {token}", "Accept": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                response.read()
+                failed += response.status != 200
+        except OSError:
+            failed += 1
+    return failed
+
+
+def _throughput(url: str, tokens: list[str]) -> tuple[float, int]:
+    """Requests a second of LIST_CLIENTS clients each sending LIST_REQUESTS GETs; and
+    how many failed."""
+    with ThreadPoolExecutor(max_workers=LIST_CLIENTS) as pool:
+        started = time.perf_counter()
+        failed = sum(
+            pool.map(lambda token: _get_many(url, token, LIST_REQUESTS), tokens[:LIST_CLIENTS])
+        )
+        seconds = time.perf_counter() - started
+    return LIST_CLIENTS * LIST_REQUESTS / seconds, failed
+
+
+def _lists(figures: list[Figure], server: Server, tokens: list[str], label: str) -> None:
+    """The lot list against the bare list on the same gunicorn: rounds taken in turn
+    (so that the machine's other load falls on both alike), after a warm-up."""
+    paths = {"list": "/api/v1/lots/", "bare": "/bench/bare/lots/"}
+    for path in paths.values():
+        _get_many(server.base + path, tokens[0], 10)
+    rates: dict[str, list[float]] = {name: [] for name in paths}
+    failed = 0
+    for _ in range(LIST_ROUNDS):
+        for name, path in paths.items():
+            rate, errors = _throughput(server.base + path, tokens)
+            rates[name].append(rate)
+            failed += errors
+    listed, bare = statistics.median(rates["list"]), statistics.median(rates["bare"])
+    figures.append(
+        Figure(
+            f"GET /api/v1/lots/ (20 lots, the serializer's fields) vs GET /bench/bare/lots/ "
+            f"(the same token authentication, one query, no serializer): {LIST_CLIENTS} "
+            f"clients x {LIST_REQUESTS} requests, {LIST_ROUNDS} rounds each in turn, {label}",
+            f"lot list {listed:.0f} requests/s, bare {bare:.0f} requests/s: ratio "
+            f"{listed / bare:.2f} ({failed} not 200)",
+            f"ratio >= {TARGET_RATIO}",
+            listed / bare >= TARGET_RATIO and failed == 0,
+            reproduce("claims"),
+        )
+    )
+
+
 def measure(figures: list[Figure], *, claimants: int) -> None:
     from django.db.models import Sum
 
@@ -187,24 +262,24 @@ def measure(figures: list[Figure], *, claimants: int) -> None:
     actor, tokens = _organisations(claimants)
     _clean_up(actor.organisation_id)
     lot = _lot(actor)
-    server = Server({}, workers=WORKERS, threads=THREADS)
+    bare_lot = _lot(actor)
+    server = Server(BARE_ENVIRONMENT, workers=WORKERS, threads=THREADS)
+    shape = f"gunicorn {WORKERS} gthread workers x {THREADS} threads"
     label = (
         f"{claimants} concurrent POST /api/v1/claims/ {{lot, quantity: 1}} on one lot of "
-        f"{UNITS}, {claimants} federal organisations, gunicorn {WORKERS} gthread workers x "
-        f"{THREADS} threads"
+        f"{UNITS}, {claimants} federal organisations, {shape}"
     )
     try:
         server.wait_ready()
-        url = f"{server.base}/api/v1/claims/"
-        barrier = threading.Barrier(claimants + 1)
-        with ThreadPoolExecutor(max_workers=claimants) as pool:
-            futures = [pool.submit(_claim, url, token, lot.pk, barrier) for token in tokens]
-            barrier.wait(timeout=60)  # all released together
-            released = time.perf_counter()
-            answers = [future.result(timeout=300) for future in futures]
-        wall = max(finished for *_rest, finished in answers) - released
+        answers, wall = _burst(f"{server.base}/api/v1/claims/", tokens, lot.pk)
+        bare_answers, bare_wall = _burst(
+            f"{server.base}/bench/bare/lots/{bare_lot.pk}/claim/", tokens, bare_lot.pk
+        )
+        _lists(figures, server, tokens, shape)
         latencies = [(finished - started) * 1000 for _s, _c, started, finished in answers]
+        bare_latencies = [(end - start) * 1000 for _s, _c, start, end in bare_answers]
         lot.refresh_from_db()
+        bare_lot.refresh_from_db()
         live = Claim.objects.filter(lot=lot, status__in=LIVE_STATUSES)
         held = live.aggregate(units=Sum("quantity"))["units"] or 0
         live_claims = live.count()
@@ -215,11 +290,14 @@ def measure(figures: list[Figure], *, claimants: int) -> None:
         created = sum(1 for status, *_rest in answers if status == 201)
         errors = sum(1 for status, *_rest in answers if status >= 500 or status == 0)
         others = [status for status, *_rest in answers if status != 201]
+        bare_created = sum(1 for status, *_rest in bare_answers if status == 201)
+        bare_refused = sum(1 for status, *_rest in bare_answers if status == 409)
         say(f"Claims: answers {counts}; see {server.log.name} for the server's log.")
     finally:
         server.stop()
         _clean_up(actor.organisation_id)
     answers_text = ", ".join(f"{key}: {count}" for key, count in sorted(counts.items()))
+    rate, bare_rate = claimants / wall, claimants / bare_wall
     figures += [
         Figure(
             f"{label}: allocation",
@@ -244,12 +322,18 @@ def measure(figures: list[Figure], *, claimants: int) -> None:
             reproduce("claims"),
         ),
         Figure(
-            f"{label}: throughput",
-            f"{claimants / wall:.0f} attempts/s ({claimants} in {wall:.2f} s from the release "
-            f"to the last answer; latency median {statistics.median(latencies):.0f} ms, "
-            f"p95 {percentile(latencies, 0.95):.0f} ms)",
-            "none (information)",
-            True,
+            f"{label}: throughput against the bare claim (POST /bench/bare/lots/<id>/claim/: "
+            "the same token authentication, one conditional UPDATE) on the same gunicorn, "
+            f"{claimants} at once on a lot of {UNITS}",
+            f"claims {rate:.0f} attempts/s ({claimants} in {wall:.2f} s from the release to "
+            f"the last answer; latency median {statistics.median(latencies):.0f} ms, p95 "
+            f"{percentile(latencies, 0.95):.0f} ms); bare {bare_rate:.0f} attempts/s "
+            f"({bare_wall:.2f} s; median {statistics.median(bare_latencies):.0f} ms; "
+            f"{bare_created} x 201, {bare_refused} x 409, reserved "
+            f"{bare_lot.quantity_reserved} of {bare_lot.quantity}): ratio {rate / bare_rate:.2f}",
+            f"ratio >= {TARGET_RATIO}",
+            rate / bare_rate >= TARGET_RATIO
+            and bare_created == bare_lot.quantity_reserved <= bare_lot.quantity,
             reproduce("claims"),
         ),
     ]

@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from api.pagination import CappedCountPaginator
 from exchange.categories.models import Category
 from exchange.lots import selectors
 from exchange.lots.models import Condition, Lot, LotStatus
@@ -88,14 +89,17 @@ class LotFilter(django_filters.FilterSet):
         radius = data.get("radius_km")
         if radius is not None and not 0 < radius <= 500:
             raise ValidationError({"radius_km": [_("Give a radius from 1 to 500 km.")]})
+        if ordering == "nearest":
+            if site is None:
+                raise ValidationError({"ordering": [_("Ordering by distance needs near_site.")]})
+            # The list counts and shows at most cap + 1 lots: the nearest that many.
+            bound = CappedCountPaginator.cap + 1
+            origin = selectors.site_origin(site)
+            return selectors.lot_nearest(queryset, origin, float(radius or 25), bound)
         if site is not None:
             queryset = selectors.lot_filter_near(
                 queryset, selectors.site_origin(site), float(radius or 25)
             )
-        if ordering == "nearest":
-            if site is None:
-                raise ValidationError({"ordering": [_("Ordering by distance needs near_site.")]})
-            return queryset.order_by("distance_km", "-id")
         if ordering == "closing_soon":
-            return queryset.order_by("available_until", "-id")
+            return queryset.order_by(*selectors.CLOSING_SOON)
         return queryset.order_by("-published_at", "-id")

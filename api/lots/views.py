@@ -75,6 +75,12 @@ class LotViewSet(
         super().initial(request, *args, **kwargs)
         request.acting_membership = self.actor  # for the request-scoped filters
 
+    def paginate_queryset(self, queryset):
+        # Sorted by closing date or distance: the page's ids first, then its lots.
+        if tuple(queryset.query.order_by) in (selectors.CLOSING_SOON, selectors.NEAREST):
+            queryset = selectors.KeyOrdered(queryset)
+        return super().paginate_queryset(queryset)
+
     def _output(self, lot: Lot, status_code=status.HTTP_200_OK) -> Response:
         lot = selectors.lot_list(actor=self.actor).get(pk=lot.pk)
         return Response(self.get_serializer(lot).data, status=status_code)

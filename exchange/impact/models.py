@@ -158,6 +158,33 @@ class ImpactOrganisationMonthlyTotal(_MonthlySums):
         return f"{self.month:%Y-%m} {self.role} {self.organisation_id} {self.outcome}"
 
 
+class ImpactOrganisationCategoryMonthlyTotal(_MonthlySums):
+    """The same per organisation, as donor and as recipient, and per outcome, category
+    and region: the donor and recipient breakdowns of statistics filtered by a category
+    or a region (the table above, without those, stays small for the rest)."""
+
+    role = models.CharField(max_length=9, choices=ImpactTotalRole.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey("categories.Category", on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "month", "organisation", "outcome", "category", "region"],
+                name="impact_organisation_category_monthly_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.role} {self.organisation_id} {self.outcome} "
+            f"{self.category_id} {self.region}"
+        )
+
+
 class ReportJob(models.Model):
     """An annual report built by a Celery task (large years), downloadable when ready."""
 

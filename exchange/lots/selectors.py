@@ -228,3 +228,58 @@ def lot_annotate_distance(queryset: QuerySet[Lot], origin: Origin) -> QuerySet[L
             origin.latitude, origin.longitude, "latitude", "longitude"
         )
     )
+
+
+# --- Orderings of the catalogue ----------------------------------------------------
+
+CLOSING_SOON = ("available_until", "-id")
+NEAREST = ("distance_km", "-id")
+NEAREST_FIRST_KM = 1.0  # lot_nearest's first radius, doubled until enough lots lie within
+
+
+class KeyOrdered:
+    """A page of lots ordered by their keys (``CLOSING_SOON``, ``NEAREST``), read in two
+    steps: the page's ids by a query that reads only ids and the ordering's columns
+    (walking an index, or sorting narrow rows), then the page's columns for those ids
+    alone. Sorted with their descriptions, photos and devices in one query, the lots of
+    the whole catalogue cost ~150 ms a page. For a paginator: ``count`` and slices;
+    anything else is the ordered queryset's."""
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Lot]):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        rows = {lot.pk: lot for lot in self.queryset.order_by().filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __getattr__(self, name):
+        return getattr(self.queryset, name)
+
+
+def lot_nearest(
+    queryset: QuerySet[Lot], origin: Origin, radius_km: float, bound: int
+) -> QuerySet[Lot]:
+    """``lot_filter_near``, nearest first, for a list that shows at most the ``bound``
+    nearest lots (a paginator that counts at most ``bound``): within the smallest radius
+    (NEAREST_FIRST_KM, doubled up to ``radius_km``) that holds at least ``bound`` lots
+    lie the ``bound`` nearest of all, so only the lots of that smaller box get a
+    distance and a sort (in a dense area a few thousand, not ~40 000 within 25 km of
+    Brussels)."""
+    reach = min(radius_km, NEAREST_FIRST_KM)
+    while reach < radius_km:
+        within = lot_filter_near(queryset, origin, reach).order_by().values("pk")[:bound]
+        if within.count() >= bound:
+            break
+        reach = min(radius_km, reach * 2)
+    return lot_filter_near(queryset, origin, reach).order_by(*NEAREST)

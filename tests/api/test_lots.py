@@ -570,3 +570,38 @@ def test_a_broad_search_counts_up_to_the_cap(client_for, owner, monkeypatch):
     assert len(body["results"]) == 2 and body["next"]
     body = client_for(owner.user).get(URL, {"q": "chairs 4"}).json()
     assert (body["count"], body["count_capped"]) == (1, False)
+
+
+def test_sorted_pages_follow_the_whole_order(client_for, owner, monkeypatch):
+    """Closing soon and nearest choose a page's ids first, then read its lots; nearest
+    looks in the smallest radius that holds the capped count. Every page is the slice of
+    the complete order, with a cap small enough to make the radius grow."""
+    from api.pagination import CappedCountPaginator
+    from exchange.lots import selectors
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)
+    monkeypatch.setattr(selectors, "NEAREST_FIRST_KM", 0.5)
+    origin_lat, origin_lon = float(owner.site.latitude), float(owner.site.longitude)
+    lots = []
+    for n, km in enumerate([0.2, 0.4, 0.45, 0.7, 1.1, 1.5, 2.5, 3.0, 6.0, 9.0, 15.0]):
+        site = SiteFactory(
+            organisation=owner.organisation,
+            latitude=Decimal(f"{origin_lat + math.degrees(km / EARTH_RADIUS_KM):.6f}"),
+            longitude=Decimal(f"{origin_lon:.6f}"),
+        )
+        until = timezone.localdate() + datetime.timedelta(days=(n * 7) % 11 + 1)
+        lots.append(LotFactory(site=site, published=True, available_until=until))
+    client = client_for(owner.user)
+    by_distance = [lot.pk for lot in lots]  # placed nearest first
+    by_closing = [lot.pk for lot in sorted(lots, key=lambda lot: (lot.available_until, -lot.pk))]
+    near = {"near_site": owner.site.pk, "radius_km": 20, "ordering": "nearest", "page_size": 2}
+    pages = [ids(client.get(URL, {**near, "page": page})) for page in (1, 2, 3)]
+    assert [pk for page in pages for pk in page] == by_distance[:6]
+    body = client.get(URL, near).json()
+    assert (body["count"], body["count_capped"]) == (5, True)
+    soon = {"ordering": "closing_soon", "page_size": 4}
+    pages = [ids(client.get(URL, {**soon, "page": page})) for page in (1, 2)]
+    assert [pk for page in pages for pk in page] == by_closing[:6]  # the capped count
+    # the first page of each, one lot at a time, names the same lots in the same order
+    assert ids(client.get(URL, {**near, "page_size": 1}))[0] == by_distance[0]
+    assert ids(client.get(URL, {**soon, "page_size": 1}))[0] == by_closing[0]

@@ -28,6 +28,7 @@ from exchange.impact.figures import impact_compute, impact_factors
 from exchange.impact.models import (
     REUSE_OUTCOMES,
     ImpactMonthlyTotal,
+    ImpactOrganisationCategoryMonthlyTotal,
     ImpactOrganisationMonthlyTotal,
     ImpactRecord,
     Outcome,
@@ -162,9 +163,9 @@ def whole_months(filters) -> bool:
 
 
 class FromMonthlyTotals:
-    """The same group sums read from the monthly totals. The totals per organisation
-    know no category and no region: with those filters, the donor and recipient
-    breakdowns are read from the records."""
+    """The same group sums read from the monthly totals; with a category or a region
+    filter, the donor and recipient breakdowns from the totals per organisation,
+    category and region."""
 
     date, items = "month", "items"
 
@@ -183,10 +184,10 @@ class FromMonthlyTotals:
         if filters.region:
             fine &= Q(region=filters.region)
         self.rows = ImpactMonthlyTotal.objects.filter(fine)
-        self._organisations = None
-        if not filters.category and not filters.region:
+        if filters.category or filters.region:
+            self._organisations = ImpactOrganisationCategoryMonthlyTotal.objects.filter(fine)
+        else:
             self._organisations = ImpactOrganisationMonthlyTotal.objects.filter(common)
-        self._records = records
 
     def fine_rows(self) -> QuerySet:
         """The rows themselves: they are sums per month, outcome, category and region
@@ -203,8 +204,6 @@ class FromMonthlyTotals:
         ).order_by()
 
     def organisation_rows(self, side: str) -> QuerySet:
-        if self._organisations is None:
-            return FromRecords(self._records).organisation_rows(side)
         return (
             self._organisations.filter(role=side)
             .values("outcome", name=F("organisation__name"))

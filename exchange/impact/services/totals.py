@@ -1,6 +1,7 @@
 """The monthly totals of the impact records (``ImpactMonthlyTotal``,
-``ImpactOrganisationMonthlyTotal``): added to in the transaction of every record written,
-rebuilt from the records after a bulk load or to repair, and compared with them."""
+``ImpactOrganisationMonthlyTotal``, ``ImpactOrganisationCategoryMonthlyTotal``): added to
+in the transaction of every record written, rebuilt from the records after a bulk load
+or to repair, and compared with them."""
 
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 
 from exchange.impact.models import (
     ImpactMonthlyTotal,
+    ImpactOrganisationCategoryMonthlyTotal,
     ImpactOrganisationMonthlyTotal,
     ImpactRecord,
     ImpactTotalRole,
@@ -48,8 +50,14 @@ def _totals_targets() -> list[tuple[type, dict[str, str], str]]:
     ]
     for role in ImpactTotalRole.values:
         key = {"role": f"'{role}'", "month": month, "organisation_id": f"r.{role}_id"}
+        key["outcome"] = "r.outcome"
+        targets.append((ImpactOrganisationMonthlyTotal, key, f"r.{role}_id"))
         targets.append(
-            (ImpactOrganisationMonthlyTotal, {**key, "outcome": "r.outcome"}, f"r.{role}_id")
+            (
+                ImpactOrganisationCategoryMonthlyTotal,
+                {**key, "category_id": "r.category_id", "region": "r.region"},
+                f"r.{role}_id",
+            )
         )
     return targets
 
@@ -96,7 +104,11 @@ def impact_totals_rebuild() -> int:
     For after a bulk load that bypassed the services, and to repair. Writers wait while
     it runs (PostgreSQL: a lock that only they conflict with); readers read the old
     totals until it commits."""
-    models = (ImpactMonthlyTotal, ImpactOrganisationMonthlyTotal)
+    models = (
+        ImpactMonthlyTotal,
+        ImpactOrganisationMonthlyTotal,
+        ImpactOrganisationCategoryMonthlyTotal,
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = ", ".join(model._meta.db_table for model in models)
@@ -105,7 +117,7 @@ def impact_totals_rebuild() -> int:
             model.objects.all().delete()
         for statement in _totals_statements("1 = 1"):
             cursor.execute(statement)
-    return ImpactMonthlyTotal.objects.count() + ImpactOrganisationMonthlyTotal.objects.count()
+    return sum(model.objects.count() for model in models)
 
 
 def impact_totals_differences() -> int:
