@@ -15,6 +15,8 @@ RELIABLE = {
     "matching.match_lot",
     "matching.match_wanted",
     "matching.matches_rematch_all",
+    "matching.matches_rematch",
+    "matching.matches_lots_repair",
     "matching.matches_digest_send",
     "notifications.notification_email_send",
     "organisations.organisation_verified_notify",
