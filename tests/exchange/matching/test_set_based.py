@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from exchange.lots.loadgen import lots_generate_load
+from devtools.load.lots import lots_generate_load
+from devtools.load.wanted import generated_wanted, wanted_generate_load
 from exchange.lots.models import Lot
-from exchange.matching.loadgen import generated_wanted, wanted_generate_load
 from exchange.matching.models import Match
 from exchange.matching.scoring import match_score, match_score_array, rounded_score_array
 from exchange.matching.services.engine import matches_rematch

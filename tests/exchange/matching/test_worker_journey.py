@@ -86,8 +86,8 @@ def test_the_nightly_repair_runs_in_chunks_on_the_workers(
     """The beat's task plans the sweep and sends its chunks to the workers as a group:
     every request gets its K best, every lot due is matched, and running a chunk again
     changes nothing."""
-    from exchange.lots.loadgen import lots_generate_load
-    from exchange.matching.loadgen import generated_wanted, wanted_generate_load
+    from devtools.load.lots import lots_generate_load
+    from devtools.load.wanted import generated_wanted, wanted_generate_load
     from exchange.matching.services import engine
     from exchange.matching.services.fits import wanted_best
     from exchange.matching.tasks import matches_rematch_all_task, matches_rematch_task
