@@ -32,6 +32,8 @@ ENVIRONMENT = {
     "DEBUG": "false",
     "HTTPS": "false",
     "LOG_LEVEL": "WARNING",
+    # The demo users sign in with a password alone, as with `make run`.
+    "EXCHANGE_SECOND_FACTOR_REQUIRED": "false",
 }
 
 
