@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from exchange.claims.services import claim_create, claim_eligibility_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.lots.models import Condition, Lot
+from exchange.matching.models import Match, WantedStatus
 from exchange.matching.services.claiming import match_claim_quantity
 from exchange.matching.services.fits import wanted_fits
 from exchange.matching.services.wanted import (
@@ -227,6 +229,7 @@ def reuse_check_claim(
     locked meanwhile, so that claims from it never add up past its quantity; it closes,
     with its attestation, once they cover it."""
     check = _locked_own(actor, check)
+    _match_claims_adopt(check)
     still_needed = check.quantity - reuse_check_claimed_quantity(check)
     lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
@@ -259,7 +262,23 @@ def reuse_check_claim(
     return claim
 
 
+def _match_claims_adopt(check: ReuseCheck) -> None:
+    """The claims made from the matches of the check's wanted request (a buyer told of
+    a new lot claims it from the match) are claims from the check too: recorded once
+    each, before the check counts what it met."""
+    ReuseCheckClaim.objects.bulk_create(
+        [
+            ReuseCheckClaim(check_ref=check, claim_id=claim_id)
+            for claim_id in Match.objects.filter(wanted_id=check.wanted_id, claim__isnull=False)
+            .exclude(claim__reuse_check_claim__isnull=False)
+            .values_list("claim_id", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _close(check: ReuseCheck, *, reason: str, actor: Membership | None) -> ReuseCheck:
+    _match_claims_adopt(check)
     now = timezone.now()
     check.status, check.close_reason, check.closed_at = CheckStatus.CLOSED, reason, now
     check.save(update_fields=["status", "close_reason", "closed_at", "updated_at"])
@@ -281,7 +300,7 @@ def _close(check: ReuseCheck, *, reason: str, actor: Membership | None) -> Reuse
 def _wanted_stop(check: ReuseCheck, actor: Membership | None) -> None:
     """The check's wanted request stops searching. Without an acting member (the end
     of the waiting period) it ends by itself: its last day was the check's."""
-    if actor is not None and check.wanted.status == "open":
+    if actor is not None and check.wanted.status == WantedStatus.OPEN:
         wanted_withdraw(actor=actor, wanted=check.wanted)
 
 
@@ -312,13 +331,15 @@ def reuse_check_cancel(*, actor: Membership, check: ReuseCheck) -> ReuseCheck:
 
 def reuse_checks_close_due(*, now=None) -> int:
     """The periodic job: close, with their attestations, the open checks whose waiting
-    period ended. One transaction per check; a check closed meanwhile is left alone.
-    Returns how many it closed."""
+    period ended, and those whose wanted request the claims from its matches fulfilled.
+    One transaction per check; a check closed meanwhile is left alone. Returns how many
+    it closed."""
     today = timezone.localdate(now or timezone.now())
     closed = 0
-    for pk in ReuseCheck.objects.filter(status=CheckStatus.OPEN, open_until__lt=today).values_list(
-        "pk", flat=True
-    ):
+    due = ReuseCheck.objects.filter(status=CheckStatus.OPEN).filter(
+        Q(open_until__lt=today) | Q(wanted__status=WantedStatus.FULFILLED)
+    )
+    for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             check = (
                 ReuseCheck.objects.select_for_update(of=("self",))
@@ -327,6 +348,9 @@ def reuse_checks_close_due(*, now=None) -> int:
                 .first()
             )
             if check is not None:
-                _close(check, reason=CloseReason.PERIOD_ENDED, actor=None)
+                _match_claims_adopt(check)
+                fully = reuse_check_claimed_quantity(check) >= check.quantity
+                reason = CloseReason.FULLY_CLAIMED if fully else CloseReason.PERIOD_ENDED
+                _close(check, reason=reason, actor=None)
                 closed += 1
     return closed
