@@ -16,7 +16,7 @@ from exchange.common.errors import ApplicationError
 from exchange.impact.errors import ImpactError
 from exchange.impact.models import ImpactRecord, Outcome, ReportJob
 from exchange.impact.presenters.reports import REPORT_LANGUAGES, report_language
-from exchange.impact.renderers import RENDERERS, report_filename
+from exchange.impact.renderers import CSV_SEPARATORS, RENDERERS, report_filename
 from exchange.impact.selectors.open_data import open_data
 from exchange.impact.selectors.reports import report_job_list
 from exchange.impact.selectors.statistics import (
@@ -153,9 +153,15 @@ class ReportJobOutputSerializer(serializers.ModelSerializer):
 
 
 class AnnualReportView(StatsView):
-    """The annual report in your language: ``?format=csv|xlsx|pdf``. A year with more
-    records than ``EXCHANGE_REPORT_SYNC_LIMIT`` is built by a Celery task: 202 with the
-    job (and ``Location``); poll it and download the file when it is ready."""
+    """The annual report in your language: ``?format=csv|xlsx|pdf``. Members get their
+    own organisation's (as donor and recipient), analysts and moderators every
+    organisation's, or one's with ``?organisation=<id>`` (another organisation than a
+    member's own: 404). Figures in the files are rounded by one rule (whole kg and
+    euros, rates to a tenth of a percent); the CSV is UTF-8 with a byte-order mark,
+    ``;`` and decimal commas for NL, FR and DE readers, ``,`` for EN
+    (``?separator=semicolon|comma`` chooses). A year with more records than
+    ``EXCHANGE_REPORT_SYNC_LIMIT`` is built by a Celery task: 202 with the job (and
+    ``Location``); poll it and download the file when it is ready."""
 
     @extend_schema(
         parameters=[
@@ -164,6 +170,8 @@ class AnnualReportView(StatsView):
             ),
             OpenApiParameter("format", str, enum=list(RENDERERS)),
             OpenApiParameter("language", str, enum=list(REPORT_LANGUAGES)),
+            OpenApiParameter("organisation", int, description="One organisation's report"),
+            OpenApiParameter("separator", str, enum=list(CSV_SEPARATORS)),
         ],
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
@@ -184,6 +192,8 @@ class AnnualReportView(StatsView):
             file_format=params.get("format", "pdf"),
             language=params.get("language") or report_language(translation.get_language()),
             factors=params.get("factors") or None,
+            csv_separator=params.get("separator") or None,
+            organisation=params.get("organisation") or None,
         )
         if isinstance(report, ReportJob):
             body = ReportJobOutputSerializer(report, context={"request": request}).data

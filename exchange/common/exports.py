@@ -37,22 +37,31 @@ def safe_cell(value):
 
 
 class _SafeWriter:
-    """``csv.writer`` whose rows pass through ``safe_cell``."""
+    """``csv.writer`` whose rows pass through ``safe_cell``; numbers with a fraction
+    are written with ``decimal_sign``."""
 
-    def __init__(self, out, **kwargs):
+    def __init__(self, out, *, decimal_sign: str = ".", **kwargs):
         self._writer = csv.writer(out, **kwargs)
+        self._decimal_sign = decimal_sign
+
+    def _field(self, value):
+        value = safe_cell(value)
+        if isinstance(value, float | Decimal) and self._decimal_sign != ".":
+            return str(value).replace(".", self._decimal_sign)
+        return value
 
     def writerow(self, row: Iterable):
-        return self._writer.writerow([safe_cell(value) for value in row])
+        return self._writer.writerow([self._field(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def csv_writer(out, **kwargs) -> _SafeWriter:
-    """A CSV writer on ``out`` (the arguments of ``csv.writer``) that writes safe cells."""
-    return _SafeWriter(out, **kwargs)
+def csv_writer(out, *, decimal_sign: str = ".", **kwargs) -> _SafeWriter:
+    """A CSV writer on ``out`` (the arguments of ``csv.writer``) that writes safe cells,
+    numbers with ``decimal_sign`` (a comma for continental spreadsheets)."""
+    return _SafeWriter(out, decimal_sign=decimal_sign, **kwargs)
 
 
 def xlsx_append(sheet, row: Iterable) -> list:

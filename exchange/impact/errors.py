@@ -10,3 +10,5 @@ class ImpactError(StrEnum):
     INVALID_FORMAT = "invalid_format"
     INVALID_LANGUAGE = "invalid_language"
     UNKNOWN_FACTOR_VERSION = "unknown_factor_version"
+    INVALID_SEPARATOR = "invalid_separator"
+    UNKNOWN_ORGANISATION = "unknown_organisation"

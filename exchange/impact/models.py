@@ -215,6 +215,8 @@ class ReportJob(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The CSV variant asked for (semicolon, comma); empty: the language's.
+    csv_separator = models.CharField(max_length=9, blank=True, default="")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     # Private: under a name nobody can guess, served only by the job's download views.
     file = models.FileField(

@@ -1,72 +1,320 @@
-"""The annual report's files, in the report's language: CSV (one table), XLSX (one
-sheet per breakdown, numbers as numbers) and PDF (headline figures, charts, tables and
-the method annex). They lay out what ``exchange.impact.presenters.reports`` gives; every
-spreadsheet cell goes through ``exchange.common.exports``, so that no name becomes a
-formula."""
+"""The annual report's files, in the report's language: CSV (one table), XLSX (a sheet
+that explains the columns and the method, the headline figures, one sheet per breakdown,
+the factors) and PDF (``exchange.impact.pdf``). They lay out what
+``exchange.impact.presenters.reports`` gives, every figure already rounded by the one
+rule (``exchange.impact.presenters.numbers``); every spreadsheet cell goes through
+``exchange.common.exports``, so that no name becomes a formula."""
 
+import datetime
 import io
 from decimal import Decimal
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from exchange.common.exports import csv_writer, xlsx_append
-from exchange.impact.presenters.labels import COLUMNS, breakdown_titles, column_titles
+from exchange.impact.presenters.numbers import rounded_whole
+from exchange.impact.presenters.reports import REPORT_COLUMNS
+
+# CSV variants: the separator between fields and the decimal sign. A Belgian (or any
+# continental) spreadsheet opens ``;`` with decimal commas as columns; English ones ``,``.
+CSV_SEPARATORS = {"semicolon": (";", ","), "comma": (",", ".")}
 
 
-def _number(value):
+def csv_separator_for(language: str) -> str:
+    """The CSV variant a reader of ``language`` opens as columns."""
+    return "comma" if language == "en" else "semicolon"
+
+
+def app_section_value(value):
+    """A value of a section an app adds: a number rounded by the one rule (whole), text
+    as it is."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return rounded_whole(value)
+    return str(value)
+
+
+def _csv_figure(value, name: str):
+    """A rounded figure as a CSV field: a number without thousands separator (the
+    writer gives it the variant's decimal sign); empty where there is none."""
     if value is None:
         return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    if name == "diversion_percent":
+        return Decimal(value).quantize(Decimal("0.1"))
+    return int(value)
 
 
-def report_csv(data: dict) -> bytes:
-    """One table: breakdown, key, and the measures (a dot as decimal separator)."""
+def report_csv(data: dict, *, separator: str | None = None) -> bytes:
+    """One table in UTF-8 with a byte-order mark: the breakdown, the group and the
+    rounded figures, with a header row in the report's language. ``separator``
+    (semicolon, comma; by default after the language) chooses the variant."""
+    separator = separator or csv_separator_for(data["language"])
+    delimiter, decimal_sign = CSV_SEPARATORS[separator]
     with translation.override(data["language"]):
         out = io.StringIO()
-        writer = csv_writer(out)
-        titles = column_titles()
-        writer.writerow([_("Breakdown"), _("Group"), *(titles[c] for c in COLUMNS)])
-        writer.writerow([_("Total"), str(data["year"]), *(data["totals"][c] for c in COLUMNS)])
-        for by, rows in data["breakdowns"].items():
-            for row in rows:
-                writer.writerow([breakdown_titles()[by], row["label"], *(row[c] for c in COLUMNS)])
-        for section in data.get("sections", []):
+        writer = csv_writer(
+            out, delimiter=delimiter, decimal_sign=decimal_sign, lineterminator="\r\n"
+        )
+        writer.writerow([_("Breakdown"), _("Group"), *(title for _name, title in data["columns"])])
+        writer.writerow(
+            [
+                _("Total"),
+                str(data["year"]),
+                *(_csv_figure(data["figures"][n], n) for n in REPORT_COLUMNS),
+            ]
+        )
+        for section in data["sections"]:
+            for row in section["rows"]:
+                writer.writerow(
+                    [
+                        section["title"],
+                        row["label"],
+                        *(_csv_figure(row["figures"][n], n) for n in REPORT_COLUMNS),
+                    ]
+                )
+        for section in data.get("app_sections", []):
             for label, value in section["rows"]:
-                writer.writerow([section["title"], label, value])
+                # the value in the first figure's column, the others empty
+                padding = [None] * (len(REPORT_COLUMNS) - 1)
+                writer.writerow([section["title"], label, app_section_value(value), *padding])
         return out.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX --------------------------------------------------------------------------
+
+WHOLE = "#,##0"
+PERCENT = "0.0%"
+POINTS = "+0.0;-0.0;0.0"
+CHANGE = "+0.0%;-0.0%;0.0%"
+DATE = "yyyy-mm-dd"
+MONTH = "yyyy-mm"
+FACTOR = "0.0##"
+
+
+def _xlsx_value(value, name: str):
+    """A rounded figure as a spreadsheet number: a rate as a fraction (shown as a
+    percentage by the cell's format)."""
+    if value is None:
+        return None
+    if name == "diversion_percent":
+        return float(Decimal(value) / 100)
+    return int(value)
+
+
+def _xlsx_format(name: str) -> str:
+    return PERCENT if name == "diversion_percent" else WHOLE
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    name = "".join(" " if c in "[]:*?/\\" else c for c in title)[:31].strip() or "Sheet"
+    base, number = name, 2
+    while name.lower() in taken:
+        suffix = f" ({number})"
+        name, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(name.lower())
+    return name
+
+
+def _header(sheet, titles: list[str], widths: list[float]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    xlsx_append(sheet, titles)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = PatternFill("solid", fgColor="E8F0EC")
+    _widths(sheet, widths)
+
+
+def _widths(sheet, widths: list[float]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _label_width(labels, minimum: float = 18, maximum: float = 60) -> float:
+    return max(minimum, min(maximum, max((len(str(label)) for label in labels), default=0) + 2))
+
+
+def column_meanings() -> list[tuple[str, str]]:
+    """What each column of the report's tables means."""
+    return [
+        (_("Breakdown"), _("How the figures are grouped: by category, outcome, region, …")),
+        (_("Group"), _("The group the row sums: a category, an outcome, a region, a month, …")),
+        (_("Items"), _("The number of items recorded.")),
+        (
+            _("Weight (kg)"),
+            _("Their weight in kilograms: measured at the handover, else estimated."),
+        ),
+        (
+            _("CO2e avoided (kg)"),
+            _("Greenhouse gases not emitted because no new item had to be made."),
+        ),
+        (
+            _("Replacement value (EUR)"),
+            _("What buying the reused items new would have cost, excluding VAT."),
+        ),
+        (
+            _("Diversion rate (%)"),
+            _("The share of the weight that was reused (sold included)."),
+        ),
+    ]
+
+
+def method_paragraphs() -> list[str]:
+    """The method, as the documents state it (the dashboard's method note in words)."""
+    return [
+        _(
+            "Weight: the measured weight where the handover recorded one, else the quantity "
+            "times the lot's unit weight, else the category's typical weight."
+        ),
+        _(
+            "CO2e avoided: the quantity times the category's factor per reused unit (reuse "
+            "outcomes, sold included), else 0.51 kg CO2e per kg reused (WRAP); 0 for disposal."
+        ),
+        _(
+            "Replacement value: the quantity times the category's replacement value, for "
+            "reuse outcomes."
+        ),
+        _("Diversion rate: reused weight (sold included) divided by all recorded weight."),
+        _(
+            "Rounding: every figure is summed from the records at full precision, then "
+            "rounded once, half up: items, kilograms and euros to whole numbers, the "
+            "diversion rate to one decimal of a percent. Rounded figures need not add up "
+            "to the rounded total."
+        ),
+        _(
+            "Each record keeps the version of the factors it used, so that the figures of "
+            "past years do not change when the factors do. A correction is a new record, "
+            "never an edit."
+        ),
+    ]
+
+
+def about_rows(data: dict) -> list[tuple[str, object]]:
+    """What the report is: the title page's facts."""
+    return [
+        (_("Platform"), "Reuse Exchange"),
+        (_("Year"), data["year"]),
+        (_("Organisation"), data["organisation"] or _("All organisations")),
+        (_("Issued on"), data["issued_on"]),
+        (_("Factor version"), ", ".join(v.version for v in data["versions"]) or "–"),
+        (_("Records"), data["records"]),
+    ]
 
 
 def report_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     with translation.override(data["language"]):
         workbook = Workbook()
-        titles = column_titles()
-        sheet = workbook.active
-        sheet.title = _("Summary")[:31]
-        xlsx_append(sheet, [_("Reuse Exchange annual report %(year)s") % {"year": data["year"]}])
-        sheet["A1"].font = Font(bold=True, size=14)
-        xlsx_append(sheet, [])
-        for column in COLUMNS:
-            xlsx_append(sheet, [titles[column], _number(data["totals"][column])])
-        for by, rows in data["breakdowns"].items():
-            ws = workbook.create_sheet(breakdown_titles()[by][:31])
-            xlsx_append(ws, [_("Group"), *(titles[c] for c in COLUMNS)])
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            for row in rows:
-                xlsx_append(ws, [row["label"], *(_number(row[c]) for c in COLUMNS)])
-        for section in data.get("sections", []):
-            ws = workbook.create_sheet(section["title"][:31])
+        taken: set[str] = set()
+        about = workbook.active
+        about.title = _sheet_title(_("About this report"), taken)
+        xlsx_append(about, [data["title"]])
+        about["A1"].font = Font(bold=True, size=14)
+        xlsx_append(about, [data["summary"]])
+        about.cell(row=2, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        about.merge_cells("A2:B2")
+        about.row_dimensions[2].height = 48
+        xlsx_append(about, [])
+        for label, value in about_rows(data):
+            cells = xlsx_append(about, [label, value])
+            cells[0].font = Font(bold=True)
+            if isinstance(value, datetime.date):
+                cells[1].number_format = DATE
+                cells[1].alignment = Alignment(horizontal="left")
+            elif isinstance(value, int):
+                cells[1].number_format = WHOLE
+                cells[1].alignment = Alignment(horizontal="left")
+        xlsx_append(about, [])
+        for label, meaning in [(_("Column"), _("Meaning")), *column_meanings()]:
+            cells = xlsx_append(about, [label, meaning])
+            cells[1].alignment = Alignment(wrap_text=True, vertical="top")
+            if label == _("Column"):
+                for cell in cells:
+                    cell.font = Font(bold=True)
+        xlsx_append(about, [])
+        cells = xlsx_append(about, [_("Method")])
+        cells[0].font = Font(bold=True)
+        for text in method_paragraphs():
+            cells = xlsx_append(about, ["", text])
+            cells[1].alignment = Alignment(wrap_text=True, vertical="top")
+        _widths(about, [28, 100])
+
+        headline = workbook.create_sheet(_sheet_title(_("Headline figures"), taken))
+        _header(
+            headline,
+            [
+                _("Figure"),
+                str(data["year"]),
+                str(data["previous_year"]),
+                pgettext("report", "Change"),
+            ],
+            [40, 16, 16, 14],
+        )
+        headline.freeze_panes = "A2"
+        for row in data["headline"]:
+            name = row["name"]
+            change = None
+            if row["value"] is not None and row["previous"] is not None:
+                if name == "diversion_percent":
+                    change = float(row["value"] - row["previous"])
+                elif row["previous"]:
+                    change = float(Decimal(row["value"] - row["previous"]) / abs(row["previous"]))
+            cells = xlsx_append(
+                headline,
+                [
+                    row["title"],
+                    _xlsx_value(row["value"], name),
+                    _xlsx_value(row["previous"], name),
+                    change,
+                ],
+            )
+            cells[1].number_format = cells[2].number_format = _xlsx_format(name)
+            cells[3].number_format = POINTS if name == "diversion_percent" else CHANGE
+
+        for section in data["sections"]:
+            sheet = workbook.create_sheet(_sheet_title(section["title"], taken))
+            labels = [row["label"] for row in section["rows"]]
+            _header(
+                sheet,
+                [section["group_header"], *(title for _name, title in data["columns"])],
+                [_label_width([section["group_header"], *labels]), 10, 14, 16, 18, 14],
+            )
+            sheet.row_dimensions[1].height = 32
+            sheet.freeze_panes = "B2"
+            for row in section["rows"]:
+                first = row["key"] if section["by"] == "month" else row["label"]
+                cells = xlsx_append(
+                    sheet,
+                    [first, *(_xlsx_value(row["figures"][n], n) for n in REPORT_COLUMNS)],
+                )
+                if section["by"] == "month":
+                    cells[0].number_format = MONTH
+                    cells[0].alignment = Alignment(horizontal="left")
+                for cell, name in zip(cells[1:], REPORT_COLUMNS, strict=True):
+                    cell.number_format = _xlsx_format(name)
+
+        for section in data.get("app_sections", []):
+            sheet = workbook.create_sheet(_sheet_title(section["title"], taken))
+            _header(sheet, [_("Figure"), _("Value")], [70, 24])
+            sheet.freeze_panes = "A2"
             for label, value in section["rows"]:
-                xlsx_append(ws, [label, _number(value)])
-        method = workbook.create_sheet(_("Method")[:31])
-        xlsx_append(
-            method,
+                cells = xlsx_append(sheet, [label, app_section_value(value)])
+                if isinstance(cells[1].value, int):
+                    cells[1].number_format = WHOLE
+                cells[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+        factors = workbook.create_sheet(_sheet_title(_("Factors"), taken))
+        _header(
+            factors,
             [
                 _("Factor version"),
                 _("Category"),
@@ -74,198 +322,50 @@ def report_xlsx(data: dict) -> bytes:
                 _("CO2e avoided per reused unit (kg)"),
                 _("Source"),
             ],
+            [12, 30, 14, 18, 80],
         )
-        for factor in data["factors"]:
-            xlsx_append(
-                method,
+        factors.freeze_panes = "A2"
+        rows = [
+            (
+                f.version.version,
+                f.category.name,
+                f.unit_weight_kg,
+                f.co2e_avoided_per_unit_kg,
+                f.source,
+            )
+            for f in data["factors"]
+        ] + [
+            (
+                v.version,
+                _("Any item, by weight"),
+                None,
+                v.weight_based_co2e_per_kg,
+                v.weight_based_source,
+            )
+            for v in data["versions"]
+        ]
+        for version, category, weight, co2e, source in rows:
+            cells = xlsx_append(
+                factors,
                 [
-                    factor.version.version,
-                    factor.category.name,
-                    _number(factor.unit_weight_kg),
-                    _number(factor.co2e_avoided_per_unit_kg),
-                    factor.source,
+                    version,
+                    category,
+                    None if weight is None else float(weight),
+                    None if co2e is None else float(co2e),
+                    source,
                 ],
             )
-        for version in data["versions"]:
-            xlsx_append(
-                method,
-                [
-                    version.version,
-                    _("Any item, by weight"),
-                    None,
-                    _number(version.weight_based_co2e_per_kg),
-                    version.weight_based_source,
-                ],
-            )
+            cells[2].number_format = cells[3].number_format = FACTOR
+            cells[4].alignment = Alignment(wrap_text=True, vertical="top")
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
 
 
 def report_pdf(data: dict) -> bytes:
-    from xml.sax.saxutils import escape
+    from exchange.impact.pdf import report_pdf_build
 
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-
-    styles = getSampleStyleSheet()
-    with translation.override(data["language"]):
-        titles = column_titles()
-        totals = data["totals"]
-        flow = [
-            Paragraph(
-                escape(_("Reuse Exchange annual report %(year)s") % {"year": data["year"]}),
-                styles["Title"],
-            ),
-            Paragraph(
-                escape(
-                    _("Surplus furniture and IT of public administrations given a second life.")
-                ),
-                styles["Normal"],
-            ),
-            Spacer(1, 6 * mm),
-        ]
-
-        def fmt(value, column):
-            if value is None:
-                return "–"
-            if column == "diversion_rate":
-                return f"{value * 100:.1f} %"
-            return formats.number_format(
-                value, decimal_pos=0 if column == "items" else 1, use_l10n=True, force_grouping=True
-            )
-
-        headline = [[titles[c], fmt(totals[c], c)] for c in COLUMNS]
-        table = Table(headline, colWidths=[80 * mm, 60 * mm])
-        table.setStyle(
-            TableStyle(
-                [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 11)]
-            )
-        )
-        flow += [table, Spacer(1, 8 * mm)]
-        for by in ("root_category", "outcome", "region", "recipient_kind", "month"):
-            rows = data["breakdowns"].get(by) or []
-            flow.append(Paragraph(escape(breakdown_titles()[by]), styles["Heading2"]))
-            if not rows:
-                flow.append(Paragraph(escape(_("No records.")), styles["Normal"]))
-                continue
-            chart_rows = rows[:12]
-            drawing = Drawing(170 * mm, 10 * mm + 7 * mm * len(chart_rows))
-            chart = HorizontalBarChart()
-            chart.x, chart.y = 55 * mm, 5 * mm
-            chart.width, chart.height = 105 * mm, 7 * mm * len(chart_rows)
-            chart.data = [[float(r["weight_kg"]) for r in chart_rows]]
-            chart.categoryAxis.categoryNames = [r["label"][:30] for r in chart_rows]
-            chart.categoryAxis.labels.fontSize = 7
-            chart.valueAxis.labels.fontSize = 7
-            chart.valueAxis.valueMin = 0
-            chart.bars[0].fillColor = colors.HexColor("#0b6b4f")
-            drawing.add(chart)
-            flow.append(Paragraph(escape(_("Weight (kg)")), styles["Italic"]))
-            flow.append(drawing)
-            body = [[_("Group"), *(titles[c] for c in COLUMNS)]] + [
-                [
-                    Paragraph(escape(r["label"]), styles["BodyText"]),
-                    *(fmt(r[c], c) for c in COLUMNS),
-                ]
-                for r in rows
-            ]
-            breakdown_table = Table(
-                body, repeatRows=1, colWidths=[50 * mm, 18 * mm, 25 * mm, 28 * mm, 30 * mm, 20 * mm]
-            )
-            breakdown_table.setStyle(
-                TableStyle(
-                    [
-                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                        ("FONTSIZE", (0, 0), (-1, -1), 7),
-                        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                    ]
-                )
-            )
-            flow += [breakdown_table, Spacer(1, 6 * mm)]
-        for section in data.get("sections", []):
-            flow.append(Paragraph(escape(section["title"]), styles["Heading2"]))
-            section_table = Table(
-                [
-                    [Paragraph(escape(str(label)), styles["BodyText"]), str(value)]
-                    for label, value in section["rows"]
-                ],
-                colWidths=[110 * mm, 60 * mm],
-            )
-            section_table.setStyle(
-                TableStyle(
-                    [
-                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                        ("FONTSIZE", (0, 0), (-1, -1), 8),
-                        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-                    ]
-                )
-            )
-            flow += [section_table, Spacer(1, 6 * mm)]
-        flow.append(PageBreak())
-        flow.append(Paragraph(escape(_("Method")), styles["Heading1"]))
-        for text in (
-            _(
-                "Weight: the measured weight where the handover recorded one, else the quantity "
-                "times the lot's unit weight, else the category's typical weight."
-            ),
-            _(
-                "CO2e avoided: the quantity times the category's factor per reused unit (reuse "
-                "outcomes, sold included), else 0.51 kg CO2e per kg reused (WRAP); 0 for disposal."
-            ),
-            _(
-                "Replacement value: the quantity times the category's replacement value, for "
-                "reuse outcomes."
-            ),
-            _("Diversion rate: reused weight (sold included) divided by all recorded weight."),
-        ):
-            flow.append(Paragraph(escape(text), styles["Normal"]))
-        flow.append(Spacer(1, 4 * mm))
-        factor_rows = [[_("Version"), _("Category"), _("kg"), _("CO2e/unit"), _("Source")]] + [
-            [
-                f.version.version,
-                Paragraph(escape(f.category.name), styles["BodyText"]),
-                str(f.unit_weight_kg),
-                str(f.co2e_avoided_per_unit_kg or "–"),
-                Paragraph(escape(f.source), styles["BodyText"]),
-            ]
-            for f in data["factors"]
-        ]
-        factor_table = Table(
-            factor_rows, repeatRows=1, colWidths=[16 * mm, 30 * mm, 14 * mm, 18 * mm, 92 * mm]
-        )
-        factor_table.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                    ("FONTSIZE", (0, 0), (-1, -1), 7),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        flow.append(factor_table)
-        out = io.BytesIO()
-        SimpleDocTemplate(
-            out,
-            pagesize=A4,
-            leftMargin=15 * mm,
-            rightMargin=15 * mm,
-            title=f"Reuse Exchange {data['year']}",
-        ).build(flow)
-        return out.getvalue()
+    return report_pdf_build(data)
 
 
 RENDERERS = {
@@ -273,6 +373,14 @@ RENDERERS = {
     "xlsx": (report_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pdf": (report_pdf, "application/pdf"),
 }
+
+
+def report_render(data: dict, *, file_format: str, csv_separator: str | None = None) -> bytes:
+    """The report file of ``data`` in ``file_format`` (csv, xlsx, pdf)."""
+    render, _content_type = RENDERERS[file_format]
+    if file_format == "csv":
+        return render(data, separator=csv_separator)
+    return render(data)
 
 
 def report_filename(*, year: int, language: str, file_format: str) -> str:

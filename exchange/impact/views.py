@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from exchange.common.errors import ApplicationError
@@ -49,7 +48,7 @@ def dashboard(request):
         "actor": actor,
         "reads_all": reads_all,
         "report_year": form.report_year(),
-        "report_formats": [("pdf", "PDF"), ("xlsx", _("Excel (XLSX)")), ("csv", "CSV")],
+        "report_formats": [("pdf", "PDF"), ("xlsx", "Excel"), ("csv", "CSV")],
         "language_name": translation.get_language_info(language)["name_local"],
         "period_label": period_label(*form.period()),
     }
@@ -69,8 +68,10 @@ def dashboard(request):
 @require_GET
 def annual_report(request, year: str, file_format: str):
     """The annual report of ``year`` in the reader's language, within what they may
-    see (``?factors=<version>`` recomputes it with another factor version): the file
-    at once, or, for a large year, the page of the job that builds it."""
+    see (``?factors=<version>`` recomputes it with another factor version,
+    ``?organisation=<id>`` gives one organisation's, ``?separator=semicolon|comma``
+    chooses the CSV variant): the file at once, or, for a large year, the page of the
+    job that builds it."""
     try:
         report = report_annual(
             user=request.user,
@@ -79,6 +80,8 @@ def annual_report(request, year: str, file_format: str):
             file_format=file_format,
             language=report_language(translation.get_language()),
             factors=request.GET.get("factors") or None,
+            csv_separator=request.GET.get("separator") or None,
+            organisation=request.GET.get("organisation") or None,
         )
     except ApplicationError as exc:
         return render(

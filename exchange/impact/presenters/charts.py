@@ -10,9 +10,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from exchange.impact.presenters.numbers import written_number
 
 BAR = "#0b6b4f"
 LINE = "#1d3f8a"
@@ -31,12 +33,9 @@ class ChartPoint:
 
 
 def number(value, decimals: int = 0) -> str:
-    """A number in the reader's language, grouped by thousands."""
-    if value is None:
-        return "–"
-    return formats.number_format(
-        Decimal(str(value)), decimal_pos=decimals, use_l10n=True, force_grouping=True
-    )
+    """A number in the reader's language, grouped by thousands (the one rule's way of
+    writing, ``exchange.impact.presenters.numbers``)."""
+    return written_number(value, translation.get_language(), decimals=decimals)
 
 
 def number_trimmed(value) -> str:

@@ -5,13 +5,14 @@ number of queries, however many records there are."""
 import datetime
 from decimal import Decimal
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
 from exchange.impact.models import REUSE_OUTCOMES, Outcome
 from exchange.impact.presenters import charts
 from exchange.impact.presenters.labels import diversion_percent, labelled
+from exchange.impact.presenters.numbers import written_figure
 from exchange.impact.selectors.statistics import Selection, stats_summary, stats_timeseries
 
 # Longer than this, the monthly charts keep to the months that have records.
@@ -20,9 +21,10 @@ OUTCOME_COLOURS = {Outcome.RECYCLED: "#9a5b00", Outcome.DISPOSED: "#59636e"}
 
 
 def percent(rate: float | None) -> str:
+    """A rate (0.912) as people read it (91,2 %), by the one rule."""
     if rate is None:
         return "–"
-    return _("%(percent)s%%") % {"percent": charts.number(rate * 100, 1)}
+    return written_figure(Decimal(str(rate)) * 100, "percent", translation.get_language())
 
 
 def period_label(first: datetime.date | None, last: datetime.date | None) -> str:
@@ -96,7 +98,7 @@ def dashboard_figures(
 
 
 def _kg(value) -> str:
-    return _("%(weight)s kg") % {"weight": charts.number(value)}
+    return written_figure(value, "kg", translation.get_language())
 
 
 def _bar_chart(chart_id: str, title: str, rows: list[dict], colours: dict | None = None):

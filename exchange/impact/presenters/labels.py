@@ -3,13 +3,12 @@
 import datetime
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
 from exchange.impact.models import Outcome
 from exchange.organisations.models import Region
-
-COLUMNS = ("items", "weight_kg", "co2e_avoided_kg", "replacement_value_eur", "diversion_rate")
 
 
 def breakdown_titles() -> dict[str, str]:
@@ -26,22 +25,43 @@ def breakdown_titles() -> dict[str, str]:
     }
 
 
+def group_headers() -> dict[str, str]:
+    """The heading of the first column of each breakdown's table."""
+    return {
+        "outcome": _("Outcome"),
+        "root_category": _("Category group"),
+        "category": _("Category"),
+        "region": _("Region"),
+        "recipient_kind": _("Kind of recipient"),
+        "donor": _("Donor"),
+        "recipient": _("Recipient"),
+        "month": _("Month"),
+        "year": _("Year"),
+    }
+
+
 def column_titles() -> dict[str, str]:
+    """The headings of the figures' columns in the documents."""
     return {
         "items": _("Items"),
         "weight_kg": _("Weight (kg)"),
+        "reused_weight_kg": _("Reused weight (kg)"),
         "co2e_avoided_kg": _("CO2e avoided (kg)"),
         "replacement_value_eur": _("Replacement value (EUR)"),
-        "diversion_rate": _("Diversion rate"),
+        "diversion_percent": _("Diversion rate (%)"),
     }
 
 
 def recipient_kind_names() -> dict[str, str]:
+    """The rows of "by kind of recipient": the kinds of the recipients of what was
+    reused, then each outcome without a recipient (a sale is reuse too)."""
     return {
         "federal": _("Federal services"),
         "social_economy": _("Social economy"),
         "other": _("Other public and non-profit bodies"),
-        "none": _("Not reused (recycled or disposed)"),
+        Outcome.SOLD: _("Sold (reuse, no recipient on the platform)"),
+        Outcome.RECYCLED: str(Outcome.RECYCLED.label),
+        Outcome.DISPOSED: str(Outcome.DISPOSED.label),
     }
 
 
@@ -66,7 +86,7 @@ def group_label(by: str, key, categories: dict[str, Category]) -> str:
         category = categories.get(key)
         return category.name if category else str(key)
     if by == "month" and isinstance(key, datetime.date):
-        return key.strftime("%Y-%m")
+        return formats.date_format(key, "YEAR_MONTH_FORMAT")
     return str(key)
 
 

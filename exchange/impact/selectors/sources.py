@@ -37,12 +37,18 @@ from exchange.impact.models import (
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=3))
 CENT = Decimal("0.01")
 
-# The kind of recipient follows from the outcome; "none" for the rest.
+# The kind of recipient follows from the outcome; an outcome without a recipient (sold,
+# which is reuse, recycled, disposed) is its own row, under the outcome's name.
 RECIPIENT_KINDS = {
     Outcome.REUSED_FEDERAL: "federal",
     Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
     Outcome.REUSED_OTHER: "other",
 }
+
+
+def recipient_kind(outcome: str) -> str:
+    """The row of "by kind of recipient" that a record of ``outcome`` counts in."""
+    return RECIPIENT_KINDS.get(outcome, outcome)
 
 
 def measures(items: str = "quantity") -> dict:

@@ -30,13 +30,13 @@ from exchange.impact.errors import ImpactError
 from exchange.impact.models import ImpactRecord
 from exchange.impact.selectors.records import impact_reads_all
 from exchange.impact.selectors.sources import (
-    RECIPIENT_KINDS,
     FromRecomputed,
     FromRecords,
     Sums,
     breakdown_rows,
     finish,
     measures,
+    recipient_kind,
     source_for,
 )
 from exchange.organisations.models import Membership, Organisation
@@ -240,7 +240,7 @@ def _summarise(source, breakdowns: Iterable[str]) -> dict:
             "category": category.code,
             "root_category": category.path.split("/")[0],
             "region": row["region"],
-            "recipient_kind": RECIPIENT_KINDS.get(row["outcome"], "none"),
+            "recipient_kind": recipient_kind(row["outcome"]),
             "month": row["period"],
             "year": row["period"].year,
         }

@@ -18,20 +18,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import FactorVersion
-from exchange.common.errors import ApplicationError
+from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.storage import unguessable_name
 from exchange.common.tasks import TRANSIENT_ERRORS
 from exchange.impact.errors import ImpactError
 from exchange.impact.models import ReportJob
 from exchange.impact.presenters.reports import REPORT_LANGUAGES, annual_report_data
-from exchange.impact.renderers import RENDERERS, report_filename
+from exchange.impact.renderers import (
+    CSV_SEPARATORS,
+    RENDERERS,
+    report_filename,
+    report_render,
+)
+from exchange.impact.selectors.records import impact_reads_all
 from exchange.impact.selectors.statistics import (
     StatsFilter,
+    StatsQuery,
     stats_query,
     stats_record_count,
     year_check,
 )
-from exchange.organisations.models import Membership
+from exchange.organisations.models import Membership, Organisation
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,27 @@ def _factor_version(version: str | None) -> FactorVersion | None:
     return found
 
 
+def _report_organisation(*, user, actor: Membership | None, organisation) -> int:
+    """The id of the organisation whose report ``user`` asks for: their own, or any for
+    readers of every organisation; 404 otherwise."""
+    try:
+        organisation_id = int(organisation)
+    except (TypeError, ValueError):
+        organisation_id = None
+    own = actor.organisation_id if actor is not None else None
+    if organisation_id is not None and (
+        organisation_id == own
+        or (impact_reads_all(user) and Organisation.objects.filter(pk=organisation_id).exists())
+    ):
+        return organisation_id
+    raise ApplicationError(
+        code=ImpactError.UNKNOWN_ORGANISATION,
+        kind=ErrorKind.NOT_FOUND,
+        field="organisation",
+        message=_("No such organisation."),
+    )
+
+
 def report_annual(
     *,
     user,
@@ -64,6 +92,8 @@ def report_annual(
     file_format: str,
     language: str,
     factors: str | None = None,
+    csv_separator: str | None = None,
+    organisation: str | int | None = None,
 ) -> ReportFile | ReportJob:
     """The annual report of ``year`` as ``file_format`` (csv, xlsx, pdf) in ``language``
     (nl, fr, de, en), within what the reader may see; with ``factors`` (a factor
@@ -73,7 +103,11 @@ def report_annual(
     ``invalid_format``, ``invalid_language``, ``unknown_factor_version``; 403 for a
     reader without an organisation who is no analyst. Returns the rendered file, or,
     for a year with more records than ``EXCHANGE_REPORT_SYNC_LIMIT`` in the reader's
-    scope, the queued job that will build it."""
+    scope, the queued job that will build it.
+
+    With ``organisation`` (an id), the report of that organisation as donor and
+    recipient: members get their own organisation's, analysts and moderators any
+    organisation's; anybody else 404, as for an organisation that does not exist."""
     year_check(year)
     if file_format not in RENDERERS:
         raise ApplicationError(
@@ -87,8 +121,19 @@ def report_annual(
             field="language",
             message=_("Choose nl, fr, de or en."),
         )
+    if csv_separator is not None and csv_separator not in CSV_SEPARATORS:
+        raise ApplicationError(
+            code=ImpactError.INVALID_SEPARATOR,
+            field="separator",
+            message=_("Choose semicolon or comma."),
+        )
     version = _factor_version(factors)
     query = stats_query(user=user, actor=actor, filters=StatsFilter(year=year))
+    if organisation not in (None, ""):
+        query = StatsQuery(
+            organisation_id=_report_organisation(user=user, actor=actor, organisation=organisation),
+            filters=query.filters,
+        )
     if stats_record_count(query) > settings.EXCHANGE_REPORT_SYNC_LIMIT:
         return report_job_create(
             user=user,
@@ -97,6 +142,7 @@ def report_annual(
             file_format=file_format,
             language=language,
             factor_version=version,
+            csv_separator=csv_separator or "",
         )
     data = annual_report_data(
         organisation_id=query.organisation_id,
@@ -104,10 +150,9 @@ def report_annual(
         language=language,
         factor_version=version,
     )
-    render, content_type = RENDERERS[file_format]
     return ReportFile(
-        content=render(data),
-        content_type=content_type,
+        content=report_render(data, file_format=file_format, csv_separator=csv_separator),
+        content_type=RENDERERS[file_format][1],
         filename=report_filename(year=year, language=language, file_format=file_format),
     )
 
@@ -120,6 +165,7 @@ def report_job_create(
     file_format: str,
     language: str,
     factor_version: FactorVersion | None = None,
+    csv_separator: str = "",
 ) -> ReportJob:
     """Queue the building of a report (after commit); the task stores the file."""
     from exchange.impact.tasks import report_job_run_task
@@ -131,6 +177,7 @@ def report_job_create(
         file_format=file_format,
         language=language,
         factor_version=factor_version,
+        csv_separator=csv_separator,
     )
     transaction.on_commit(lambda: report_job_run_task.delay(job.pk))
     return job
@@ -150,8 +197,9 @@ def report_job_run(*, job_id: int) -> bool:
             language=job.language,
             factor_version=job.factor_version,
         )
-        render, _content_type = RENDERERS[job.file_format]
-        content = render(data)
+        content = report_render(
+            data, file_format=job.file_format, csv_separator=job.csv_separator or None
+        )
     except TRANSIENT_ERRORS:
         raise
     except Exception:

@@ -195,7 +195,7 @@ def _group_key(record: ImpactRecord, by: str):
         "region": lambda: record.region,
         "donor": lambda: record.donor.name,
         "recipient": lambda: record.recipient.name if record.recipient_id else None,
-        "recipient_kind": lambda: kinds.get(record.outcome, "none"),
+        "recipient_kind": lambda: kinds.get(record.outcome, record.outcome),
         "month": lambda: record.occurred_on.replace(day=1),
         "year": lambda: record.occurred_on.year,
     }[by]()
