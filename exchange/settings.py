@@ -331,6 +331,8 @@ CONTENT_SECURITY_POLICY = {
 EXCHANGE_MAX_REQUEST_BYTES = env_int("EXCHANGE_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 # Where vulnerabilities are reported (/.well-known/security.txt, RFC 9116).
 EXCHANGE_SECURITY_CONTACT = os.environ.get("EXCHANGE_SECURITY_CONTACT", "security@localhost")
+# The contact point of the open data set in its DCAT-AP description.
+EXCHANGE_OPEN_DATA_CONTACT = os.environ.get("EXCHANGE_OPEN_DATA_CONTACT", "opendata@localhost")
 # Features no page of the platform uses, switched off for every page and answer.
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "

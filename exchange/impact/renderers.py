@@ -385,3 +385,34 @@ def report_render(data: dict, *, file_format: str, csv_separator: str | None = N
 
 def report_filename(*, year: int, language: str, file_format: str) -> str:
     return f"reuse-exchange-{year}-{language}.{file_format}"
+
+
+# --- Open data -------------------------------------------------------------------
+
+# The open data's CSV columns: stable machine names, the same as the API's keys.
+OPEN_DATA_COLUMNS = (
+    "year",
+    "region",
+    "region_name",
+    "category",
+    "category_name",
+    "outcome",
+    "items",
+    "weight_kg",
+    "reused_weight_kg",
+    "co2e_avoided_kg",
+    "replacement_value_eur",
+    "diversion_rate",
+)
+
+
+def open_data_csv(rows: list[dict]) -> bytes:
+    """The open data as CSV for machines (RFC 4180: ``,``, a decimal point, UTF-8, a
+    header of stable machine names), at full precision; codes for joining, English
+    names for reading."""
+    out = io.StringIO()
+    writer = csv_writer(out, lineterminator="\r\n")
+    writer.writerow(OPEN_DATA_COLUMNS)
+    for row in rows:
+        writer.writerow([row.get(column) for column in OPEN_DATA_COLUMNS])
+    return out.getvalue().encode("utf-8")

@@ -16,4 +16,12 @@ urlpatterns = [
 ]
 
 # Included at /open-data/ (anonymous): its own namespace, so that the name says it is public.
-open_data_urlpatterns = ([path("", views.open_data_page, name="page")], "open_data")
+# The CSV distribution and the DCAT-AP description are at stable URLs that harvesters keep.
+open_data_urlpatterns = (
+    [
+        path("", views.open_data_page, name="page"),
+        path("reuse-exchange.csv", views.open_data_csv_download, name="csv"),
+        path("dcat.jsonld", views.open_data_dcat, name="dcat"),
+    ],
+    "open_data",
+)

@@ -2,10 +2,17 @@
 downloads (and the page of a report being built), and the anonymous open-data page.
 They parse what people ask, call one selector, service or presenter, and render."""
 
+import json
+from dataclasses import replace
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from exchange.common.errors import ApplicationError
@@ -13,14 +20,24 @@ from exchange.common.forms import add_application_error
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import ImpactRecord, ReportJob
 from exchange.impact.presenters.dashboard import dashboard_figures, period_label
-from exchange.impact.presenters.open_data import current_factors, open_data_figures
+from exchange.impact.presenters.open_data import (
+    current_factors,
+    open_data_catalogue,
+    open_data_figures,
+    open_data_rows,
+)
 from exchange.impact.presenters.reports import report_language
-from exchange.impact.renderers import RENDERERS, report_filename
+from exchange.impact.renderers import RENDERERS, open_data_csv, report_filename
 from exchange.impact.sections import dashboard_sections
 from exchange.impact.selectors.open_data import open_data_years
 from exchange.impact.selectors.records import impact_reads_all
 from exchange.impact.selectors.reports import report_job_list
-from exchange.impact.selectors.statistics import Selection, stats_query, stats_years
+from exchange.impact.selectors.statistics import (
+    FIRST_YEAR,
+    Selection,
+    stats_query,
+    stats_years,
+)
 from exchange.impact.services.reports import report_annual
 from exchange.organisations.web import web_actor
 
@@ -51,8 +68,22 @@ def dashboard(request):
         "report_formats": [("pdf", "PDF"), ("xlsx", "Excel"), ("csv", "CSV")],
         "language_name": translation.get_language_info(language)["name_local"],
         "period_label": period_label(*form.period()),
+        "previous_year": filters.year - 1 if filters.year else None,
     }
-    context.update(dashboard_figures(selection, period=form.period(), category=filters.category))
+    previous = None
+    if filters.year and filters.year > FIRST_YEAR and not isinstance(selection, QuerySet):
+        previous = stats_query(
+            user=request.user, actor=actor, filters=replace(filters, year=filters.year - 1)
+        )
+    context.update(
+        dashboard_figures(
+            selection,
+            period=form.period(),
+            category=filters.category,
+            previous=previous,
+            own_organisation=None if reads_all else actor.organisation.name,
+        )
+    )
     context["sections"] = dashboard_sections(
         organisation_id=None if reads_all else actor.organisation_id,
         year=filters.year,
@@ -119,6 +150,42 @@ def report_job_download(request, pk: int):
 
 
 # --- Open data -------------------------------------------------------------------
+
+
+def _public(response, *, max_age: int = 3600):
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+@require_GET
+def open_data_csv_download(request):
+    """The open data as CSV (every year; ``?year=`` for one), for machines: stable
+    column names, full precision, CC0."""
+    form = OpenDataYearForm(request.GET or None, years=open_data_years())
+    year = form.chosen_year()
+    response = HttpResponse(
+        open_data_csv(open_data_rows(year=year)), content_type="text/csv; charset=utf-8"
+    )
+    name = f"reuse-exchange-open-data-{year}.csv" if year else "reuse-exchange-open-data.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _public(response)
+
+
+@require_GET
+def open_data_dcat(request):
+    """The DCAT-AP description of the open data (JSON-LD), for open-data portals."""
+    urls = {
+        "catalogue": request.build_absolute_uri(reverse("open_data:dcat")),
+        "page": request.build_absolute_uri(reverse("open_data:page")),
+        "csv": request.build_absolute_uri(reverse("open_data:csv")),
+        "json": request.build_absolute_uri(reverse("api:open-data")),
+    }
+    body = open_data_catalogue(urls=urls, contact=settings.EXCHANGE_OPEN_DATA_CONTACT)
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        content_type="application/ld+json; charset=utf-8",
+    )
+    return _public(response)
 
 
 @require_GET

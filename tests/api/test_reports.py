@@ -351,9 +351,7 @@ def test_a_member_downloads_their_organisations_report_in_every_language_and_for
             assert workbook.worksheets[1]["B2"].value == 3 + 4 + 2 + 4  # given and received
 
 
-def test_analysts_produce_any_organisations_report_and_others_get_404(
-    client, client_for, history
-):
+def test_analysts_produce_any_organisations_report_and_others_get_404(client, client_for, history):
     beta = history.organisations["beta"]
     url = f"/api/v1/reports/annual/{YEAR}/"
     # an analyst: any organisation's, with its own figures only

@@ -316,6 +316,8 @@ def test_each_chart_is_named_and_has_its_data_table(client, analyst, history):
         "chart-groups",
         "chart-outcomes",
         "chart-regions",
+        "chart-donors",
+        "chart-recipients",
     ]
     for chart_id in chart_ids:
         svg = document.find("svg", id=chart_id)

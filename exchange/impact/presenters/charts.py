@@ -46,6 +46,23 @@ def number_trimmed(value) -> str:
     return number(value, max(0, -value.as_tuple().exponent))
 
 
+# A label of a horizontal bar chart wraps after about this many characters: at the
+# chart's 720 units and its font, a line never runs past the right edge.
+LABEL_CHARACTERS = 64
+
+
+def wrap_label(label: str, width: int) -> list[str]:
+    """``label`` on lines of at most ``width`` characters, broken between words (a
+    longer word on a line of its own, whole)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def nice_step(maximum: float, ticks: int = 4) -> float:
     """A round step (1, 2, 2.5 or 5 times a power of ten) that covers ``maximum`` in
     about ``ticks`` steps."""
@@ -163,24 +180,32 @@ def bar_chart(
     points: list[ChartPoint],
     width: int = 720,
 ) -> SafeString:
-    """Horizontal bars, one row per group: the label above its bar, the value after it."""
-    left, right, top, row = 8, 16, 8, 46
-    height = top + row * max(len(points), 1) + 4
+    """Horizontal bars, one row per group: the label above its bar, wrapped on as many
+    lines as it needs (never cut), the value after the bar."""
+    left, right, top, row, line = 8, 16, 8, 46, 17
+    labels = [wrap_label(point.label, LABEL_CHARACTERS) for point in points]
+    height = top + sum(row + line * (len(lines) - 1) for lines in labels) + 4
     maximum = max((p.value or 0 for p in points), default=0) or 1
     value_room = 110  # for the value written after the longest bar
     plot_w = width - left - right - value_room
     out = _svg_open(chart_id, width, height, title, desc)
-    for index, point in enumerate(points):
-        y = top + row * index
+    y = top
+    for point, lines in zip(points, labels, strict=True):
         bar_w = plot_w * (point.value or 0) / maximum
+        text = "".join(
+            f'<tspan x="{left}" dy="{0 if index == 0 else line}">{escape(part)}</tspan>'
+            for index, part in enumerate(lines)
+        )
+        shift = line * (len(lines) - 1)
         out.append(
-            f'<text class="chart-label" x="{left}" y="{y + 14}">{escape(point.label)}</text>'
-            f'<rect x="{left}" y="{y + 20}" width="{max(bar_w, 1.5):.1f}" height="18" '
+            f'<text class="chart-label" x="{left}" y="{y + 14}">{text}</text>'
+            f'<rect x="{left}" y="{y + shift + 20}" width="{max(bar_w, 1.5):.1f}" height="18" '
             f'fill="{point.colour}"><title>{escape(point.label)}: {escape(point.display)}</title>'
             f"</rect>"
-            f'<text class="chart-value" x="{left + bar_w + 6:.1f}" y="{y + 34}">'
+            f'<text class="chart-value" x="{left + bar_w + 6:.1f}" y="{y + shift + 34}">'
             f"{escape(point.display)}</text>"
         )
+        y += row + shift
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
 

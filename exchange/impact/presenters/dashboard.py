@@ -12,7 +12,7 @@ from exchange.categories.models import Category
 from exchange.impact.models import REUSE_OUTCOMES, Outcome
 from exchange.impact.presenters import charts
 from exchange.impact.presenters.labels import diversion_percent, labelled
-from exchange.impact.presenters.numbers import written_figure
+from exchange.impact.presenters.numbers import rounded_row, written_figure, written_number
 from exchange.impact.selectors.statistics import Selection, stats_summary, stats_timeseries
 
 # Longer than this, the monthly charts keep to the months that have records.
@@ -43,17 +43,59 @@ def period_label(first: datetime.date | None, last: datetime.date | None) -> str
     return _("all years")
 
 
+def headline_changes(totals: dict, previous: dict | None) -> dict[str, str]:
+    """Beside each headline figure, its change against the year before, by the one
+    rule: in percent for amounts, in percentage points for the rate; nothing where the
+    year before has no records."""
+    if previous is None or not (previous["items"] or previous["weight_kg"]):
+        return {}
+    language = translation.get_language()
+    now, before = rounded_row(totals), rounded_row(previous)
+    changes = {}
+    for name in ("items", "reused_weight_kg", "co2e_avoided_kg", "replacement_value_eur"):
+        if before[name]:
+            percent = Decimal(now[name] - before[name]) * 100 / abs(before[name])
+            changes[name] = ("+" if percent > 0 else "") + written_figure(
+                percent, "percent", language
+            )
+    if now["diversion_percent"] is not None and before["diversion_percent"] is not None:
+        points = now["diversion_percent"] - before["diversion_percent"]
+        changes["diversion_percent"] = _("%(points)s points") % {
+            "points": ("+" if points > 0 else "") + written_number(points, language, decimals=1)
+        }
+    return changes
+
+
+RANKING_SIZE = 10
+
+
+def ranking(rows: list[dict], *, own: str | None) -> list[dict]:
+    """The organisations that gave (or received) the most weight, rank by rank: the
+    first ``RANKING_SIZE`` for readers of every organisation; for a member (``own``,
+    their organisation's name) their own row alone, without a rank that would tell
+    about others."""
+    if own is not None:
+        return [{**row, "rank": None} for row in rows if row["key"] == own]
+    return [{**row, "rank": index} for index, row in enumerate(rows[:RANKING_SIZE], start=1)]
+
+
 def dashboard_figures(
     selection: Selection,
     *,
     period: tuple[datetime.date | None, datetime.date | None],
     category: Category | None,
+    previous: Selection | None = None,
+    own_organisation: str | None = None,
 ) -> dict:
-    """Headline figures, the breakdowns and the monthly series, each with its chart.
+    """Headline figures (with their change against ``previous``, the year before),
+    the breakdowns, the ranking of donors and recipients (``own_organisation``: a
+    member's, who sees their own row only) and the monthly series, each with its chart.
 
     A constant number of queries, however many records there are."""
     group_by = "category" if category is not None else "root_category"
-    summary = stats_summary(selection, breakdowns=(group_by, "outcome", "region"))
+    summary = stats_summary(
+        selection, breakdowns=(group_by, "outcome", "region", "donor", "recipient")
+    )
     totals = summary["totals"]
     outcomes = summary["breakdowns"]["outcome"]
     reused = [row for row in outcomes if row["key"] in REUSE_OUTCOMES]
@@ -64,6 +106,10 @@ def dashboard_figures(
         "reused_weight_kg": reused_weight,
         "diversion_percent": diversion_percent({**totals, "reused_weight_kg": reused_weight}),
     }
+    if previous is not None:
+        previous_totals = stats_summary(previous, breakdowns=())["totals"]
+        for name, change in headline_changes(totals, previous_totals).items():
+            headline[f"change_{name}"] = change
     if not totals["items"] and not totals["weight_kg"]:
         return {"headline": headline, "has_records": False}
 
@@ -94,6 +140,30 @@ def dashboard_figures(
             "chart": _bar_chart("chart-regions", _("Weight by region"), region_rows),
         },
         "months": months,
+        "ranking": _ranking(summary["breakdowns"], own_organisation),
+    }
+
+
+def _ranking(breakdowns: dict, own: str | None) -> dict:
+    donors, recipients = (
+        [
+            {**row, "label": row["key"], "diversion_percent": diversion_percent(row)}
+            for row in ranking(breakdowns[side], own=own)
+        ]
+        for side in ("donor", "recipient")
+    )
+    return {
+        "donors": donors,
+        "recipients": recipients,
+        "own": own is not None,
+        "donors_chart": _bar_chart("chart-donors", _("Weight given, by donor"), donors)
+        if own is None and donors
+        else "",
+        "recipients_chart": _bar_chart(
+            "chart-recipients", _("Weight received, by recipient"), recipients
+        )
+        if own is None and recipients
+        else "",
     }
 
 

@@ -15,10 +15,25 @@ from exchange.impact.selectors.statistics import (
 def open_data(*, year: int | None = None) -> list[dict]:
     """The published data set: totals by year, region, category and outcome (one row
     each, in that order); no organisation names."""
+    return [
+        {key: value for key, value in row.items() if key != "category_name"}
+        for row in open_data_named(year=year)
+    ]
+
+
+def open_data_named(*, year: int | None = None) -> list[dict]:
+    """``open_data`` with the category's English name (``category_name``) beside its
+    code: the rows of the CSV distribution."""
     source = source_for(StatsQuery(filters=StatsFilter(year=year)))
     rows = (
         source.rows.annotate(year=TruncYear(source.date))
-        .values("year", "region", "outcome", category_code=F("category__code"))
+        .values(
+            "year",
+            "region",
+            "outcome",
+            category_code=F("category__code"),
+            category_name=F("category__name_en"),
+        )
         .annotate(**measures(source.items))
         .order_by("year", "region", "category_code", "outcome")
     )
