@@ -69,6 +69,8 @@ def dashboard(request):
         "language_name": translation.get_language_info(language)["name_local"],
         "period_label": period_label(*form.period()),
         "previous_year": filters.year - 1 if filters.year else None,
+        # an analyst looking at one organisation gets its report too
+        "report_organisation": (filters.donor or filters.recipient) if reads_all else None,
     }
     previous = None
     if filters.year and filters.year > FIRST_YEAR and not isinstance(selection, QuerySet):

@@ -100,3 +100,9 @@ def test_the_shapes_refuse_a_distribution_without_a_format(client, history):
     conforms, _graph, report = validate(graph, shacl_graph=str(SHAPES), inference="none")
     assert not conforms
     assert "format" in report
+
+
+def test_the_open_data_page_links_the_csv_and_its_description(client, history):
+    body = client.get("/open-data/").content.decode()
+    assert 'href="/open-data/reuse-exchange.csv"' in body
+    assert 'href="/open-data/dcat.jsonld"' in body

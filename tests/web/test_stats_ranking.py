@@ -1,7 +1,10 @@
 """The dashboard's ranking of donors and recipients, and each headline figure's change
 against the year before."""
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from tests.support.impact_history import PREV, YEAR, impact_history
 from tests.web.test_stats_pages import page
@@ -64,3 +67,20 @@ def test_each_headline_figure_shows_its_change_against_the_year_before(client, h
     # a year without a year before says nothing of a change
     first = page(client.get("/stats/", {"year": PREV}))
     assert "against" not in first.find(id="figure-items").parent.text()
+
+
+def test_an_analyst_looking_at_one_organisation_gets_its_report(client, history):
+    alpha = history.organisations["alpha"]
+    client.force_login(history.analyst)
+    document = page(client.get("/stats/", {"year": YEAR, "donor": alpha.pk}))
+    links = [
+        a.attrs["href"]
+        for a in document.find_all("a")
+        if "organisation=" in a.attrs.get("href", "")
+    ]
+    assert links == [
+        f"/stats/report/{YEAR}.{f}?organisation={alpha.pk}" for f in ("pdf", "xlsx", "csv")
+    ]
+    response = client.get(links[1])
+    assert response.status_code == 200
+    assert "FPS Alpha" in load_workbook(io.BytesIO(response.content)).worksheets[0]["A1"].value
