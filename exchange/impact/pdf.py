@@ -475,7 +475,7 @@ def _app_sections(data: dict, styles) -> list:
     flow = []
     language = data["language"]
     for section in data.get("app_sections", []):
-        head = [_p(_("Figure"), styles["head"]), _p(_("Value"), styles["head_number"])]
+        head = [_p(section["title"], styles["head"]), _p(_("Value"), styles["head_number"])]
         body = []
         for label, value in section["rows"]:
             value = app_section_value(value)

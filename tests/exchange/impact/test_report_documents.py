@@ -189,6 +189,8 @@ def test_the_csv_has_a_bom_the_readers_header_and_every_number_of_the_records(
     expected = expected_groups(year_records(), language)
     found = defaultdict(dict)
     for row in rows[2:]:
+        if row[0] not in expected:
+            continue  # a section an app adds (reuse checks), laid out after the breakdowns
         found[row[0]][row[1]] = as_figures(row[2:], as_read)
         rate = row[6]
         assert rate == "" or re.fullmatch(rf"-?\d+\{decimal}\d", rate), rate
