@@ -15,10 +15,11 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 
 from exchange.claims.models import Claim
 from exchange.lots.models import SanitisationAttestation
+from exchange.organisations.models import OrganisationKind
 
 
 def is_internal_transfer(claim: Claim) -> bool:
-    return claim.lot.owner.kind == "federal" and claim.claimant.kind == "federal"
+    return claim.lot.owner.kind == claim.claimant.kind == OrganisationKind.FEDERAL
 
 
 def _languages(claim: Claim) -> list[str]:

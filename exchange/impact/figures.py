@@ -21,6 +21,7 @@ from exchange.categories.models import CategoryFactor, FactorVersion
 from exchange.categories.selectors import factor_version_current
 from exchange.impact.models import REUSE_OUTCOMES, ImpactSource, Outcome
 from exchange.lots.models import Lot
+from exchange.organisations.models import OrganisationKind
 
 KG = Decimal("0.001")
 EUR = Decimal("0.01")
@@ -34,12 +35,18 @@ class ImpactFigures:
     factor_version: FactorVersion
 
 
+# The outcome of a handover follows the recipient's kind of organisation; every other
+# kind's is OTHER_RECIPIENTS_OUTCOME.
+OUTCOME_BY_RECIPIENT_KIND = {
+    OrganisationKind.FEDERAL: Outcome.REUSED_FEDERAL,
+    OrganisationKind.SOCIAL_ECONOMY: Outcome.REUSED_SOCIAL_ECONOMY,
+}
+OTHER_RECIPIENTS_OUTCOME = Outcome.REUSED_OTHER
+
+
 def outcome_for_recipient_kind(kind: str) -> Outcome:
     """The outcome of a handover follows the recipient's kind of organisation."""
-    return {
-        "federal": Outcome.REUSED_FEDERAL,
-        "social_economy": Outcome.REUSED_SOCIAL_ECONOMY,
-    }.get(kind, Outcome.REUSED_OTHER)
+    return OUTCOME_BY_RECIPIENT_KIND.get(kind, OTHER_RECIPIENTS_OUTCOME)
 
 
 def impact_factors(*, version: FactorVersion, category_ids=None) -> dict[int, CategoryFactor]:

@@ -47,6 +47,13 @@ WHO_MAY_CLAIM = {
     Tier.OPEN: _("every verified organisation"),
 }
 
+# Who may claim in each window, in a badge's few words.
+TIER_BADGE = {
+    Tier.FEDERAL: _("Federal services only"),
+    Tier.SOCIAL_ECONOMY: _("Federal and social economy"),
+    Tier.OPEN: _("Open to everyone"),
+}
+
 # The lot's field that holds when each window opens (the first at publication).
 OPENS_AT_FIELD = {
     Tier.FEDERAL: "published_at",
@@ -79,6 +86,16 @@ def eligibility_kind_condition(kind: str, on: datetime.date, prefix: str = "") -
         lapsed = Q(**{f"{prefix}kind": OrganisationKind.SOCIAL_ECONOMY}) & ~accredited
         condition |= lapsed
     return condition
+
+
+def accreditation_lapsed_condition(since, on: datetime.date, prefix: str = "") -> Q:
+    """The organisations whose accreditation ran on ``since`` (a date, or an expression
+    such as ``TruncDate("matched_at")``) and no longer runs on ``on``: their eligibility
+    kind went from social economy to non-profit in between (``prefix``: the path to the
+    organisation, e.g. ``"organisation__"``)."""
+    return Organisation.valid_accreditation_condition(
+        since, prefix
+    ) & ~Organisation.valid_accreditation_condition(on, prefix)
 
 
 # --- The windows ---------------------------------------------------------------------
@@ -173,6 +190,17 @@ def claim_windows(lot: Lot, moment: datetime.datetime | None = None) -> list[dic
         }
         for tier in TIERS
     ]
+
+
+def window_now_and_next(lot: Lot, moment: datetime.datetime | None = None):
+    """(the window open at ``moment``, the one that opens after it) as ``claim_windows``
+    gives them; None for a window that is not there (before publication, after the
+    last)."""
+    windows = claim_windows(lot, moment)
+    for position, window in enumerate(windows):
+        if window["current"]:
+            return window, next(iter(windows[position + 1 :]), None)
+    return None, None
 
 
 def _any(conditions) -> Q:

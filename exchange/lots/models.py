@@ -165,6 +165,14 @@ class Lot(TimeStampedModel):
     def tier(self) -> str | None:
         return self.tier_at()
 
+    @property
+    def tier_badge(self) -> str:
+        """Who may claim now, in a badge's few words ("" before publication)."""
+        from exchange.lots.eligibility import TIER_BADGE
+
+        tier = self.tier
+        return TIER_BADGE[tier] if tier else ""
+
     def next_tier_opens_at(self, moment: datetime.datetime | None = None):
         """(tier, when) of the next window to open, or None once everyone may claim."""
         from exchange.lots.eligibility import next_tier

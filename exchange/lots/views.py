@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
 from exchange.lots import selectors
+from exchange.lots.eligibility import WHO_MAY_CLAIM, window_now_and_next
 from exchange.lots.errors import LotError
 from exchange.lots.forms import (
     AttestationForm,
@@ -93,7 +94,8 @@ def detail(request, pk: int):
         "can_edit": is_owner and actor.can_write,
         "photos": lot.photos.all(),
         "items": lot.items.all(),
-        "next_tier": lot.next_tier_opens_at(),
+        **dict(zip(("window_now", "window_next"), window_now_and_next(lot), strict=True)),
+        "who_may_claim": WHO_MAY_CLAIM.values(),
         "gaps": lot_publication_gaps(lot) if is_owner and lot.status == LotStatus.DRAFT else [],
         "attestation": getattr(lot, "sanitisation", None) if is_owner else None,
         "close_form": (

@@ -183,8 +183,8 @@ def test_a_member_posts_an_it_lot_adds_a_photo_sanitises_it_and_publishes_it(own
     assert "Laptops Dell Latitude 7420" not in response.content.decode()
     # and its page shows the claim window, the pickup address and the devices
     page = visitor.get(reverse("lots:detail", args=[lot.pk])).content.decode()
-    assert "federal services only." in page
-    assert "accredited social-economy enterprises too." in page
+    assert "<strong>Now:</strong> verified federal services." in page
+    assert "federal services and social-economy enterprises with a valid accreditation." in page
     assert "Wetstraat 16" in page
     assert "INV-0002" in page
     assert "Publish" not in page  # no owner actions for visitors
@@ -372,6 +372,34 @@ def test_another_organisations_draft_is_404_and_its_published_lot_is_visible(own
     assert owner_client.post(reverse("lots:withdraw", args=[published.pk])).status_code == 404
     draft.refresh_from_db()
     assert draft.status == LotStatus.DRAFT
+
+
+def test_the_pages_say_who_may_claim_in_the_windows_of_the_eligibility_rules(owner_client, owner):
+    # given a lot in its social-economy window, the open one five days ahead
+    now = timezone.now()
+    lot = LotFactory(title="Desks in the second window", published=True)
+    Lot.objects.filter(pk=lot.pk).update(
+        published_at=now - datetime.timedelta(days=12),
+        social_economy_opens_at=now - datetime.timedelta(days=2),
+        open_opens_at=now + datetime.timedelta(days=5),
+    )
+    draft = LotFactory(site=owner.site, title="Our draft")
+    # when anyone looks at the catalogue and the lot's page
+    catalogue = Client().get(reverse("lots:catalogue")).content.decode()
+    page = Client().get(reverse("lots:detail", args=[lot.pk])).content.decode()
+    # then the badge and the page name who may claim now and who next
+    assert "Federal and social economy</span>" in catalogue
+    assert (
+        "<strong>Now:</strong> federal services and social-economy enterprises with a "
+        "valid accreditation." in page
+    )
+    assert "</strong> every verified organisation.</p>" in page
+    # and the owner's draft lists the windows in the order they will open
+    page = owner_client.get(reverse("lots:detail", args=[draft.pk])).content.decode()
+    assert (
+        "<ol><li>Verified federal services</li><li>Federal services and social-economy "
+        "enterprises with a valid accreditation</li><li>Every verified organisation</li></ol>"
+    ) in page
 
 
 def test_pages_for_members_send_visitors_to_the_login(client, categories):

@@ -24,25 +24,29 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from exchange.categories.models import FactorVersion
 from exchange.categories.selectors import subtree_condition
-from exchange.impact.figures import impact_compute, impact_factors
+from exchange.impact.figures import (
+    OTHER_RECIPIENTS_OUTCOME,
+    OUTCOME_BY_RECIPIENT_KIND,
+    impact_compute,
+    impact_factors,
+)
 from exchange.impact.models import (
     REUSE_OUTCOMES,
     ImpactMonthlyTotal,
     ImpactOrganisationCategoryMonthlyTotal,
     ImpactOrganisationMonthlyTotal,
     ImpactRecord,
-    Outcome,
 )
 
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=3))
 CENT = Decimal("0.01")
 
-# The kind of recipient follows from the outcome; an outcome without a recipient (sold,
-# which is reuse, recycled, disposed) is its own row, under the outcome's name.
+# The kind of recipient follows from the outcome (outcome_for_recipient_kind the other
+# way round); an outcome without a recipient (sold, which is reuse, recycled, disposed)
+# is its own row, under the outcome's name.
 RECIPIENT_KINDS = {
-    Outcome.REUSED_FEDERAL: "federal",
-    Outcome.REUSED_SOCIAL_ECONOMY: "social_economy",
-    Outcome.REUSED_OTHER: "other",
+    **{outcome: str(kind) for kind, outcome in OUTCOME_BY_RECIPIENT_KIND.items()},
+    OTHER_RECIPIENTS_OUTCOME: "other",
 }
 
 

@@ -15,7 +15,7 @@ from django.db.models.base import ModelState
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from exchange.lots.eligibility import tier_opened_condition
+from exchange.lots.eligibility import accreditation_lapsed_condition, tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.fits import (
@@ -464,10 +464,7 @@ def matches_rematch_plan(*, now=None, full: bool = False) -> RematchPlan:
             # What the organisation may claim changed: a moderator verified it, changed
             # its kind or accreditation, or the accreditation lapsed since.
             | Q(organisation__updated_at__gt=F("matched_at"))
-            | Q(
-                organisation__accreditation_valid_until__lt=today,
-                organisation__accreditation_valid_until__gte=TruncDate("matched_at"),
-            )
+            | accreditation_lapsed_condition(TruncDate("matched_at"), today, "organisation__")
         )
     wanted_ids = list(requests.order_by("category_path", "pk").values_list("pk", flat=True))
     lot_ids = list(lots_due_for_matching(now=now).order_by("pk").values_list("pk", flat=True))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from exchange.lots.eligibility import (
     TIERS,
+    accreditation_lapsed_condition,
     claim_windows,
     claimable_lots,
     eligibility_kind,
@@ -89,6 +90,25 @@ def test_an_expired_accreditation_counts_as_nonprofit(organisations):
     assert eligibility_kind(organisations["accredited until today"], today + days(1)) == (
         "nonprofit"
     )
+
+
+@pytest.mark.parametrize("since", [2, 1, 0])
+def test_whose_accreditation_lapsed_since_a_day_by_query_as_by_check(organisations, since):
+    # given the eligibility kinds a few days ago and tomorrow
+    today = timezone.localdate()
+    then, tomorrow = today - days(since), today + days(1)
+    lapsed = {
+        name
+        for name, o in organisations.items()
+        if eligibility_kind(o, then) == "social_economy"
+        and eligibility_kind(o, tomorrow) == "nonprofit"
+    }
+    # when the query asks whose accreditation ran then and no longer runs tomorrow
+    found = Organisation.objects.filter(accreditation_lapsed_condition(then, tomorrow))
+    # then it finds those: the expired one only if it still ran then
+    assert names(organisations, found.values_list("pk", flat=True)) == lapsed
+    assert "accredited until today" in lapsed
+    assert ("accreditation expired" in lapsed) == (since >= 1)
 
 
 @pytest.mark.parametrize("tier", TIERS)
