@@ -18,31 +18,15 @@ from exchange.organisations.selectors import site_list
 DEFAULT_DISTANCE_KM = 25
 DEFAULT_VALID_DAYS = 60
 NEAR_SITE, IN_REGION = "site", "region"
+PLACE_FIELDS = ("place", "site", "max_distance_km", "region")
 
 
-class WantedForm(forms.Form):
-    """A wanted request: what, how many, in what condition, where and until when.
+class PlaceForm(forms.Form):
+    """Where a request (a wanted request, a reuse check) looks for lots: near one of the
+    organisation's sites, within a distance, or anywhere in a region. The fields of the
+    choice not taken are ignored, errors included; the rules on the place itself live in
+    the services (``wanted_validate``)."""
 
-    "Where" is one of two choices: near one of the organisation's sites (with a
-    distance), or anywhere in a region; the fields of the other choice are ignored."""
-
-    category = CategoryChoiceField(
-        label=_("Category"),
-        empty_label=_("Choose a category"),
-        help_text=_("A category includes its subcategories: “Furniture” also finds desks."),
-    )
-    quantity = forms.IntegerField(
-        label=_("Quantity"),
-        min_value=1,
-        max_value=100_000,
-        help_text=_("How many units you need."),
-    )
-    min_condition = forms.ChoiceField(
-        label=_("Minimum condition"),
-        choices=Condition.choices,
-        initial=Condition.FAIR,
-        help_text=_("Lots in this condition or better."),
-    )
     place = forms.ChoiceField(
         label=_("Where"),
         choices=[
@@ -65,43 +49,13 @@ class WantedForm(forms.Form):
     region = forms.ChoiceField(
         label=_("Region"), required=False, choices=[("", _("Choose a region")), *Region.choices]
     )
-    valid_until = forms.DateField(
-        label=_("Valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("After this date the request expires and finds no more lots."),
-    )
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For your colleagues: what it is for, who to ask …"),
-    )
 
-    def __init__(self, *args, actor: Membership, wanted: WantedRequest | None = None, **kwargs):
-        if wanted is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                **{name: getattr(wanted, name) for name in WantedInput.FIELDS},
-                "place": NEAR_SITE if wanted.site_id else IN_REGION,
-            }
+    def __init__(self, *args, actor: Membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = site_list(actor=actor).order_by("name", "id")
         self.fields["max_distance_km"].help_text = gettext(
             "As the crow flies, from 1 to %(max)s km."
         ) % {"max": MAX_DISTANCE_KM}
-        self.fields["valid_until"].widget.attrs["min"] = timezone.localdate().isoformat()
-        if wanted is None:
-            self.initial.setdefault(
-                "valid_until", timezone.localdate() + datetime.timedelta(days=DEFAULT_VALID_DAYS)
-            )
-            self.initial.setdefault("region", actor.organisation.region)
-        sites = list(self.fields["site"].queryset[:2])
-        if wanted is None and len(sites) == 1:
-            self.initial.setdefault("site", sites[0].pk)  # the only choice, chosen
-        if not sites:
-            self.fields["place"].initial = IN_REGION
-            if wanted is None:
-                self.initial["place"] = IN_REGION
 
     @property
     def has_sites(self) -> bool:
@@ -127,16 +81,84 @@ class WantedForm(forms.Form):
             self.add_error("region", gettext("Choose a region."))
         return data
 
-    def wanted_input(self) -> WantedInput:
+    def place_values(self) -> dict:
+        """The site and distance, or the region, of the choice taken (by their names in
+        ``WantedInput``)."""
         data = self.cleaned_data
         near_site = data["place"] == NEAR_SITE
+        return {
+            "site": data.get("site") if near_site else None,
+            "max_distance_km": data.get("max_distance_km") if near_site else None,
+            "region": "" if near_site else data.get("region", ""),
+        }
+
+
+class WantedForm(PlaceForm):
+    """A wanted request: what, how many, in what condition, where and until when.
+
+    "Where" is one of two choices: near one of the organisation's sites (with a
+    distance), or anywhere in a region; the fields of the other choice are ignored."""
+
+    field_order = ("category", "quantity", "min_condition", *PLACE_FIELDS)
+
+    category = CategoryChoiceField(
+        label=_("Category"),
+        empty_label=_("Choose a category"),
+        help_text=_("A category includes its subcategories: “Furniture” also finds desks."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("How many units you need."),
+    )
+    min_condition = forms.ChoiceField(
+        label=_("Minimum condition"),
+        choices=Condition.choices,
+        initial=Condition.FAIR,
+        help_text=_("Lots in this condition or better."),
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("After this date the request expires and finds no more lots."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For your colleagues: what it is for, who to ask …"),
+    )
+
+    def __init__(self, *args, actor: Membership, wanted: WantedRequest | None = None, **kwargs):
+        if wanted is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{name: getattr(wanted, name) for name in WantedInput.FIELDS},
+                "place": NEAR_SITE if wanted.site_id else IN_REGION,
+            }
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["valid_until"].widget.attrs["min"] = timezone.localdate().isoformat()
+        if wanted is None:
+            self.initial.setdefault(
+                "valid_until", timezone.localdate() + datetime.timedelta(days=DEFAULT_VALID_DAYS)
+            )
+            self.initial.setdefault("region", actor.organisation.region)
+        sites = list(self.fields["site"].queryset[:2])
+        if wanted is None and len(sites) == 1:
+            self.initial.setdefault("site", sites[0].pk)  # the only choice, chosen
+        if not sites:
+            self.fields["place"].initial = IN_REGION
+            if wanted is None:
+                self.initial["place"] = IN_REGION
+
+    def wanted_input(self) -> WantedInput:
+        data = self.cleaned_data
         return WantedInput(
             category=data["category"],
             quantity=data["quantity"],
             min_condition=data["min_condition"],
-            site=data.get("site") if near_site else None,
-            max_distance_km=data.get("max_distance_km") if near_site else None,
-            region="" if near_site else data.get("region", ""),
+            **self.place_values(),
             valid_until=data["valid_until"],
             note=data.get("note") or "",
         )

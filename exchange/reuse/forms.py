@@ -11,18 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
-from exchange.matching.models import MAX_DISTANCE_KM
-from exchange.organisations.models import Membership, Region
-from exchange.organisations.selectors import site_list
+from exchange.matching.forms import IN_REGION, NEAR_SITE, PLACE_FIELDS, PlaceForm
+from exchange.organisations.models import Membership
 from exchange.reuse.services.checks import MAX_WAITING_DAYS, CheckInput
 
-NEAR_SITE, IN_REGION = "site", "region"
-DEFAULT_DISTANCE_KM = 25
 
-
-class ReuseCheckForm(forms.Form):
+class ReuseCheckForm(PlaceForm):
     """A planned purchase: what, how many, in what condition, where, by when, for how
     much and for which procurement file; and how long to keep looking."""
+
+    field_order = ("category", "quantity", "min_condition", *PLACE_FIELDS)
 
     category = CategoryChoiceField(
         label=_("Category"),
@@ -51,16 +49,6 @@ class ReuseCheckForm(forms.Form):
         required=False,
         empty_label=_("Choose one of your sites"),
     )
-    max_distance_km = forms.IntegerField(
-        label=_("Maximum distance (km)"),
-        required=False,
-        min_value=1,
-        max_value=MAX_DISTANCE_KM,
-        initial=DEFAULT_DISTANCE_KM,
-    )
-    region = forms.ChoiceField(
-        label=_("Region"), required=False, choices=[("", _("Choose a region")), *Region.choices]
-    )
     needed_by = forms.DateField(
         label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -80,11 +68,7 @@ class ReuseCheckForm(forms.Form):
     )
 
     def __init__(self, *args, actor: Membership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = site_list(actor=actor).order_by("name", "id")
-        self.fields["max_distance_km"].help_text = gettext(
-            "As the crow flies, from 1 to %(max)s km."
-        ) % {"max": MAX_DISTANCE_KM}
+        super().__init__(*args, actor=actor, **kwargs)
         self.fields["needed_by"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.fields["waiting_days"].help_text = gettext(
             "New lots that fit are matched and notified meanwhile. Empty: %(days)s days, "
@@ -98,39 +82,13 @@ class ReuseCheckForm(forms.Form):
         if not sites:
             self.initial["place"] = IN_REGION
 
-    @property
-    def has_sites(self) -> bool:
-        return self.fields["site"].queryset.exists()
-
-    def clean(self):
-        data = super().clean()
-        ignored = {NEAR_SITE: ("region",), IN_REGION: ("site", "max_distance_km")}
-        for name in ignored.get(data.get("place"), ()):
-            self.errors.pop(name, None)
-            data.pop(name, None)
-        if data.get("place") == NEAR_SITE:
-            if not data.get("site") and "site" not in self.errors:
-                self.add_error("site", gettext("Choose one of your sites."))
-            if data.get("max_distance_km") is None and "max_distance_km" not in self.errors:
-                self.add_error("max_distance_km", gettext("Say how far you can fetch lots."))
-        elif (
-            data.get("place") == IN_REGION
-            and not data.get("region")
-            and "region" not in self.errors
-        ):
-            self.add_error("region", gettext("Choose a region."))
-        return data
-
     def check_input(self) -> CheckInput:
         data = self.cleaned_data
-        near_site = data["place"] == NEAR_SITE
         return CheckInput(
             category=data["category"],
             quantity=data["quantity"],
             min_condition=data["min_condition"],
-            site=data.get("site") if near_site else None,
-            max_distance_km=data.get("max_distance_km") if near_site else None,
-            region="" if near_site else data.get("region", ""),
+            **self.place_values(),
             needed_by=data["needed_by"],
             estimated_value_eur=data["estimated_value_eur"],
             file_reference=data["file_reference"],
