@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exchange.claims.models import Claim
+from exchange.claims.models import MESSAGE_MAX_LENGTH, Claim, PickupSlotStatus
 from exchange.claims.transitions import ClaimAction, claim_actions
 
 
@@ -92,3 +92,54 @@ class ClaimCollectInputSerializer(serializers.Serializer):
         allow_null=True,
         min_value=Decimal("0.001"),
     )
+    before_slot_confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Confirms a handover before the agreed pickup slot: without it such a "
+        "handover answers 409 handover_before_slot (nothing is recorded).",
+    )
+
+
+class ClaimMessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    author_name = serializers.SerializerMethodField()
+    organisation = ClaimOrganisationOutputSerializer()
+    side = serializers.SerializerMethodField(help_text="owner: the lot's donor; claimant")
+    created_at = serializers.DateTimeField()
+
+    def get_author_name(self, message) -> str:
+        author = message.author
+        return (author.get_full_name() or author.username) if author else ""
+
+    def get_side(self, message) -> str:
+        return "claimant" if message.organisation_id == message.claim.claimant_id else "owner"
+
+
+class ClaimMessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
+
+
+class PickupSlotOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=PickupSlotStatus.choices)
+    proposed_by_organisation = ClaimOrganisationOutputSerializer()
+    created_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
+class PickupSlotInputSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+
+
+class ClaimContactOutputSerializer(serializers.Serializer):
+    organisation = ClaimOrganisationOutputSerializer()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+
+
+class ClaimContactsOutputSerializer(serializers.Serializer):
+    owner = ClaimContactOutputSerializer()
+    claimant = ClaimContactOutputSerializer()

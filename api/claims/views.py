@@ -10,13 +10,18 @@ from rest_framework.response import Response
 
 from api.claims.serializers import (
     ClaimCollectInputSerializer,
+    ClaimContactsOutputSerializer,
     ClaimCreateInputSerializer,
     ClaimDeclineInputSerializer,
+    ClaimMessageInputSerializer,
+    ClaimMessageOutputSerializer,
     ClaimOutputSerializer,
     ClaimScheduleInputSerializer,
+    PickupSlotInputSerializer,
+    PickupSlotOutputSerializer,
 )
 from api.mixins import ScopedViewMixin
-from exchange.claims import selectors, services
+from exchange.claims import selectors, services, talk
 from exchange.claims.documents import claim_transfer_document
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import Claim, ClaimStatus
@@ -132,7 +137,8 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     def collect(self, request, pk=None):
         """The handover: the owner confirms the collected quantity (at most the approved
-        one) and, where known, the measured total weight."""
+        one) and, where known, the measured total weight. Before the agreed pickup slot
+        the answer is 409 handover_before_slot unless before_slot_confirmed is true."""
         serializer = ClaimCollectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         claim = services.claim_collect(
@@ -140,6 +146,7 @@ class ClaimViewSet(
             claim=self.get_object(),
             quantity=serializer.validated_data["quantity"],
             weight_kg=serializer.validated_data.get("weight_kg"),
+            before_slot_confirmed=serializer.validated_data["before_slot_confirmed"],
         )
         return self._answer(claim)
 
@@ -166,3 +173,99 @@ class ClaimViewSet(
         )
         response["Content-Disposition"] = f'attachment; filename="transfer-{claim.pk}.pdf"'
         return response
+
+    # --- The conversation ----------------------------------------------------------
+
+    @extend_schema(
+        methods=["GET"],
+        responses=ClaimMessageOutputSerializer(many=True),
+        description="The claim's conversation, oldest first (both sides read it).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ClaimMessageInputSerializer,
+        responses={201: ClaimMessageOutputSerializer},
+        description="Write in the claim's conversation (at most 4000 characters); the "
+        "other side's members are notified. 409 once the claim is declined or cancelled.",
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def messages(self, request, pk=None):
+        claim = self.get_object()
+        if request.method == "POST":
+            serializer = ClaimMessageInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = talk.claim_message_post(
+                actor=self.require_actor(), claim=claim, body=serializer.validated_data["body"]
+            )
+            message = selectors.claim_message_list(claim=claim).get(pk=message.pk)
+            return Response(
+                ClaimMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED
+            )
+        thread = selectors.claim_message_list(claim=claim).select_related("claim")
+        page = self.paginate_queryset(thread)
+        return self.get_paginated_response(ClaimMessageOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=PickupSlotOutputSerializer(many=True),
+        description="The claim's pickup slots, proposed and agreed, earliest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PickupSlotInputSerializer,
+        responses={201: PickupSlotOutputSerializer},
+        description="Propose a pickup slot of an approved claim (in the future, at most a "
+        "year ahead); the other side is notified and accepts it.",
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def slots(self, request, pk=None):
+        claim = self.get_object()
+        if request.method == "POST":
+            serializer = PickupSlotInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            slot = talk.claim_slot_propose(
+                actor=self.require_actor(),
+                claim=claim,
+                starts_at=serializer.validated_data["starts_at"],
+            )
+            slot = selectors.claim_slot_list(claim=claim).get(pk=slot.pk)
+            return Response(PickupSlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+        slots = selectors.claim_slot_list(claim=claim)
+        page = self.paginate_queryset(slots)
+        return self.get_paginated_response(PickupSlotOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=ClaimOutputSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"slots/(?P<slot_id>[0-9]+)/accept",
+        filterset_class=None,
+    )
+    def accept_slot(self, request, pk=None, slot_id=None):
+        """Accept the other side's proposed slot: it becomes the agreed pickup
+        (pickup_at). 403 for your own side's proposal, 409 for a slot no longer open."""
+        claim = self.get_object()
+        slot = selectors.claim_slot_list(claim=claim).filter(pk=slot_id).first()
+        if slot is None:
+            raise ApplicationError(
+                code=ClaimError.SLOT_NOT_FOUND,
+                kind=ErrorKind.NOT_FOUND,
+                message=_("No pickup slot with this id on this claim."),
+            )
+        return self._answer(
+            talk.claim_slot_accept(actor=self.require_actor(), claim=claim, slot=slot)
+        )
+
+    @extend_schema(responses=ClaimContactsOutputSerializer)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def contacts(self, request, pk=None):
+        """Each side's contact person (name, phone, e-mail), once the claim is approved:
+        409 before."""
+        contacts = selectors.claim_contacts(claim=self.get_object())
+        if contacts is None:
+            raise ApplicationError(
+                code=ClaimError.NO_CONTACTS,
+                kind=ErrorKind.CONFLICT,
+                message=_("The contacts are shown once the claim is approved."),
+            )
+        return Response(ClaimContactsOutputSerializer(contacts).data)

@@ -4,8 +4,9 @@ services; every rule on a claim (how much is left, who may act, when) lives ther
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from exchange.claims.models import ClaimStatus
+from exchange.claims.models import MESSAGE_MAX_LENGTH, ClaimStatus
 from exchange.lots.models import MAX_QUANTITY, Lot
+from exchange.organisations.validators import PHONE_MAX_LENGTH
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -69,6 +70,41 @@ class CollectForm(forms.Form):
         decimal_places=3,
         help_text=_("Optional: all collected units together, if they were weighed."),
         widget=forms.NumberInput(attrs={"step": "0.001", "min": "0.001"}),
+    )
+    # Shown while the agreed pickup slot is still to come: the service asks for it.
+    before_slot_confirmed = forms.BooleanField(
+        label=_("The handover took place before the agreed pickup slot"),
+        required=False,
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=_("The other side's members read it here and by e-mail."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class SlotProposeForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Proposed pickup slot"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_(
+            "Date and time (Brussels time); the other side accepts it or proposes another."
+        ),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        required=False,
+        max_length=PHONE_MAX_LENGTH,
+        help_text=_("Shown to the other side of your approved claims when you are the contact."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
 

@@ -40,6 +40,11 @@ class Claim(TimeStampedModel):
         _("measured weight (kg)"), max_digits=10, decimal_places=3, null=True, blank=True
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The donor's contact person for this claim: whoever approved it (the claimant's
+    # is the person who claimed). Empty for a claim approved automatically.
+    owner_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     collected_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
@@ -71,3 +76,76 @@ class Claim(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+
+# Longest message on a claim's conversation, in characters.
+MESSAGE_MAX_LENGTH = 4000
+
+
+class ClaimMessage(TimeStampedModel):
+    """A message in the conversation of a claim, written by a member of either side."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The side the author wrote for (the lot's owner or the claimant).
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["claim", "created_at"], name="claim_message_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on claim {self.claim_id}"
+
+
+class PickupSlotStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    SUPERSEDED = "superseded", _("Replaced")
+
+
+class PickupSlot(TimeStampedModel):
+    """A pickup time one side proposes and the other accepts; the accepted one is the
+    agreed pickup (``Claim.pickup_at``)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("pickup slot"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=PickupSlotStatus.choices, default=PickupSlotStatus.PROPOSED
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("pickup slot")
+        verbose_name_plural = _("pickup slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="accepted"),
+                name="pickup_slot_one_accepted",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PickupSlotStatus.values),
+                name="pickup_slot_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pickup slot {self.pk} of claim {self.claim_id}"

@@ -4,11 +4,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy
 
-from exchange.claims.models import Claim, ClaimStatus
+from exchange.claims.models import Claim, ClaimMessage, ClaimStatus, PickupSlot, PickupSlotStatus
 from exchange.common.models import AuditEvent
 from exchange.lots.models import Lot
 from exchange.lots.selectors import lot_own_list
-from exchange.organisations.models import Membership
+from exchange.organisations.models import Membership, MembershipRole, Organisation
 
 HISTORY_LABELS = {
     "create": gettext_lazy("Claimed"),
@@ -18,7 +18,11 @@ HISTORY_LABELS = {
     "schedule": gettext_lazy("Pickup slot set"),
     "no_show": gettext_lazy("No-show recorded"),
     "collect": gettext_lazy("Handover confirmed"),
+    "propose_slot": gettext_lazy("Pickup slot proposed"),
 }
+
+# Claims whose contact persons each side sees.
+CONTACT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.COLLECTED)
 
 
 def claim_list(*, actor: Membership | None) -> QuerySet[Claim]:
@@ -28,7 +32,9 @@ def claim_list(*, actor: Membership | None) -> QuerySet[Claim]:
     organisation_id = actor.organisation_id
     return Claim.objects.filter(
         Q(claimant_id=organisation_id) | Q(lot__owner_id=organisation_id)
-    ).select_related("lot__owner", "lot__category", "lot__site", "claimant", "claimed_by")
+    ).select_related(
+        "lot__owner", "lot__category", "lot__site", "claimant", "claimed_by", "owner_contact"
+    )
 
 
 def claim_filter_role(
@@ -103,7 +109,7 @@ def claim_history(claim: Claim) -> list[dict]:
     history = []
     for event in events.order_by("-created_at", "-id"):
         pickup_at = None
-        if event.action == "schedule" and event.data.get("pickup_at"):
+        if event.action in ("schedule", "propose_slot") and event.data.get("pickup_at"):
             pickup_at = datetime.datetime.fromisoformat(event.data["pickup_at"])
         history.append(
             {
@@ -118,3 +124,63 @@ def claim_history(claim: Claim) -> list[dict]:
             }
         )
     return history
+
+
+def claim_message_list(*, claim: Claim) -> QuerySet[ClaimMessage]:
+    """The claim's conversation, oldest first (the claim is one the reader may see)."""
+    return ClaimMessage.objects.filter(claim=claim).select_related("author", "organisation")
+
+
+def claim_slot_list(*, claim: Claim) -> QuerySet[PickupSlot]:
+    """The claim's pickup slots (replaced ones left out), earliest first."""
+    return (
+        PickupSlot.objects.filter(claim=claim)
+        .exclude(status=PickupSlotStatus.SUPERSEDED)
+        .select_related("proposed_by", "proposed_by_organisation", "accepted_by")
+    )
+
+
+def _contact(organisation: Organisation, user, memberships: dict) -> dict:
+    membership = memberships.get((organisation.pk, user.pk)) if user is not None else None
+    if membership is None:  # nobody named, or no longer a member: the first admin
+        membership = next(
+            (
+                m
+                for (organisation_id, _user_id), m in memberships.items()
+                if organisation_id == organisation.pk and m.role == MembershipRole.ADMIN
+            ),
+            None,
+        )
+    person = membership.user if membership is not None else None
+    return {
+        "organisation": organisation,
+        "name": (person.get_full_name() or person.username) if person else "",
+        "email": person.email if person else organisation.email,
+        "phone": membership.phone if membership is not None else "",
+        "user_id": person.pk if person else None,
+    }
+
+
+def claim_contacts(*, claim: Claim) -> dict | None:
+    """Each side's contact person (name, phone, e-mail) once the claim is approved, else
+    None. The donor's is whoever approved the claim, the claimant's whoever claimed;
+    when that person is not (or no longer) a member, the organisation's first admin.
+    The phone is the person's at that organisation (``Membership.phone``)."""
+    if claim.status not in CONTACT_STATUSES:
+        return None
+    owner, claimant = claim.lot.owner, claim.claimant
+    memberships = {
+        (m.organisation_id, m.user_id): m
+        for m in Membership.objects.filter(
+            Q(user_id__in=[claim.owner_contact_id, claim.claimed_by_id])
+            | Q(role=MembershipRole.ADMIN),
+            organisation_id__in=(owner.pk, claimant.pk),
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    }
+    return {
+        "owner": _contact(owner, claim.owner_contact, memberships),
+        "claimant": _contact(claimant, claim.claimed_by, memberships),
+    }

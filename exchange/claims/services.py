@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from exchange.claims.errors import ClaimError
-from exchange.claims.models import LIVE_STATUSES, Claim, ClaimStatus
+from exchange.claims.models import (
+    LIVE_STATUSES,
+    Claim,
+    ClaimStatus,
+    PickupSlot,
+    PickupSlotStatus,
+)
 from exchange.claims.signals import claim_collected
 from exchange.claims.transitions import CLAIM_TRANSITIONS, ClaimAction, transition_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
@@ -200,7 +206,8 @@ def _act(
 def claim_approve(*, actor: Membership, claim: Claim) -> Claim:
     claim = _locked_claim(claim)
     transition_check(actor=actor, claim=claim, action=ClaimAction.APPROVE)
-    return _act(actor, claim, ClaimAction.APPROVE, fields={"decided_at": timezone.now()})
+    fields = {"decided_at": timezone.now(), "owner_contact": actor.user}
+    return _act(actor, claim, ClaimAction.APPROVE, fields=fields)
 
 
 @transaction.atomic
@@ -235,6 +242,14 @@ def claim_schedule(*, actor: Membership, claim: Claim, pickup_at: datetime.datet
         )
     claim = _locked_claim(claim)
     transition_check(actor=actor, claim=claim, action=ClaimAction.SCHEDULE)
+    return _pickup_set(actor, claim, pickup_at)
+
+
+def _pickup_set(actor: Membership, claim: Claim, pickup_at: datetime.datetime) -> Claim:
+    """The agreed pickup becomes ``pickup_at``: a slot accepted before is replaced."""
+    PickupSlot.objects.filter(claim=claim, status=PickupSlotStatus.ACCEPTED).update(
+        status=PickupSlotStatus.SUPERSEDED, updated_at=timezone.now()
+    )
     previous = claim.pickup_at
     return _act(
         actor,
@@ -259,10 +274,17 @@ def claim_no_show(
 
 
 def claim_collect(
-    *, actor: Membership, claim: Claim, quantity: int, weight_kg: Decimal | None = None
+    *,
+    actor: Membership,
+    claim: Claim,
+    quantity: int,
+    weight_kg: Decimal | None = None,
+    before_slot_confirmed: bool = False,
+    now: datetime.datetime | None = None,
 ) -> Claim:
     """The handover: the owner confirms what was collected; the impact record follows in
-    a task. Units approved but not collected go back to the lot."""
+    a task. Units approved but not collected go back to the lot. A handover before the
+    agreed pickup slot is recorded only once the owner confirms it (409 until then)."""
     errors = {}
     if not isinstance(quantity, int) or quantity < 1:
         errors["quantity"] = [_("Confirm at least 1 collected unit.")]
@@ -283,10 +305,23 @@ def claim_collect(
                 message=_("At most %(quantity)s units were approved.")
                 % {"quantity": claim.quantity},
             )
+        now = now or timezone.now()
+        if claim.pickup_at is not None and now < claim.pickup_at and not before_slot_confirmed:
+            raise ApplicationError(
+                code=ClaimError.HANDOVER_BEFORE_SLOT,
+                kind=ErrorKind.CONFLICT,
+                field="before_slot_confirmed",
+                message=_(
+                    "The agreed pickup slot is %(slot)s, still to come. Confirm that the "
+                    "handover took place before it."
+                )
+                % {"slot": _when(claim.pickup_at)},
+                extra={"pickup_at": claim.pickup_at.isoformat()},
+            )
         fields = {
             "collected_quantity": quantity,
             "measured_weight_kg": weight_kg,
-            "collected_at": timezone.now(),
+            "collected_at": now,
         }
         claim = _act(actor, claim, ClaimAction.COLLECT, fields=fields)
         _release(claim.lot_id, claim.quantity - quantity)
@@ -343,6 +378,8 @@ CLAIM_TITLES = {
     "scheduled": gettext_noop("Pickup slot set: %(lot)s"),
     "no_show": gettext_noop("Missed pickup recorded: %(lot)s"),
     "collected": gettext_noop("Handover confirmed: %(lot)s"),
+    "message": gettext_noop("New message about your claim on %(lot)s"),
+    "slot_proposed": gettext_noop("A pickup slot is proposed: %(lot)s"),
 }
 
 

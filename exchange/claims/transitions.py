@@ -4,9 +4,12 @@ other side is told.
 
 pending -> approved -> collected; pending -> declined; pending/approved -> cancelled (by
 the claimant); approved -> no_show (by the owner, once the pickup slot passed); either
-side sets the pickup slot of an approved claim. The services check every action here
-before they write (``transition_check``: 403 for the wrong side, 409 for the wrong
-status), and the pages and the API offer the actions ``claim_actions`` allows.
+side sets the pickup slot of an approved claim. Beside the lifecycle, the conversation
+(``CLAIM_TALK``): either side writes messages while the claim is not declined or
+cancelled, and proposes or accepts pickup slots while it is approved. The services
+check every action here before they write (``transition_check``: 403 for the wrong
+side, 409 for the wrong status), and the pages and the API offer the actions
+``claim_actions`` allows.
 """
 
 import datetime
@@ -105,26 +108,34 @@ def claim_actions(
     }
 
 
-def transition_check(
-    *, actor: Membership, claim: Claim, action: ClaimAction, now: datetime.datetime | None = None
-) -> Transition:
-    """Refuse the action unless the table allows it: 403 for a viewer or the wrong side,
-    409 for a claim in another status (or, for a no-show, before the pickup slot)."""
-    transition = CLAIM_TRANSITIONS[action]
+def _sides_check(actor: Membership, claim: Claim, by: frozenset[Side]) -> None:
     require_writer(actor)
-    if not claim_sides(claim, actor.organisation_id) & transition.by:
+    if not claim_sides(claim, actor.organisation_id) & by:
         raise ApplicationError(
             code=ClaimError.NOT_YOURS,
             kind=ErrorKind.FORBIDDEN,
-            message=str(_NOT_YOURS.get(transition.by, _("This claim is not yours."))),
+            message=str(_NOT_YOURS.get(by, _("This claim is not yours."))),
         )
-    if claim.status not in transition.sources:
+
+
+def _status_check(claim: Claim, sources: frozenset[ClaimStatus]) -> None:
+    if claim.status not in sources:
         raise ApplicationError(
             code=ClaimError.WRONG_STATUS,
             kind=ErrorKind.CONFLICT,
             message=_("This claim is %(status)s.") % {"status": claim.get_status_display()},
             extra={"status": claim.status},
         )
+
+
+def transition_check(
+    *, actor: Membership, claim: Claim, action: ClaimAction, now: datetime.datetime | None = None
+) -> Transition:
+    """Refuse the action unless the table allows it: 403 for a viewer or the wrong side,
+    409 for a claim in another status (or, for a no-show, before the pickup slot)."""
+    transition = CLAIM_TRANSITIONS[action]
+    _sides_check(actor, claim, transition.by)
+    _status_check(claim, transition.sources)
     if transition.after_pickup and not _pickup_passed(claim, now or timezone.now()):
         raise ApplicationError(
             code=ClaimError.BEFORE_PICKUP,
@@ -132,3 +143,51 @@ def transition_check(
             message=_("A no-show can be recorded only after the pickup slot has passed."),
         )
     return transition
+
+
+# --- The conversation of a claim -------------------------------------------------
+
+
+class ClaimTalk(StrEnum):
+    MESSAGE = "message"
+    PROPOSE_SLOT = "propose_slot"
+    ACCEPT_SLOT = "accept_slot"
+
+
+@dataclass(frozen=True)
+class Talk:
+    sources: frozenset[ClaimStatus]  # the statuses in which it may be done
+    by: frozenset[Side]
+
+
+# Both sides read the conversation in every status; they write while the claim is
+# not declined or cancelled (after a handover or a missed pickup there is still
+# something to settle), and agree on the pickup while it is approved. Accepting a slot
+# is for the side that did not propose it (claims/services.py, claim_slot_accept).
+CLAIM_TALK = {
+    ClaimTalk.MESSAGE: Talk(
+        _LIVE | frozenset({ClaimStatus.COLLECTED, ClaimStatus.NO_SHOW}), _EITHER
+    ),
+    ClaimTalk.PROPOSE_SLOT: Talk(_APPROVED, _EITHER),
+    ClaimTalk.ACCEPT_SLOT: Talk(_APPROVED, _EITHER),
+}
+
+
+def talk_check(*, actor: Membership, claim: Claim, action: ClaimTalk) -> None:
+    """Refuse a conversation action: 403 for a viewer or an outsider, 409 for a claim
+    in a status that does not allow it."""
+    talk = CLAIM_TALK[action]
+    _sides_check(actor, claim, talk.by)
+    _status_check(claim, talk.sources)
+
+
+def claim_talk_actions(*, claim: Claim, actor: Membership) -> set[ClaimTalk]:
+    """What the actor may do in the claim's conversation now (what the pages offer)."""
+    if not actor.can_write:
+        return set()
+    sides = claim_sides(claim, actor.organisation_id)
+    return {
+        action
+        for action, talk in CLAIM_TALK.items()
+        if sides & talk.by and claim.status in talk.sources
+    }

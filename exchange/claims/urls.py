@@ -15,4 +15,8 @@ urlpatterns = [
     path("<int:pk>/schedule/", views.act, {"action": "schedule"}, name="schedule"),
     path("<int:pk>/collect/", views.act, {"action": "collect"}, name="collect"),
     path("<int:pk>/no-show/", views.act, {"action": "no_show"}, name="no_show"),
+    path("<int:pk>/messages/", views.message, name="message"),
+    path("<int:pk>/slots/", views.slot_propose, name="slot_propose"),
+    path("<int:pk>/slots/<int:slot_pk>/accept/", views.slot_accept, name="slot_accept"),
+    path("<int:pk>/phone/", views.phone, name="phone"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,18 +23,24 @@ from exchange.claims.forms import (
     CollectForm,
     DeclineForm,
     InboxFilterForm,
+    MessageForm,
     MyClaimsFilterForm,
+    PhoneForm,
     ScheduleForm,
+    SlotProposeForm,
 )
-from exchange.claims.models import Claim, ClaimStatus
+from exchange.claims.models import Claim, ClaimStatus, PickupSlotStatus
 from exchange.claims.selectors import (
+    claim_contacts,
     claim_filter_role,
     claim_history,
     claim_inbox_list,
     claim_inbox_lots,
     claim_list,
     claim_lot_list,
+    claim_message_list,
     claim_mine_list,
+    claim_slot_list,
     claim_status_counts,
 )
 from exchange.claims.services import (
@@ -46,7 +53,8 @@ from exchange.claims.services import (
     claim_no_show,
     claim_schedule,
 )
-from exchange.claims.transitions import claim_actions
+from exchange.claims.talk import claim_message_post, claim_slot_accept, claim_slot_propose
+from exchange.claims.transitions import ClaimTalk, claim_actions, claim_talk_actions
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.lots.eligibility import claim_windows
@@ -54,6 +62,7 @@ from exchange.lots.models import Lot
 from exchange.lots.selectors import lot_claim_target
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
+from exchange.organisations.services import membership_phone_set
 from exchange.organisations.web import member_required
 
 CLAIMS_PAGE_SIZE = 50
@@ -75,7 +84,6 @@ def _action_forms(claim: Claim) -> dict:
     auto_id = f"claim-{claim.pk}-%s"
     return {
         "decline": DeclineForm(auto_id=auto_id),
-        "schedule": ScheduleForm(auto_id=auto_id, initial={"pickup_at": claim.pickup_at}),
         "collect": CollectForm(auto_id=auto_id, initial={"quantity": claim.quantity}),
     }
 
@@ -84,6 +92,7 @@ def _prepare(claims, actor: Membership) -> None:
     now = timezone.now()
     for claim in claims:
         claim.actions = claim_actions(claim=claim, actor=actor, now=now)
+        claim.slot_to_come = claim.pickup_at is not None and claim.pickup_at > now
         claim.forms = _action_forms(claim) if claim.actions else {}
 
 
@@ -219,11 +228,27 @@ def inbox(request, actor: Membership):
 
 def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | None = None):
     _prepare([claim], actor)
+    talk = claim_talk_actions(claim=claim, actor=actor)
+    talk_forms = {
+        "message": MessageForm(auto_id="message-%s"),
+        "slot": SlotProposeForm(auto_id="slot-%s"),
+        "phone": PhoneForm(auto_id="phone-%s", initial={"phone": actor.phone}),
+    }
     failed_form = None
     if failed is not None:
         name, failed_form = failed
-        claim.forms[name] = failed_form
+        (talk_forms if name in talk_forms else claim.forms)[name] = failed_form
     is_owner = claim.lot.owner_id == actor.organisation_id
+    now = timezone.now()
+    slots = list(claim_slot_list(claim=claim)) if claim.status == ClaimStatus.APPROVED else []
+    for slot in slots:
+        slot.can_accept = (
+            ClaimTalk.ACCEPT_SLOT in talk
+            and slot.status == PickupSlotStatus.PROPOSED
+            and slot.starts_at > now
+            and slot.proposed_by_organisation_id != actor.organisation_id
+        )
+        slot.passed = slot.starts_at <= now
     context = {
         "claim": claim,
         "lot": claim.lot,
@@ -234,6 +259,11 @@ def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | Non
         "has_document": claim.status in DOCUMENT_STATUSES,
         "failed_form": failed_form,
         "next": "",
+        "talk": talk,
+        "talk_forms": talk_forms,
+        "thread": claim_message_list(claim=claim),
+        "slots": slots,
+        "contacts": claim_contacts(claim=claim),
     }
     return render(request, "claims/detail.html", context)
 
@@ -298,7 +328,11 @@ ACTIONS = {
     ),
     "collect": _Action(
         lambda actor, claim, data: claim_collect(
-            actor=actor, claim=claim, quantity=data["quantity"], weight_kg=data["weight_kg"]
+            actor=actor,
+            claim=claim,
+            quantity=data["quantity"],
+            weight_kg=data["weight_kg"],
+            before_slot_confirmed=data["before_slot_confirmed"],
         ),
         gettext_lazy("The handover is confirmed: the reuse is recorded."),
         CollectForm,
@@ -329,3 +363,90 @@ def act(request, actor: Membership, pk: int, action: str):
         return _render_detail(request, actor, claim, failed=(action, form))
     messages.success(request, spec.success)
     return _back(request, claim)
+
+
+# --- The conversation --------------------------------------------------------------
+
+
+def _talk_answer(request, actor, claim, name, form, call, success: str, anchor: str):
+    """Run a conversation service with a valid form: back to the claim page at
+    ``anchor`` on success, the page with the form's errors otherwise."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(f"{claim_detail_url(claim)}#{anchor}")
+    return _render_detail(request, actor, claim, failed=(name, form))
+
+
+def claim_detail_url(claim: Claim) -> str:
+    return reverse("claims:detail", args=[claim.pk])
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def message(request, actor: Membership, pk: int):
+    """Write in the claim's conversation."""
+    claim = _visible_claim(actor, pk)
+    return _talk_answer(
+        request,
+        actor,
+        claim,
+        "message",
+        MessageForm(request.POST, auto_id="message-%s"),
+        lambda data: claim_message_post(actor=actor, claim=claim, body=data["body"]),
+        _("Your message is sent: the other side is notified."),
+        "conversation-heading",
+    )
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def slot_propose(request, actor: Membership, pk: int):
+    """Propose a pickup slot to the other side."""
+    claim = _visible_claim(actor, pk)
+    return _talk_answer(
+        request,
+        actor,
+        claim,
+        "slot",
+        SlotProposeForm(request.POST, auto_id="slot-%s"),
+        lambda data: claim_slot_propose(actor=actor, claim=claim, starts_at=data["starts_at"]),
+        _("The slot is proposed: the other side is notified and can accept it."),
+        "pickup-heading",
+    )
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def slot_accept(request, actor: Membership, pk: int, slot_pk: int):
+    """Accept the other side's proposed slot: it becomes the agreed pickup."""
+    claim = _visible_claim(actor, pk)
+    slot = get_object_or_404(claim_slot_list(claim=claim), pk=slot_pk)
+    try:
+        claim_slot_accept(actor=actor, claim=claim, slot=slot)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The slot is agreed: the other side is notified."))
+    return redirect(f"{claim_detail_url(claim)}#pickup-heading")
+
+
+@member_required(WHY_MEMBER)
+@require_POST
+def phone(request, actor: Membership, pk: int):
+    """Set one's own phone number at the acting organisation, from a claim's page."""
+    claim = _visible_claim(actor, pk)
+    return _talk_answer(
+        request,
+        actor,
+        claim,
+        "phone",
+        PhoneForm(request.POST, auto_id="phone-%s"),
+        lambda data: membership_phone_set(actor=actor, phone=data["phone"]),
+        _("Your phone number is saved."),
+        "contacts-heading",
+    )

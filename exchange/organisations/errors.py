@@ -21,3 +21,4 @@ class OrganisationError(StrEnum):
     OUTSIDE_BELGIUM = "outside_belgium"
     NAME_TAKEN = "name_taken"
     NO_RENAME_REQUESTED = "no_rename_requested"
+    PHONE_INVALID = "phone_invalid"

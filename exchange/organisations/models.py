@@ -171,6 +171,9 @@ class Membership(TimeStampedModel):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices)
+    # A person's phone is their work phone at this organisation: a person who acts for
+    # two organisations has two. Shown to the other side of an approved claim.
+    phone = models.CharField(_("phone number"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["organisation__name", "user__username"]

@@ -28,6 +28,7 @@ from exchange.organisations.models import (
 from exchange.organisations.validators import (
     normalise_enterprise_number,
     organisation_name_key,
+    phone_clean,
     region_for_postcode,
     validate_in_belgium,
 )
@@ -455,6 +456,22 @@ def membership_add(*, actor: Membership, email: str, role: str) -> Membership:
         to_state=role,
     )
     return membership
+
+
+def membership_phone_set(*, actor: Membership, phone: str) -> Membership:
+    """A person sets (or clears) their own phone number at the organisation they act for:
+    the number the other side of an approved claim sees."""
+    try:
+        phone = phone_clean(phone)
+    except ValueError:
+        raise ApplicationError(
+            code=OrganisationError.PHONE_INVALID,
+            field="phone",
+            message=_("Write a phone number with 8 to 15 digits, for example +32 2 123 45 67."),
+        ) from None
+    actor.phone = phone
+    actor.save(update_fields=["phone", "updated_at"])
+    return actor
 
 
 def _require_another_admin(membership: Membership) -> None:

@@ -86,3 +86,22 @@ def organisation_name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name or "")
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
+
+
+PHONE_MAX_LENGTH = 32
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ./()-]+$")
+
+
+def phone_clean(value: str) -> str:
+    """A phone number as people write it: an optional +, then digits with spaces, dots,
+    slashes, dashes or brackets; 8 to 15 digits (Belgian numbers have 9 or 10, an
+    international one at most 15). Empty stays empty. Raises ValueError otherwise."""
+    value = " ".join((value or "").split())
+    if not value:
+        return ""
+    digits = sum(character.isdigit() for character in value)
+    if len(value) > PHONE_MAX_LENGTH or not _PHONE_CHARACTERS.match(value):
+        raise ValueError(value)
+    if not 8 <= digits <= 15:
+        raise ValueError(value)
+    return value

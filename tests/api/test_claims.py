@@ -73,7 +73,12 @@ def test_the_whole_exchange_through_the_api(client_for, parties):
         assert owner.post(f"{url}approve/").json()["status"] == "approved"
         assert owner.post(f"{url}schedule/", {"pickup_at": slot}).status_code == 200
         body = {"quantity": collected} | ({"weight_kg": weight} if weight else {})
-        response = owner.post(f"{url}collect/", body)
+        # the slot is tomorrow: a handover today is recorded only once confirmed
+        early = owner.post(f"{url}collect/", body)
+        assert early.status_code == 409, early.json()
+        assert early.json()["code"] == "handover_before_slot"
+        assert owner.get(url).json()["status"] == "approved"
+        response = owner.post(f"{url}collect/", body | {"before_slot_confirmed": True})
         assert response.status_code == 200, response.json()
         assert response.json()["collected_quantity"] == collected
     assert Lot.objects.get(pk=lot.pk).status == "closed"

@@ -150,12 +150,21 @@ def test_two_claimants_share_a_lot_across_the_windows_and_the_owner_hands_it_ove
             reverse("claims:schedule", args=[claim.pk]), {"pickup_at": slot(), "next": inbox_url}
         )
         assert response["Location"] == inbox_url
-    # ... and confirms both handovers, one short of a unit, one weighed
-    owner_client.post(
+    # ... and confirms both handovers, one short of a unit, one weighed: the slots are
+    # still to come, so the page first asks to confirm an early handover
+    page = owner_client.post(
         reverse("claims:collect", args=[federal_claim.pk]), {"quantity": "4", "weight_kg": "52.5"}
     )
+    assert page.status_code == 200
+    assert "The agreed pickup slot is" in text(page) and "Confirm that the handover" in text(page)
+    assert Claim.objects.get(pk=federal_claim.pk).status == ClaimStatus.APPROVED
     owner_client.post(
-        reverse("claims:collect", args=[social_claim.pk]), {"quantity": "5", "weight_kg": ""}
+        reverse("claims:collect", args=[federal_claim.pk]),
+        {"quantity": "4", "weight_kg": "52.5", "before_slot_confirmed": "on"},
+    )
+    owner_client.post(
+        reverse("claims:collect", args=[social_claim.pk]),
+        {"quantity": "5", "weight_kg": "", "before_slot_confirmed": "on"},
     )
 
     # then: the claims are collected, the unit left over is back on the lot
