@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from exchange.claims.models import MESSAGE_MAX_LENGTH, Claim, PickupSlotStatus
 from exchange.claims.transitions import ClaimAction, claim_actions
+from exchange.common.limits import NOTE_MAX
 
 
 class ClaimLotOutputSerializer(serializers.Serializer):
@@ -72,11 +73,11 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
 class ClaimCreateInputSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
     quantity = serializers.IntegerField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class ClaimDeclineInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = serializers.CharField(max_length=NOTE_MAX, allow_blank=True)
 
 
 class ClaimScheduleInputSerializer(serializers.Serializer):

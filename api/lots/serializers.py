@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.categories.models import Category
+from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
 from exchange.lots.models import (
     MAX_QUANTITY,
     MAX_UNIT_WEIGHT_KG,
@@ -226,8 +227,10 @@ class LotInputSerializer(serializers.Serializer):
 
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=TITLE_MAX)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX
+    )
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_weight_kg = serializers.DecimalField(
         max_digits=9,
@@ -240,13 +243,15 @@ class LotInputSerializer(serializers.Serializer):
     unit_weight_measured = serializers.BooleanField(required=False, default=False)
     condition = serializers.ChoiceField(choices=Condition.choices)
     available_until = serializers.DateField()
-    pickup_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    pickup_notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
     federal_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     social_economy_window_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=0
     )
     window_reason = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default=""
+        max_length=REASON_MAX, required=False, allow_blank=True, default=""
     )
     items = LotItemInputSerializer(many=True, required=False)
 

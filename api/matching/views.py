@@ -8,6 +8,7 @@ from api.claims.serializers import ClaimOutputSerializer
 from api.lots.serializers import LotPhotoOutputSerializer
 from api.mixins import ScopedViewMixin
 from exchange.categories.models import Category
+from exchange.common.limits import NOTE_MAX
 from exchange.lots.models import Condition
 from exchange.matching import selectors
 from exchange.matching.models import (
@@ -68,7 +69,7 @@ class WantedInputSerializer(serializers.Serializer):
         choices=Region.choices, required=False, allow_blank=True, default=""
     )
     valid_until = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class MatchLotOutputSerializer(serializers.Serializer):

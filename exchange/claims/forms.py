@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exchange.claims.models import MESSAGE_MAX_LENGTH, ClaimStatus
+from exchange.common.limits import NOTE_MAX
 from exchange.lots.models import MAX_QUANTITY, Lot
 from exchange.organisations.validators import PHONE_MAX_LENGTH
 
@@ -21,7 +22,7 @@ class ClaimForm(forms.Form):
     note = forms.CharField(
         label=_("Note for the owner"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX,
         help_text=_("Optional: what you need it for, who comes to pick it up."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -42,7 +43,7 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for declining"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX,
         widget=forms.TextInput(attrs={"required": True}),
     )
 

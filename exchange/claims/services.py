@@ -26,6 +26,7 @@ from exchange.claims.models import (
 from exchange.claims.signals import claim_collected
 from exchange.claims.transitions import CLAIM_TRANSITIONS, ClaimAction, transition_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.limits import NOTE_MAX, texts_require
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import (
     eligibility_kind,
@@ -119,6 +120,7 @@ def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") 
         raise ApplicationError(
             code=ClaimError.INVALID_QUANTITY, field="quantity", message=_("Claim at least 1 unit.")
         )
+    texts_require({"note": (note, NOTE_MAX)})
     lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
     with transaction.atomic():
@@ -218,6 +220,7 @@ def claim_decline(*, actor: Membership, claim: Claim, reason: str) -> Claim:
             field="reason",
             message=_("Say why you decline the claim."),
         )
+    texts_require({"reason": (reason, NOTE_MAX)})
     claim = _locked_claim(claim)
     transition_check(actor=actor, claim=claim, action=ClaimAction.DECLINE)
     fields = {"decline_reason": reason.strip(), "decided_at": timezone.now()}

@@ -68,6 +68,8 @@ class CommonError(StrEnum):
     INVALID_CHOICE = "invalid_choice"
     INVALID_DATE = "invalid_date"
     OUT_OF_RANGE = "out_of_range"
+    TOO_LONG = "too_long"
+    DATE_TOO_FAR = "date_too_far"
     REQUEST_TOO_LARGE = "request_too_large"
     # Who acts
     NOT_A_MEMBER = "not_a_member"

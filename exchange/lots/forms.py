@@ -10,6 +10,13 @@ from exchange.categories.models import Category
 from exchange.categories.selectors import category_list
 from exchange.common.errors import ApplicationError, CommonError
 from exchange.common.forms import add_application_error
+from exchange.common.limits import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+    date_ahead_limit,
+)
 from exchange.lots import selectors
 from exchange.lots.eligibility import platform_window_days
 from exchange.lots.models import (
@@ -179,7 +186,7 @@ def format_items(lot: Lot) -> str:
 class LotForm(forms.Form):
     title = forms.CharField(
         label=_("Title"),
-        max_length=200,
+        max_length=TITLE_MAX,
         help_text=_("What and how many, e.g. “Office chairs, black, adjustable”."),
     )
     category = CategoryChoiceField(label=_("Category"), empty_label=_("Choose a category"))
@@ -190,6 +197,7 @@ class LotForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Make, model, dimensions, colour, defects …"),
     )
@@ -212,6 +220,7 @@ class LotForm(forms.Form):
     pickup_notes = forms.CharField(
         label=_("Pickup notes"),
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Loading dock, floor, lift, dismantling needed …"),
     )
@@ -234,7 +243,7 @@ class LotForm(forms.Form):
     window_reason = forms.CharField(
         label=_("Reason for shorter windows"),
         required=False,
-        max_length=300,
+        max_length=REASON_MAX,
         help_text=_("Needed when a window is shorter than usual."),
     )
 
@@ -258,6 +267,7 @@ class LotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lot = lot
         self.fields["site"].queryset = site_list(actor=actor)
+        self.fields["available_until"].widget.attrs["max"] = date_ahead_limit().isoformat()
         for name, days in platform_window_days().items():
             self.fields[name].help_text = gettext(
                 "Leave empty for the usual %(days)s days; a shorter window needs a reason."

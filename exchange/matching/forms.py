@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from exchange.common.limits import NOTE_MAX, date_ahead_limit
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM, WantedRequest
@@ -126,7 +127,7 @@ class WantedForm(PlaceForm):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For your colleagues: what it is for, who to ask …"),
     )
@@ -139,6 +140,7 @@ class WantedForm(PlaceForm):
             }
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["valid_until"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.fields["valid_until"].widget.attrs["max"] = date_ahead_limit().isoformat()
         if wanted is None:
             self.initial.setdefault(
                 "valid_until", timezone.localdate() + datetime.timedelta(days=DEFAULT_VALID_DAYS)

@@ -13,6 +13,14 @@ from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.limits import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+    date_ahead_error,
+    texts_check,
+)
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
 from exchange.lots.eligibility import (
@@ -149,8 +157,19 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
             _("Say until when the lot can be picked up."),
             CommonError.REQUIRED,
         )
-    elif data.available_until < timezone.localdate():
-        _error(errors, "available_until", _("This date lies in the past."), LotError.DATE_IN_PAST)
+    elif (
+        late := date_ahead_error(data.available_until, past_code=LotError.DATE_IN_PAST)
+    ) is not None:
+        errors.setdefault("available_until", []).append(late)
+    texts_check(
+        errors,
+        {
+            "title": (data.title, TITLE_MAX),
+            "description": (data.description, DESCRIPTION_MAX),
+            "pickup_notes": (data.pickup_notes, NOTE_MAX),
+            "window_reason": (data.window_reason, REASON_MAX),
+        },
+    )
     _validate_windows(errors, data)
     if data.items is not None:
         _validate_items(errors, actor=actor, data=data, lot=lot)

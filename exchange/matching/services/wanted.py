@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.geo import distance_box
+from exchange.common.limits import NOTE_MAX, date_ahead_error, texts_check
 from exchange.common.services import audit_event_record
 from exchange.lots.models import CONDITION_RANK, Condition
 from exchange.matching.errors import MatchingError
@@ -101,8 +101,11 @@ def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
         )
     if data.valid_until is None:
         error("valid_until", _("Say until when you need it."), CommonError.REQUIRED)
-    elif data.valid_until < timezone.localdate():
-        error("valid_until", _("This date lies in the past."), MatchingError.DATE_IN_PAST)
+    elif (
+        late := date_ahead_error(data.valid_until, past_code=MatchingError.DATE_IN_PAST)
+    ) is not None:
+        errors.setdefault("valid_until", []).append(late)
+    texts_check(errors, {"note": (data.note, NOTE_MAX)})
     if errors:
         raise ApplicationError.from_validation_error(ValidationError(errors))
 
