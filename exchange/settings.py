@@ -458,8 +458,16 @@ EXCHANGE_REMINDER_DAYS = env_int("EXCHANGE_REMINDER_DAYS", 3)
 EXCHANGE_REUSE_CHECK_DAYS = env_int("EXCHANGE_REUSE_CHECK_DAYS", 10)
 EXCHANGE_PHOTO_MAX_PIXELS = env_int("EXCHANGE_PHOTO_MAX_PIXELS", 50_000_000)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
-# Where people reach the platform: links in e-mails.
-EXCHANGE_BASE_URL = os.environ.get("EXCHANGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach the platform: links in e-mails. Default: the address `make run`
+# serves (HOST and PORT). EXCHANGE_BASE_URL, its former name, is still read.
+_RUN_HOST = os.environ.get("HOST", "127.0.0.1")
+if _RUN_HOST in ("", "0.0.0.0", "::"):  # noqa: S104 (a link, not a binding)
+    _RUN_HOST = "127.0.0.1"
+EXCHANGE_PUBLIC_URL = (
+    os.environ.get("EXCHANGE_PUBLIC_URL")
+    or os.environ.get("EXCHANGE_BASE_URL")
+    or f"http://{_RUN_HOST}:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 
 LOGGING = {
     "version": 1,

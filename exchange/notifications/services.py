@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from exchange.common.mail import mail_send, mail_subject, public_url, text_render
 from exchange.notifications.models import Notification
 
 
@@ -29,8 +29,8 @@ def notify_users(
     created = []
     for user in users:
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            text_title = translation.gettext(title) % (title_params or {})
-            body = render_to_string(template, {**context, "user": user}).strip()
+            text_title = mail_subject(translation.gettext(title) % (title_params or {}))
+            body = text_render(template, {**context, "user": user}).strip()
         notification, is_new = Notification.objects.get_or_create(
             user=user,
             key=key,
@@ -47,8 +47,6 @@ def notify_users(
 
 def notification_email_send(*, notification_id: int) -> bool:
     """E-mail a notification once; the flag stands only once the mail went out."""
-    from django.core.mail import send_mail
-
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
@@ -57,13 +55,12 @@ def notification_email_send(*, notification_id: int) -> bool:
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     if not notification.user.email:
         return False
-    link = f"{settings.EXCHANGE_BASE_URL}{notification.url}" if notification.url else ""
+    link = public_url(notification.url) if notification.url else ""
     try:
-        send_mail(
+        mail_send(
             subject=notification.title,
-            message=f"{notification.body}\n\n{link}".strip(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.user.email],
+            body=f"{notification.body}\n\n{link}".strip(),
+            to=notification.user.email,
         )
     except Exception:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)

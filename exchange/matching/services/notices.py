@@ -81,10 +81,9 @@ def matches_digest_send() -> int:
     """One e-mail per person with their match notices not e-mailed yet; returns how many
     e-mails went out. Running it twice sends nothing more."""
     from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
     from django.utils import translation
 
+    from exchange.common.mail import mail_send, public_url, text_render
     from exchange.notifications.models import Notification
 
     sent = 0
@@ -108,14 +107,10 @@ def matches_digest_send() -> int:
                     "%(count)s lots fit what you need",
                     len(notices),
                 ) % {"count": len(notices)}
-                body = render_to_string(
+                body = text_render(
                     "matching/email/digest.txt",
-                    {
-                        "user": user,
-                        "notices": notices,
-                        "base_url": settings.EXCHANGE_BASE_URL,
-                    },
+                    {"user": user, "notices": notices, "base_url": public_url()},
                 )
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            mail_send(subject=subject, body=body, to=user.email)
             sent += 1
     return sent
