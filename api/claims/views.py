@@ -3,9 +3,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.claims.serializers import (
@@ -21,6 +23,7 @@ from api.claims.serializers import (
     PickupSlotOutputSerializer,
 )
 from api.mixins import ScopedViewMixin
+from api.renderers import FileAnswersMixin, PDFRenderer
 from exchange.claims import selectors, services, talk
 from exchange.claims.documents import claim_transfer_document
 from exchange.claims.errors import ClaimError
@@ -50,7 +53,11 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class ClaimViewSet(
-    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    FileAnswersMixin,
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Claims your organisation made and claims on its lots. A claim on another
     organisation's business answers 404."""
@@ -157,10 +164,30 @@ class ClaimViewSet(
             services.claim_no_show(actor=self.require_actor(), claim=self.get_object())
         )
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (404, "application/json"): OpenApiResponse(description="No such claim of yours."),
+            (406, "application/json"): OpenApiResponse(
+                description="The document is a PDF only: ask for `application/pdf` (or `*/*`)."
+            ),
+            (409, "application/json"): OpenApiResponse(
+                description="The claim is not approved (nor collected): no document yet."
+            ),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        renderer_classes=[PDFRenderer, JSONRenderer],
+    )
     def document(self, request, pk=None):
-        """The transfer document (PDF) of an approved or collected claim, for both sides."""
+        """The transfer document (PDF) of an approved or collected claim, for both sides.
+        Content negotiation: `Accept: application/pdf` (or `*/*`, or none) gets the PDF;
+        a client that accepts only JSON gets 406, errors are JSON."""
+        if not isinstance(request.accepted_renderer, PDFRenderer):
+            raise NotAcceptable(_("The transfer document is a PDF: ask for application/pdf."))
         claim = self.get_object()
         if claim.status not in (ClaimStatus.APPROVED, ClaimStatus.COLLECTED):
             raise ApplicationError(

@@ -69,6 +69,8 @@ class LotViewSet(
     def scoped_queryset(self):
         if self.action == "list":
             return selectors.lot_catalogue(actor=self.actor)
+        if self.action == "retrieve":
+            return selectors.lot_readable(actor=self.actor)  # as the lot's page
         return selectors.lot_list(actor=self.actor)
 
     def initial(self, request, *args, **kwargs):

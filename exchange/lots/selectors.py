@@ -33,14 +33,23 @@ def _with_relations(lots: QuerySet[Lot]) -> QuerySet[Lot]:
     )
 
 
+def lot_readable(*, actor: Membership | None) -> QuerySet[Lot]:
+    """The lots one lot's page and the API's ``GET /lots/{id}/`` show: what ``lot_list``
+    shows, and besides any lot the actor's organisation claimed (a claimant follows its
+    lot once it is reserved or closed)."""
+    if actor is None:
+        return lot_list(actor=None)
+    claimed = Lot.objects.filter(claims__claimant_id=actor.organisation_id).values("pk")
+    return _with_relations(
+        Lot.objects.filter(
+            Q(status=LotStatus.PUBLISHED) | Q(owner_id=actor.organisation_id) | Q(pk__in=claimed)
+        )
+    )
+
+
 def lot_page(*, actor: Membership | None, pk: int) -> Lot | None:
-    """The lot a page shows: what ``lot_list`` shows, and besides any lot the actor's
-    organisation claimed (a claimant follows its lot once it is reserved or closed)."""
-    lot = lot_list(actor=actor).filter(pk=pk).first()
-    if lot is None and actor is not None:
-        claimed = Lot.objects.filter(pk=pk, claims__claimant_id=actor.organisation_id)
-        lot = _with_relations(claimed.distinct()).first()
-    return lot
+    """The lot a page shows (``lot_readable``), or None."""
+    return lot_readable(actor=actor).filter(pk=pk).first()
 
 
 PHOTO_COLUMNS = ("id", "status", "web", "thumbnail", "width", "height", "alt_text")
