@@ -263,6 +263,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
@@ -273,6 +274,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SERVE_MEDIA = not AWS_STORAGE_BUCKET_NAME
+# Private files (photos, certificates, report files) are answered by views that check
+# who asks. Behind a proxy that serves files itself: "nginx" (X-Accel-Redirect to
+# EXCHANGE_PRIVATE_FILES_INTERNAL_URL, an `internal` location over PRIVATE_MEDIA_ROOT)
+# or "sendfile" (X-Sendfile with the file's path); empty: the app sends the file. With
+# S3: a redirect to a signed URL valid EXCHANGE_SIGNED_URL_SECONDS.
+EXCHANGE_PRIVATE_FILES_SERVER = os.environ.get("EXCHANGE_PRIVATE_FILES_SERVER", "")
+EXCHANGE_PRIVATE_FILES_INTERNAL_URL = os.environ.get(
+    "EXCHANGE_PRIVATE_FILES_INTERNAL_URL", "/private-files/"
+)
+EXCHANGE_SIGNED_URL_SECONDS = env_int("EXCHANGE_SIGNED_URL_SECONDS", 300)
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -48,18 +49,21 @@ class LotPhotoOutputSerializer(serializers.ModelSerializer):
         model = LotPhoto
         fields = ["id", "status", "thumbnail_url", "web_url", "width", "height", "alt_text"]
 
-    def _url(self, field) -> str | None:
-        if not field:
+    def _url(self, photo: LotPhoto, size: str) -> str | None:
+        """The API address that serves this size to whoever may read the lot."""
+        if not getattr(photo, size):
             return None
-        url = field.url
+        url = reverse(
+            "api:lot-photo-file", kwargs={"pk": photo.lot_id, "photo_id": photo.pk, "size": size}
+        )
         request = self.context.get("request")
-        return request.build_absolute_uri(url) if request and url.startswith("/") else url
+        return request.build_absolute_uri(url) if request else url
 
     def get_thumbnail_url(self, photo: LotPhoto) -> str | None:
-        return self._url(photo.thumbnail)
+        return self._url(photo, "thumbnail")
 
     def get_web_url(self, photo: LotPhoto) -> str | None:
-        return self._url(photo.web)
+        return self._url(photo, "web")
 
 
 class LotItemOutputSerializer(serializers.ModelSerializer):
@@ -271,7 +275,12 @@ class SanitisationAttestationOutputSerializer(serializers.ModelSerializer):
         fields = ["method", "performed_on", "responsible_person", "certificate_url", "created_at"]
 
     def get_certificate_url(self, attestation) -> str | None:
-        return attestation.certificate.url if attestation.certificate else None
+        """The API address that serves the certificate to the lot's owner only."""
+        if not attestation.certificate:
+            return None
+        url = reverse("api:lot-certificate", kwargs={"pk": attestation.lot_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class SanitisationOutputSerializer(serializers.Serializer):

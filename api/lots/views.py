@@ -1,10 +1,13 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.lots.filters import LotFilter
@@ -22,6 +25,8 @@ from api.lots.serializers import (
 )
 from api.mixins import ScopedViewMixin
 from api.pagination import CappedPageNumberPagination
+from api.renderers import AnyFileRenderer, FileAnswersMixin, PDFRenderer
+from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation
 from exchange.lots.services.closing import lot_close
@@ -55,7 +60,11 @@ def _lot_input(validated: dict, lot: Lot | None = None) -> LotInput:
 
 
 class LotViewSet(
-    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    FileAnswersMixin,
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Lots: the published catalogue for everyone, and your organisation's own lots in
     every status. Only members of the owner change a lot."""
@@ -172,6 +181,60 @@ class LotViewSet(
         photo = get_object_or_404(lot.photos.all(), pk=photo_id)
         lot_photo_delete(actor=self.require_actor(), lot=lot, photo=photo)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (404, "application/json"): OpenApiResponse(
+                description="No such photo or size, or the lot is not one you may read."
+            ),
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"photos/(?P<photo_id>[0-9]+)/(?P<size>web|thumbnail|original)",
+        url_name="photo-file",
+        filterset_class=None,
+        renderer_classes=[AnyFileRenderer, JSONRenderer],
+        permission_classes=[AllowAny],
+    )
+    def photo_file(self, request, pk=None, photo_id=None, size=None):
+        """One size of a lot's photo (`web`, `thumbnail`; `original` for the owner): photos
+        of a published lot to anyone, others to whoever may read the lot. With S3 the
+        answer is a redirect to a short-lived signed URL."""
+        found = selectors.lot_photo_file(
+            actor=self.actor, lot_id=int(pk), photo_id=int(photo_id), size=size
+        )
+        if found is None:
+            raise NotFound
+        file, public = found
+        return private_file_response(file, public=public)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (404, "application/json"): OpenApiResponse(
+                description="No certificate, or the lot is not your organisation's."
+            ),
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="sanitisation/certificate",
+        url_name="certificate",
+        filterset_class=None,
+        renderer_classes=[PDFRenderer, JSONRenderer],
+    )
+    def certificate(self, request, pk=None):
+        """The sanitisation certificate (PDF), to the lot's owner only."""
+        file = selectors.lot_certificate_file(actor=self.actor, lot_id=int(pk))
+        if file is None:
+            raise NotFound
+        return private_file_response(file, attachment=True, filename=f"certificate-lot-{pk}.pdf")
 
     def _sanitisation_body(self, lot: Lot):
         lot = selectors.lot_list(actor=self.actor).get(pk=lot.pk)

@@ -1,10 +1,14 @@
+import mimetypes
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.functional import cached_property
 
 
@@ -78,3 +82,47 @@ def unguessable_name(filename: str) -> str:
     """``<random>/<filename>``: a folder nobody can guess (256 random bits), so that a
     private file's name gives nothing away, with the file's own name kept for people."""
     return f"{secrets.token_urlsafe(32)}/{filename}"
+
+
+def private_file_response(
+    file: FieldFile, *, public: bool = False, attachment: bool = False, filename: str = ""
+) -> HttpResponse:
+    """Answer with a private file, once the caller has checked who asks:
+
+    - with S3, a redirect to a signed URL valid ``EXCHANGE_SIGNED_URL_SECONDS``;
+    - behind a proxy that serves files itself (``EXCHANGE_PRIVATE_FILES_SERVER``):
+      ``X-Accel-Redirect`` to ``EXCHANGE_PRIVATE_FILES_INTERNAL_URL`` + name (nginx, an
+      ``internal`` location over ``PRIVATE_MEDIA_ROOT``) or ``X-Sendfile`` with the path
+      (Apache mod_xsendfile, lighttpd);
+    - else the file itself.
+
+    ``public``: anyone may read it (a photo of a published lot), so caches may keep it an
+    hour; otherwise nothing may store it."""
+    name = file.name
+    filename = filename or name.rsplit("/", 1)[-1]
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    disposition = "attachment" if attachment else "inline"
+    disposition = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    server = settings.EXCHANGE_PRIVATE_FILES_SERVER
+    if hasattr(file.storage, "bucket_name"):  # S3 (django-storages)
+        response = HttpResponseRedirect(
+            file.storage.url(
+                name,
+                parameters={
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+                expire=settings.EXCHANGE_SIGNED_URL_SECONDS,
+            )
+        )
+    elif server == "nginx":
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.EXCHANGE_PRIVATE_FILES_INTERNAL_URL + quote(name)
+    elif server == "sendfile":
+        response = HttpResponse(content_type=content_type)
+        response["X-Sendfile"] = file.storage.path(name)
+    else:
+        response = FileResponse(file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response

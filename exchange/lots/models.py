@@ -3,9 +3,11 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from exchange.common.models import TimeStampedModel
+from exchange.common.storage import private_storage, unguessable_name
 
 MAX_QUANTITY = 100_000
 MAX_UNIT_WEIGHT_KG = 5_000
@@ -243,7 +245,8 @@ class SanitisationMethod(models.TextChoices):
 
 
 def certificate_upload_to(instance, filename: str) -> str:
-    return f"lots/{instance.lot_id}/sanitisation/certificate.pdf"
+    """Private, under a folder nobody can guess (served by a view that checks who asks)."""
+    return f"lots/certificates/{unguessable_name('certificate.pdf')}"
 
 
 class SanitisationAttestation(TimeStampedModel):
@@ -254,7 +257,11 @@ class SanitisationAttestation(TimeStampedModel):
     performed_on = models.DateField(_("date"))
     responsible_person = models.CharField(_("person responsible"), max_length=200)
     certificate = models.FileField(
-        _("certificate (PDF)"), upload_to=certificate_upload_to, blank=True, max_length=300
+        _("certificate (PDF)"),
+        upload_to=certificate_upload_to,
+        storage=private_storage,
+        blank=True,
+        max_length=300,
     )
     attested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -265,7 +272,12 @@ class SanitisationAttestation(TimeStampedModel):
 
 
 def photo_upload_to(instance, filename: str) -> str:
-    return f"lots/{instance.lot_id}/photos/{filename}"
+    """Private, under a folder nobody can guess: a view serves a photo to whoever may
+    read its lot (everyone once the lot is published; see ``lot_photo_file``)."""
+    return f"lots/photos/{unguessable_name(filename)}"
+
+
+PHOTO_SIZES = ("web", "thumbnail", "original")
 
 
 class PhotoStatus(models.TextChoices):
@@ -278,9 +290,13 @@ class LotPhoto(TimeStampedModel):
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="photos")
     position = models.PositiveSmallIntegerField(default=0)
     # The upload, decoded, turned upright and re-encoded without any metadata.
-    original = models.FileField(upload_to=photo_upload_to, max_length=300)
-    web = models.FileField(upload_to=photo_upload_to, max_length=300, blank=True)
-    thumbnail = models.FileField(upload_to=photo_upload_to, max_length=300, blank=True)
+    original = models.FileField(upload_to=photo_upload_to, storage=private_storage, max_length=300)
+    web = models.FileField(
+        upload_to=photo_upload_to, storage=private_storage, max_length=300, blank=True
+    )
+    thumbnail = models.FileField(
+        upload_to=photo_upload_to, storage=private_storage, max_length=300, blank=True
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     status = models.CharField(
@@ -293,3 +309,16 @@ class LotPhoto(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"photo {self.pk} of lot {self.lot_id}"
+
+    def file_url(self, size: str) -> str:
+        """The page address of one of its sizes (``PHOTO_SIZES``): a view that checks
+        who asks serves it."""
+        return reverse("lots:photo_file", args=[self.lot_id, self.pk, size])
+
+    @property
+    def web_url(self) -> str:
+        return self.file_url("web")
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.file_url("thumbnail")

@@ -8,13 +8,23 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import JSONObject
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
 from exchange.common.geo import distance_box, distance_km_expression
 from exchange.lots.eligibility import claimable_lots
-from exchange.lots.models import CONDITION_RANK, Condition, Lot, LotItem, LotPhoto, LotStatus
+from exchange.lots.models import (
+    CONDITION_RANK,
+    PHOTO_SIZES,
+    Condition,
+    Lot,
+    LotItem,
+    LotPhoto,
+    LotStatus,
+    SanitisationAttestation,
+)
 from exchange.lots.search import SEARCH_CONFIG, search_terms
 from exchange.organisations.models import Membership, Site
 
@@ -50,6 +60,38 @@ def lot_readable(*, actor: Membership | None) -> QuerySet[Lot]:
 def lot_page(*, actor: Membership | None, pk: int) -> Lot | None:
     """The lot a page shows (``lot_readable``), or None."""
     return lot_readable(actor=actor).filter(pk=pk).first()
+
+
+def lot_photo_file(
+    *, actor: Membership | None, lot_id: int, photo_id: int, size: str
+) -> tuple[FieldFile, bool] | None:
+    """One size of a lot's photo for whoever may read the lot (``lot_readable``), and
+    whether it is public: photos of a published lot are everyone's; those of a draft
+    are its owner's, those of a reserved or closed lot its owner's and claimants'. The
+    original (the cleaned upload) is its owner's only. None: not found or not theirs."""
+    if size not in PHOTO_SIZES:
+        return None
+    lot = lot_readable(actor=actor).filter(pk=lot_id).values("status", "owner_id").first()
+    if lot is None:
+        return None
+    is_owner = actor is not None and lot["owner_id"] == actor.organisation_id
+    if size == "original" and not is_owner:
+        return None
+    photo = LotPhoto.objects.filter(lot_id=lot_id, pk=photo_id).first()
+    file = getattr(photo, size, None)
+    if not file:
+        return None
+    return file, lot["status"] == LotStatus.PUBLISHED
+
+
+def lot_certificate_file(*, actor: Membership | None, lot_id: int) -> FieldFile | None:
+    """A lot's sanitisation certificate, for its owner's members only, or None."""
+    if actor is None:
+        return None
+    attestation = SanitisationAttestation.objects.filter(
+        lot_id=lot_id, lot__owner_id=actor.organisation_id
+    ).first()
+    return attestation.certificate if attestation and attestation.certificate else None
 
 
 PHOTO_COLUMNS = ("id", "status", "web", "thumbnail", "width", "height", "alt_text")

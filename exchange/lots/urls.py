@@ -23,4 +23,14 @@ urlpatterns = [
     path("<int:pk>/photos/upload/", views.photo_upload, name="photo_upload"),
     path("<int:pk>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
     path("<int:pk>/sanitisation/", views.sanitisation, name="sanitisation"),
+    path(
+        "<int:pk>/sanitisation/certificate.pdf",
+        views.certificate_file,
+        name="certificate_file",
+    ),
+    re_path(
+        r"^(?P<pk>[0-9]+)/photos/(?P<photo_id>[0-9]+)/(?P<size>web|thumbnail|original)/$",
+        views.photo_file,
+        name="photo_file",
+    ),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
+from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.eligibility import WHO_MAY_CLAIM, window_now_and_next
 from exchange.lots.errors import LotError
@@ -436,3 +437,24 @@ def import_template_download(request, file_format: str):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
     return response
+
+
+@require_GET
+def photo_file(request, pk: int, photo_id: int, size: str):
+    """One size of a lot's photo, to whoever may read the lot (``lot_photo_file``)."""
+    found = selectors.lot_photo_file(
+        actor=web_actor(request), lot_id=pk, photo_id=photo_id, size=size
+    )
+    if found is None:
+        raise Http404
+    file, public = found
+    return private_file_response(file, public=public)
+
+
+@require_GET
+def certificate_file(request, pk: int):
+    """The sanitisation certificate, to the lot's owner only."""
+    file = selectors.lot_certificate_file(actor=web_actor(request), lot_id=pk)
+    if file is None:
+        raise Http404
+    return private_file_response(file, attachment=True, filename=f"certificate-lot-{pk}.pdf")
