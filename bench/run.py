@@ -13,6 +13,7 @@ years, VACUUM ANALYZE: each only when a measurement needs it), then measures:
   matching  match_lot, match_wanted, the nightly rematch, a naive matcher (bench/matching.py)
   stats     summary, time series, annual report XLSX and PDF (bench/stats.py)
   serving   200 simultaneous requests to make run's server (bench/serving.py)
+  hostile   hostile spreadsheets and a zip bomb against the lots import (bench/hostile.py)
 
 Every figure is printed with its target, PASS or FAIL, and the command that
 reproduces it. The exit status is 1 when a target is missed. Only 127.0.0.1 is
@@ -33,6 +34,7 @@ import urllib.parse
 from pathlib import Path
 
 import claims
+import hostile
 import matching
 import serving
 import stats
@@ -67,6 +69,7 @@ MEASUREMENTS = (
     "matching",
     "stats",
     "serving",
+    "hostile",
 )
 
 TARGET_LIST_MS = 50.0
@@ -532,6 +535,8 @@ def main() -> None:
         stats.measure(figures, runs=args.stats_runs, run_self=run_self)
     if "serving" in only:
         serving.measure(figures)
+    if "hostile" in only:
+        hostile.measure(figures)
     sys.exit(0 if report(figures, started_load) else 1)
 
 

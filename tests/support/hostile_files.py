@@ -89,8 +89,10 @@ def xlsx_with_one_huge_shared_string(size: int) -> bytes:
     return _write_zip(parts, {"xl/sharedStrings.xml": shared_strings})
 
 
-def xlsx_with_many_cells(rows: int, columns: int) -> bytes:
-    """A valid XLSX of ``rows`` × ``columns`` numeric cells (16 000 × 1 000 was seen)."""
+def xlsx_with_many_cells(rows: int, columns: int, *, compact: bool = False) -> bytes:
+    """A valid XLSX of ``rows`` × ``columns`` numeric cells (16 000 × 1 000 was seen).
+    ``compact``: every cell the same, without its reference (as the format allows), so
+    that 16 million cells fit in a small upload (under the request limit)."""
     from openpyxl.utils import get_column_letter
 
     parts = _workbook_zip([HEADER])
@@ -100,8 +102,12 @@ def xlsx_with_many_cells(rows: int, columns: int) -> bytes:
 
     def sheet_xml():
         yield (head + "<sheetData>").encode()
+        same = "<c><v>1</v></c>" * columns
         for r in range(1, rows + 1):
-            cells = "".join(f'<c r="{letter}{r}"><v>{r}</v></c>' for letter in letters)
+            if compact:
+                cells = same
+            else:
+                cells = "".join(f'<c r="{letter}{r}"><v>{r}</v></c>' for letter in letters)
             yield f'<row r="{r}">{cells}</row>'.encode()
         yield b"</sheetData></worksheet>"
 
