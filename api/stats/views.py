@@ -1,4 +1,4 @@
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from api.mixins import AnonymousViewMixin, ScopedViewMixin
 from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError
+from exchange.common.storage import private_file_response
 from exchange.impact.errors import ImpactError
 from exchange.impact.models import ImpactRecord, Outcome, ReportJob
 from exchange.impact.presenters.reports import REPORT_LANGUAGES, report_language
@@ -226,9 +227,9 @@ class ReportJobDownloadView(ScopedViewMixin, GenericAPIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         job = self.get_object()
-        return FileResponse(
-            job.file.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            job.file,
+            attachment=True,
             filename=report_filename(
                 year=job.year, language=job.language, file_format=job.file_format
             ),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.functional import cached_property
+from django.utils.http import content_disposition_header
 
 
 class SavedFiles:
@@ -85,7 +86,12 @@ def unguessable_name(filename: str) -> str:
 
 
 def private_file_response(
-    file: FieldFile, *, public: bool = False, attachment: bool = False, filename: str = ""
+    file: FieldFile,
+    *,
+    public: bool = False,
+    attachment: bool = False,
+    filename: str = "",
+    content_type: str = "",
 ) -> HttpResponse:
     """Answer with a private file, once the caller has checked who asks:
 
@@ -100,9 +106,8 @@ def private_file_response(
     hour; otherwise nothing may store it."""
     name = file.name
     filename = filename or name.rsplit("/", 1)[-1]
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    disposition = "attachment" if attachment else "inline"
-    disposition = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    disposition = content_disposition_header(attachment, filename)
     server = settings.EXCHANGE_PRIVATE_FILES_SERVER
     if hasattr(file.storage, "bucket_name"):  # S3 (django-storages)
         response = HttpResponseRedirect(

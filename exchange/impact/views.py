@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
+from exchange.common.storage import private_file_response
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import ImpactRecord, ReportJob
 from exchange.impact.presenters.dashboard import dashboard_figures, period_label
@@ -143,9 +144,9 @@ def report_job(request, pk: int):
 def report_job_download(request, pk: int):
     """The file of a ready report job, to the person who asked for it only."""
     job = get_object_or_404(report_job_list(user=request.user, ready=True), pk=pk)
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        job.file,
+        attachment=True,
         filename=report_filename(year=job.year, language=job.language, file_format=job.file_format),
         content_type=RENDERERS[job.file_format][1],
     )

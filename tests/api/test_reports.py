@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from openpyxl import load_workbook
 
 from exchange.claims.services import claim_approve, claim_collect, claim_create
@@ -243,6 +244,13 @@ def test_report_job_files_are_private_and_unguessable(client_for, history, setti
     assert path.name == f"reuse-exchange-{YEAR}-en.csv"  # the job's id is in no part of it
     with pytest.raises(ValueError):
         _ = job.file.url  # no URL serves it
+    # guessing where it was, or where it lies, gives nothing, to anyone
+    guesses = [f"/media/reports/{path.name}", f"/media/{job.file.name}", f"/media/{path.name}"]
+    for who in (None, history.members["beta"].user, alpha.user):
+        web = Client()
+        if who:
+            web.force_login(who)
+        assert [web.get(guess).status_code for guess in guesses] == [404, 404, 404]
     # the API gives the file to its requester only, and not once they left the organisation
     download = f"/api/v1/reports/jobs/{job.pk}/download/"
     assert client_for(alpha.user).get(download).status_code == 200
