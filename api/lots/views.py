@@ -1,10 +1,11 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAcceptable, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -218,6 +219,9 @@ class LotViewSet(
             (404, "application/json"): OpenApiResponse(
                 description="No certificate, or the lot is not your organisation's."
             ),
+            (406, "application/json"): OpenApiResponse(
+                description="The certificate is a PDF only: ask for `application/pdf`."
+            ),
         },
         filters=False,
     )
@@ -230,7 +234,10 @@ class LotViewSet(
         renderer_classes=[PDFRenderer, JSONRenderer],
     )
     def certificate(self, request, pk=None):
-        """The sanitisation certificate (PDF), to the lot's owner only."""
+        """The sanitisation certificate (PDF), to the lot's owner only. A client that
+        accepts only JSON gets 406."""
+        if not isinstance(request.accepted_renderer, PDFRenderer):
+            raise NotAcceptable(_("The certificate is a PDF: ask for application/pdf."))
         file = selectors.lot_certificate_file(actor=self.actor, lot_id=int(pk))
         if file is None:
             raise NotFound

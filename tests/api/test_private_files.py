@@ -179,6 +179,9 @@ def test_a_certificate_is_its_owners_only_and_at_no_guessable_address(
         assert response["Content-Type"] == "application/pdf"
         assert response["Cache-Control"] == "private, no-store"
         assert _body(response).startswith(b"%PDF-")
+    response = client_for(owner.user).get(api, HTTP_ACCEPT="application/json")
+    assert response.status_code == 406
+    assert "application/pdf" in response.json()["detail"]
     shown = client_for(owner.user).get(f"/api/v1/lots/{lot.pk}/sanitisation/").json()
     assert urlsplit(shown["attestation"]["certificate_url"]).path == api
 
