@@ -69,6 +69,7 @@ def test_make_run_serves_many_connections_and_stops_on_ctrl_c(tmp_path):
         "DATABASE_URL": database_url(),
         "EXCHANGE_VAR_DIR": str(tmp_path / "var"),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "PORT": str(port),
         "WEB_WORKERS": "1",
         "WEB_THREADS": "4",

@@ -32,8 +32,15 @@ def upload(content: bytes, name="photo.jpg", content_type="image/jpeg"):
     return SimpleUploadedFile(name, content, content_type)
 
 
-def stored_files(media_root) -> list:
-    return [p for p in media_root.rglob("*") if p.is_file()] if media_root.exists() else []
+def stored_files(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def _files_root(settings, _media_root):
+    """Where photos are stored: the private root (no URL maps it); none under media."""
+    yield settings.PRIVATE_MEDIA_ROOT
+    assert stored_files(_media_root) == []
 
 
 def jpeg_with_gps_and_orientation() -> bytes:
@@ -99,21 +106,21 @@ def test_the_stored_photo_is_upright_and_has_no_metadata(fed_admin, lot):
     ids=["text", "png-headed-html", "truncated-jpeg", "gif", "bmp"],
 )
 def test_anything_else_is_refused_with_400_and_nothing_is_stored(
-    fed_admin, lot, _media_root, content, name
+    fed_admin, lot, _files_root, content, name
 ):
     with pytest.raises(ApplicationError) as excinfo:
         lot_photo_add(actor=fed_admin, lot=lot, upload=upload(content, name=name))
     assert excinfo.value.errors["image"]
     assert excinfo.value.code == "photo_invalid"
     assert not LotPhoto.objects.exists()
-    assert stored_files(_media_root) == []
+    assert stored_files(_files_root) == []
 
 
-def test_decompression_bombs_are_refused(fed_admin, lot, _media_root):
+def test_decompression_bombs_are_refused(fed_admin, lot, _files_root):
     with pytest.raises(ApplicationError) as excinfo:
         lot_photo_add(actor=fed_admin, lot=lot, upload=upload(png_header_bomb(), name="bomb.png"))
     assert excinfo.value.code == "photo_too_many_pixels"
-    assert stored_files(_media_root) == []
+    assert stored_files(_files_root) == []
 
 
 def test_the_pixel_limit_is_a_setting(fed_admin, lot, settings):
@@ -130,15 +137,15 @@ def test_files_over_15_mb_are_refused(fed_admin, lot):
     assert excinfo.value.code == "photo_too_large"
 
 
-def test_a_lot_takes_at_most_ten_photos(fed_admin, lot, _media_root):
+def test_a_lot_takes_at_most_ten_photos(fed_admin, lot, _files_root):
     for _ in range(10):
         lot_photo_add(actor=fed_admin, lot=lot, upload=upload(image_bytes(size=(64, 48))))
-    files_before = len(stored_files(_media_root))
+    files_before = len(stored_files(_files_root))
     with pytest.raises(ApplicationError) as excinfo:
         lot_photo_add(actor=fed_admin, lot=lot, upload=upload(image_bytes(size=(64, 48))))
     assert excinfo.value.code == "photo_limit"
     assert LotPhoto.objects.count() == 10
-    assert len(stored_files(_media_root)) == files_before
+    assert len(stored_files(_files_root)) == files_before
 
 
 def test_processing_makes_web_size_and_thumbnail_once(fed_admin, lot):
@@ -164,14 +171,14 @@ def test_transparent_png_gets_a_white_background(fed_admin, lot):
 
 
 def test_deleting_a_photo_removes_its_files(
-    fed_admin, lot, _media_root, django_capture_on_commit_callbacks
+    fed_admin, lot, _files_root, django_capture_on_commit_callbacks
 ):
     photo = lot_photo_add(actor=fed_admin, lot=lot, upload=upload(image_bytes()))
     lot_photo_process(photo_id=photo.pk)
-    assert len(stored_files(_media_root)) == 3
+    assert len(stored_files(_files_root)) == 3
     with django_capture_on_commit_callbacks(execute=True):
         lot_photo_delete(actor=fed_admin, lot=lot, photo=LotPhoto.objects.get(pk=photo.pk))
-    assert stored_files(_media_root) == []
+    assert stored_files(_files_root) == []
 
 
 def test_another_organisation_cannot_add_photos(make_member, lot):
