@@ -48,7 +48,7 @@ def move_lot_files(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lots', '0006_lot_search_per_region_gin'),
+        ('lots', '0007_lot_closing_soon_index'),
     ]
 
     operations = [
