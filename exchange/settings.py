@@ -479,6 +479,7 @@ EXCHANGE_PUBLIC_URL = (
     or os.environ.get("EXCHANGE_BASE_URL")
     or f"http://{_RUN_HOST}:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
+EXCHANGE_BASE_URL = EXCHANGE_PUBLIC_URL  # the former name, for code not moved yet
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,6 @@ import re
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from exchange.categories.selectors import subtree_condition
 from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.common.mail import public_url
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import Match
 from exchange.reuse.errors import ReuseError
@@ -42,7 +42,7 @@ def attestation_language(language: str | None) -> str:
 
 
 def verification_url(code: str) -> str:
-    return settings.EXCHANGE_BASE_URL + reverse("verify:attestation", args=[code])
+    return public_url(reverse("verify:attestation", args=[code]))
 
 
 def _lots_examined(check: ReuseCheck, closed_at) -> int:
