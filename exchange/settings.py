@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "exchange.organisations.context_processors.acting_organisation",
                 "exchange.notifications.context_processors.unread_notifications",
+                "exchange.home.context_processors.menu_counts",
             ],
         },
     },

@@ -1,7 +1,8 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from exchange.claims.models import Claim, ClaimMessage, ClaimStatus, PickupSlot, PickupSlotStatus
@@ -184,3 +185,58 @@ def claim_contacts(*, claim: Claim) -> dict | None:
         "owner": _contact(owner, claim.owner_contact, memberships),
         "claimant": _contact(claimant, claim.claimed_by, memberships),
     }
+
+
+def _slot_to_answer(actor: Membership) -> QuerySet[PickupSlot]:
+    """A future slot of the outer claim that the other side proposed (for Exists)."""
+    return PickupSlot.objects.filter(
+        claim=OuterRef("pk"), status=PickupSlotStatus.PROPOSED, starts_at__gt=timezone.now()
+    ).exclude(proposed_by_organisation_id=actor.organisation_id)
+
+
+def claim_waiting_counts(*, actor: Membership | None) -> dict[str, int]:
+    """The claims waiting for the actor's organisation, in one query: ``to_decide``
+    (pending claims on its lots), ``to_collect`` (its approved claims, not collected
+    yet) and ``slots_to_answer`` (approved claims of either side with a future slot the
+    other side proposed)."""
+    if actor is None:
+        return {"to_decide": 0, "to_collect": 0, "slots_to_answer": 0}
+    organisation_id = actor.organisation_id
+    ours = Q(lot__owner_id=organisation_id)
+    mine = Q(claimant_id=organisation_id)
+    return (
+        Claim.objects.filter(ours | mine, status__in=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
+        .annotate(slot_waiting=Exists(_slot_to_answer(actor)))
+        .aggregate(
+            to_decide=Count("id", filter=ours & Q(status=ClaimStatus.PENDING)),
+            to_collect=Count("id", filter=mine & Q(status=ClaimStatus.APPROVED)),
+            slots_to_answer=Count("id", filter=Q(status=ClaimStatus.APPROVED, slot_waiting=True)),
+        )
+    )
+
+
+def claim_to_decide_list(*, actor: Membership) -> QuerySet[Claim]:
+    """Pending claims on the actor's lots, the oldest first (they waited longest)."""
+    return claim_inbox_list(actor=actor, status=ClaimStatus.PENDING).order_by("created_at", "id")
+
+
+def claim_pickups_between(
+    *, actor: Membership, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Claim]:
+    """Approved claims of either side whose agreed pickup lies in [start, end), soonest
+    first."""
+    return (
+        claim_list(actor=actor)
+        .filter(status=ClaimStatus.APPROVED, pickup_at__gte=start, pickup_at__lt=end)
+        .order_by("pickup_at", "id")
+    )
+
+
+def claim_slot_to_answer_list(*, actor: Membership) -> QuerySet[Claim]:
+    """Approved claims of either side with a future slot the other side proposed."""
+    return (
+        claim_list(actor=actor)
+        .filter(status=ClaimStatus.APPROVED)
+        .filter(Exists(_slot_to_answer(actor)))
+        .order_by("created_at", "id")
+    )

@@ -248,11 +248,14 @@ def claim_schedule(*, actor: Membership, claim: Claim, pickup_at: datetime.datet
     return _pickup_set(actor, claim, pickup_at)
 
 
-def _pickup_set(actor: Membership, claim: Claim, pickup_at: datetime.datetime) -> Claim:
-    """The agreed pickup becomes ``pickup_at``: a slot accepted before is replaced."""
-    PickupSlot.objects.filter(claim=claim, status=PickupSlotStatus.ACCEPTED).update(
-        status=PickupSlotStatus.SUPERSEDED, updated_at=timezone.now()
-    )
+def _pickup_set(
+    actor: Membership, claim: Claim, pickup_at: datetime.datetime, *, keep: int | None = None
+) -> Claim:
+    """The agreed pickup becomes ``pickup_at``: the slot accepted before and the other
+    proposals are replaced (all but the slot ``keep``, the one being accepted)."""
+    PickupSlot.objects.filter(
+        claim=claim, status__in=(PickupSlotStatus.ACCEPTED, PickupSlotStatus.PROPOSED)
+    ).exclude(pk=keep).update(status=PickupSlotStatus.SUPERSEDED, updated_at=timezone.now())
     previous = claim.pickup_at
     return _act(
         actor,

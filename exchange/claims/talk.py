@@ -134,8 +134,9 @@ def claim_slot_propose(
 @transaction.atomic
 def claim_slot_accept(*, actor: Membership, claim: Claim, slot: PickupSlot) -> Claim:
     """The side that did not propose a slot accepts it: it becomes the agreed pickup
-    (``Claim.pickup_at``; an earlier agreed slot is replaced), and the proposer's side
-    is told as of any pickup slot set."""
+    (``Claim.pickup_at``; an earlier agreed slot and the other proposals are replaced:
+    a proposal made after the agreement is a request to move it), and the proposer's
+    side is told as of any pickup slot set."""
     claim = _locked_claim(claim)
     talk_check(actor=actor, claim=claim, action=ClaimTalk.ACCEPT_SLOT)
     slot = PickupSlot.objects.select_for_update().get(pk=slot.pk, claim=claim)
@@ -158,7 +159,7 @@ def claim_slot_accept(*, actor: Membership, claim: Claim, slot: PickupSlot) -> C
             kind=ErrorKind.CONFLICT,
             message=_("This slot has passed: propose another one."),
         )
-    claim = _pickup_set(actor, claim, slot.starts_at)
+    claim = _pickup_set(actor, claim, slot.starts_at, keep=slot.pk)
     slot.status = PickupSlotStatus.ACCEPTED
     slot.accepted_by = actor.user
     slot.accepted_at = now

@@ -7,7 +7,16 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import JSONObject
 
@@ -334,3 +343,46 @@ def lot_nearest(
             break
         reach = min(radius_km, reach * 2)
     return lot_filter_near(queryset, origin, reach).order_by(*NEAREST)
+
+
+# A lot "ends soon" when its availability ends within this many days.
+ENDING_SOON_DAYS = 7
+# Lots still on offer (or about to be): what an owner looks after.
+_OPEN_STATUSES = (LotStatus.DRAFT, LotStatus.PUBLISHED, LotStatus.RESERVED)
+
+
+def _attention(actor: Membership, today: datetime.date) -> tuple[QuerySet[Lot], Q, Q]:
+    lots = Lot.objects.filter(owner_id=actor.organisation_id, status__in=_OPEN_STATUSES).annotate(
+        has_photos=Exists(LotPhoto.objects.filter(lot=OuterRef("pk")))
+    )
+    ending = Q(
+        status=LotStatus.PUBLISHED,
+        available_until__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+    )
+    without_photos = Q(has_photos=False) & ~Q(status=LotStatus.RESERVED)
+    return lots, ending, without_photos
+
+
+def lot_attention_counts(*, actor: Membership | None, today: datetime.date) -> dict[str, int]:
+    """The actor's lots that need a look, in one query: ``ending_soon`` (published,
+    available for at most ENDING_SOON_DAYS more days), ``without_photos`` (drafts and
+    published lots with no photo), ``total`` (either)."""
+    if actor is None:
+        return {"ending_soon": 0, "without_photos": 0, "total": 0}
+    lots, ending, without_photos = _attention(actor, today)
+    return lots.aggregate(
+        ending_soon=Count("id", filter=ending),
+        without_photos=Count("id", filter=without_photos),
+        total=Count("id", filter=ending | without_photos),
+    )
+
+
+def lot_attention_list(*, actor: Membership, today: datetime.date) -> QuerySet[Lot]:
+    """The actor's lots ending soon or without photos, those ending first; each with
+    ``has_photos`` and ``ends_soon``."""
+    lots, ending, without_photos = _attention(actor, today)
+    return (
+        lots.filter(ending | without_photos)
+        .annotate(ends_soon=ExpressionWrapper(ending, output_field=BooleanField()))
+        .order_by("available_until", "id")
+    )

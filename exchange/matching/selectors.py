@@ -74,3 +74,17 @@ def wanted_match_list(
     if dismissed:
         return matches.filter(status=MatchStatus.DISMISSED), counts
     return matches.exclude(status=MatchStatus.DISMISSED), counts
+
+
+def match_new_count(*, actor: Membership | None) -> int:
+    """Matches of the actor's requests nobody has looked at yet."""
+    if actor is None:
+        return 0
+    return Match.objects.filter(
+        wanted__organisation_id=actor.organisation_id, status=MatchStatus.NEW
+    ).count()
+
+
+def match_new_list(*, actor: Membership) -> QuerySet[Match]:
+    """The matches of the actor's requests not looked at yet, best first."""
+    return match_list(actor=actor).filter(status=MatchStatus.NEW)

@@ -73,3 +73,20 @@ def site_list(*, actor: Membership) -> QuerySet[Site]:
 
 def user_memberships(*, user) -> QuerySet[Membership]:
     return Membership.objects.select_related("organisation").filter(user=user)
+
+
+def organisation_waiting_count() -> int:
+    """Organisations a moderator still has to look at: to verify, or a new name."""
+    return Organisation.objects.filter(
+        Q(verified_at__isnull=True) | (Q(verified_at__isnull=False) & ~Q(requested_name=""))
+    ).count()
+
+
+def organisation_setup(*, organisation: Organisation) -> dict[str, bool]:
+    """What an organisation has done of what it needs before taking part (one query):
+    verified by a moderator, a site to hand over from, a contact e-mail address."""
+    return {
+        "verified": organisation.is_verified,
+        "has_site": organisation.sites.exists(),
+        "has_email": bool(organisation.email),
+    }

@@ -152,13 +152,19 @@ def test_one_side_proposes_a_slot_and_the_other_accepts_it_as_the_agreed_pickup(
     with pytest.raises(ApplicationError) as excinfo:
         claim_slot_accept(actor=parties["owner"], claim=claim, slot=first)
     assert excinfo.value.code == "pickup_slot_not_open"
-    # accepting the second replaces the first
-    claim_slot_accept(actor=parties["owner"], claim=claim, slot=second)
+    # the other proposal is replaced by the agreement
+    with pytest.raises(ApplicationError) as excinfo:
+        claim_slot_accept(actor=parties["owner"], claim=claim, slot=second)
+    assert excinfo.value.code == "pickup_slot_not_open"
+    # a proposal made after the agreement moves the pickup once accepted
+    third = claim_slot_propose(actor=parties["owner"], claim=claim, starts_at=later(days=4))
+    claim_slot_accept(actor=parties["claimant"], claim=claim, slot=third)
     claim.refresh_from_db()
-    assert claim.pickup_at == second.starts_at
+    assert claim.pickup_at == third.starts_at
     assert dict(PickupSlot.objects.values_list("pk", "status")) == {
         first.pk: "superseded",
-        second.pk: "accepted",
+        second.pk: "superseded",
+        third.pk: "accepted",
     }
 
 

@@ -1,0 +1,17 @@
+from django.utils.functional import SimpleLazyObject
+
+from exchange.home.summary import menu_counts as _menu_counts
+from exchange.organisations.selectors import membership_for_user
+
+
+def menu_counts(request) -> dict:
+    """The counts of waiting work beside the menu entries, read only when a page's
+    menu shows them."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def counts() -> dict:
+        return _menu_counts(user=user, actor=membership_for_user(user=user))
+
+    return {"menu_counts": SimpleLazyObject(counts)}
