@@ -83,6 +83,9 @@ def person_home(*, user, actor: Membership | None, now: datetime.datetime | None
         home["organisation"] = organisation
         setup = organisation_setup(organisation=organisation)
         home["setup"] = setup if not all(setup.values()) else None
+        home["shortcuts"] = member_shortcuts(actor)
+    if actor is not None and actor.organisation.is_verified:
+        # an organisation not verified yet has neither lots nor claims nor requests
         claims = claim_waiting_counts(actor=actor)
         lots = lot_attention_counts(actor=actor, today=timezone.localdate(now))
         home["counts"] = {**claims, "lots": lots["total"], "matches": match_new_count(actor=actor)}
@@ -99,7 +102,6 @@ def person_home(*, user, actor: Membership | None, now: datetime.datetime | None
             lot_attention_list(actor=actor, today=timezone.localdate(now))[: HOME_LIST_SIZE * 2]
         )
         home["matches"] = list(match_new_list(actor=actor)[:HOME_LIST_SIZE])
-        home["shortcuts"] = member_shortcuts(actor)
     if user.is_moderator:
         home["verification"] = {
             "count": organisation_waiting_count(),

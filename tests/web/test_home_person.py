@@ -121,6 +121,7 @@ def test_an_unverified_organisation_reads_what_it_still_needs(make_member):
     assert "A moderator checks your enterprise number" in page
     assert "Add a site" in page
     assert "Post a lot" not in page.split("Start from here")[-1]
+    assert "Claims waiting for your decision" not in page  # nothing it could decide yet
 
 
 def test_moderators_see_the_verification_queue_and_analysts_the_figures(db, categories):
@@ -130,6 +131,7 @@ def test_moderators_see_the_verification_queue_and_analysts_the_figures(db, cate
     moderator.groups.add(Group.objects.get_or_create(name="moderator")[0])
     page = text(login(moderator).get("/"))
     assert "Verification queue (2)" in page and "Waiting One" in page
+    assert "Register an organisation" not in page.split("Good to see you")[-1]
     analyst = UserFactory()
     analyst.groups.add(Group.objects.get_or_create(name="analyst")[0])
     page = text(login(analyst).get("/"))
