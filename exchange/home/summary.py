@@ -56,8 +56,7 @@ def member_shortcuts(actor: Membership) -> list[Shortcut]:
     if actor.can_write and actor.organisation.is_verified:
         shortcuts.insert(0, Shortcut(_("Post a lot"), reverse("lots:create")))
         shortcuts.append(Shortcut(_("Say what we need"), reverse("matching:list")))
-    # Reuse checks (exchange/reuse): a buyer checks for reuse before a purchase.
-    shortcuts.append(Shortcut(_("Reuse before buying"), reverse("reuse:list")))
+    # Here other parts add their links for members (reuse checks are in the menu).
     return shortcuts
 
 
