@@ -9,7 +9,7 @@ from api.lots.views import LotViewSet
 from api.matching.views import MatchViewSet, WantedViewSet
 from api.mixins import AnonymousViewMixin
 from api.notifications.views import NotificationViewSet
-from api.organisations.views import OrganisationViewSet, SiteViewSet
+from api.organisations.views import InvitationAcceptView, OrganisationViewSet, SiteViewSet
 from api.reuse.views import ReuseCheckViewSet, ReuseStatsView
 from api.stats.views import (
     AnnualReportView,
@@ -44,6 +44,7 @@ urlpatterns = [
     path("auth/tokens/", ApiTokenListView.as_view(), name="tokens"),
     path("auth/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="token-detail"),
     path("me/", MeView.as_view(), name="me"),
+    path("invitations/accept/", InvitationAcceptView.as_view(), name="invitation-accept"),
     path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),
     path("stats/reuse-checks/", ReuseStatsView.as_view(), name="stats-reuse-checks"),

@@ -216,6 +216,8 @@ ACCOUNT_RATE_LIMITS = {
 EXCHANGE_API_TOKEN_DAYS = env_int("EXCHANGE_API_TOKEN_DAYS", 90)
 EXCHANGE_API_TOKEN_MAX_DAYS = env_int("EXCHANGE_API_TOKEN_MAX_DAYS", 365)
 EXCHANGE_API_TOKEN_TOUCH_SECONDS = env_int("EXCHANGE_API_TOKEN_TOUCH_SECONDS", 60)
+# An invitation to become a member of an organisation can be accepted for this many days.
+EXCHANGE_INVITATION_DAYS = env_int("EXCHANGE_INVITATION_DAYS", 14)
 # Two-factor authentication (TOTP and recovery codes): offered to everyone, required of
 # admin-site staff, moderators, analysts and organisation admins unless switched off
 # (the demo of `make run` switches it off; exchange/accounts/second_factor.py).

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from exchange.lots.eligibility import eligibility_kind
 from exchange.organisations.models import (
     AccreditationScheme,
+    Invitation,
     Membership,
     MembershipRole,
     Organisation,
@@ -92,9 +93,39 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "created_at"]
 
 
-class MembershipCreateInputSerializer(serializers.Serializer):
+class InvitationCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=MembershipRole.choices)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The language of the e-mail when the address has no account (default: the "
+        "organisation's); an account's own language wins.",
+    )
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    invited_by = serializers.CharField(source="invited_by.username", allow_null=True)
+    status = serializers.ChoiceField(choices=["pending", "expired", "accepted", "revoked"])
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "language",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "status",
+        ]
+
+
+class InvitationAcceptInputSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=500, help_text="The last part of the invitation link's path."
+    )
 
 
 class MembershipUpdateInputSerializer(serializers.Serializer):

@@ -1,13 +1,16 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
+from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.response import Response
 
 from api.mixins import ScopedViewMixin
 from api.organisations.filters import OrganisationFilter
 from api.organisations.serializers import (
-    MembershipCreateInputSerializer,
+    InvitationAcceptInputSerializer,
+    InvitationCreateInputSerializer,
+    InvitationOutputSerializer,
     MembershipOutputSerializer,
     MembershipUpdateInputSerializer,
     OrganisationInputSerializer,
@@ -17,8 +20,10 @@ from api.organisations.serializers import (
     SiteOutputSerializer,
     VerifyOutputSerializer,
 )
-from exchange.organisations import selectors, services
-from exchange.organisations.models import Organisation, Site
+from exchange.common.errors import ApplicationError, ErrorKind
+from exchange.organisations import invitations, selectors, services
+from exchange.organisations.errors import OrganisationError
+from exchange.organisations.models import Invitation, Membership, Organisation, Site
 
 
 class OrganisationViewSet(
@@ -90,31 +95,63 @@ class OrganisationViewSet(
         )
         return Response(OrganisationOutputSerializer(organisation).data)
 
-    @extend_schema(methods=["get"], responses=MembershipOutputSerializer(many=True), filters=False)
-    @extend_schema(
-        methods=["post"],
-        request=MembershipCreateInputSerializer,
-        responses={201: MembershipOutputSerializer},
-    )
-    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    @extend_schema(responses=MembershipOutputSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def members(self, request, pk=None):
-        """The organisation's members (its own people and moderators see them); admins of a
-        verified organisation add people who signed up, by e-mail."""
+        """The organisation's members (its own people and moderators see them). People are
+        added by invitation: ``invitations/``."""
         organisation = self.get_object()
-        if request.method == "POST":
-            serializer = MembershipCreateInputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            actor = selectors.membership_for_user(
-                user=request.user, organisation_id=organisation.pk
-            )
-            membership = services.membership_add(actor=actor, **serializer.validated_data)
-            return Response(
-                MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED
-            )
         members = selectors.organisation_visible_members(
             user=request.user, organisation=organisation
         )
         return Response(MembershipOutputSerializer(members, many=True).data)
+
+    @extend_schema(methods=["get"], responses=InvitationOutputSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["post"],
+        request=InvitationCreateInputSerializer,
+        responses={201: InvitationOutputSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def invitations(self, request, pk=None):
+        """Admins of a verified organisation invite a person by e-mail address: the
+        address gets a link, valid ``EXCHANGE_INVITATION_DAYS`` days; the person becomes a
+        member once they accept it with an account that confirmed the address (a new
+        account: once it confirms the address). Inviting an address again sends a new
+        link and ends the old one. The answer is the same whether or not the address has
+        an account. GET lists the invitations not yet accepted or withdrawn (admins)."""
+        organisation = self.get_object()
+        actor = selectors.membership_for_user(user=request.user, organisation_id=organisation.pk)
+        if request.method == "POST":
+            serializer = InvitationCreateInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            invitation = invitations.invitation_create(actor=actor, **serializer.validated_data)
+            return Response(
+                InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED
+            )
+        return Response(
+            InvitationOutputSerializer(
+                invitations.invitation_list_open(actor=actor), many=True
+            ).data
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"invitations/(?P<invitation_id>\d+)",
+        filterset_class=None,
+    )
+    def invitation(self, request, pk=None, invitation_id=None):
+        """Admins withdraw an invitation: its link stops working (409 if it was accepted
+        or withdrawn already)."""
+        organisation = self.get_object()
+        actor = selectors.membership_for_user(user=request.user, organisation_id=organisation.pk)
+        found = get_object_or_404(
+            Invitation.objects.filter(organisation=organisation), pk=invitation_id
+        )
+        invitations.invitation_revoke(actor=actor, invitation=found)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         methods=["patch"],
@@ -180,3 +217,31 @@ class SiteViewSet(
     def destroy(self, request, pk=None):
         services.site_delete(actor=self.require_actor(), site=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptView(ScopedViewMixin, GenericAPIView):
+    """Accept an invitation, with the token of its link: you become a member if your
+    account has confirmed the invited address (403 ``invitation_other_address``
+    otherwise); 404 for an unknown or outdated link, 409 when it expired, was withdrawn
+    or accepted already."""
+
+    queryset_for_schema = Membership.objects.none()
+    serializer_class = MembershipOutputSerializer
+
+    def scoped_queryset(self):
+        return selectors.user_memberships(user=self.request.user)
+
+    @extend_schema(request=InvitationAcceptInputSerializer, responses=MembershipOutputSerializer)
+    def post(self, request):
+        serializer = InvitationAcceptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = invitations.invitation_from_token(serializer.validated_data["token"])
+        if found is None:
+            raise ApplicationError(
+                code=OrganisationError.INVITATION_INVALID,
+                kind=ErrorKind.NOT_FOUND,
+                field="token",
+                message=_("No such invitation: the link is wrong or was replaced by a newer one."),
+            )
+        membership = invitations.invitation_accept(user=request.user, invitation=found)
+        return Response(MembershipOutputSerializer(membership).data)

@@ -12,6 +12,15 @@ def user_email_is_verified(*, user: User) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
+def user_has_verified_email(*, user: User, email: str) -> bool:
+    """Whether ``email`` is one of the person's addresses, and verified."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(
+        user=user, email__iexact=(email or "").strip(), verified=True
+    ).exists()
+
+
 def api_token_list(*, user: User):
     """The person's API tokens, newest first (expired ones too, until revoked)."""
     from exchange.accounts.models import ApiToken

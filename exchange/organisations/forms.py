@@ -47,6 +47,14 @@ class SiteForm(forms.Form):
     longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6)
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "The person receives a link to accept; a new account becomes a member once it "
+            "has confirmed this address."
+        ),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=settings.LANGUAGES)

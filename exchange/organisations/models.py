@@ -196,3 +196,82 @@ class Membership(TimeStampedModel):
     @property
     def is_admin(self) -> bool:
         return self.role == MembershipRole.ADMIN
+
+
+class Invitation(TimeStampedModel):
+    """An admin's invitation of a person, by e-mail address, to become a member.
+
+    The link in the e-mail carries the invitation's id and ``nonce``, signed with the
+    project's secret (``exchange.organisations.invitations``): the database alone cannot
+    make a link, and a new nonce (invited again) ends the old link. A person becomes a
+    member once an address of theirs that equals ``email`` is verified: by accepting
+    while signed in, or by confirming that address after signing up with it."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    nonce = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    # When the e-mail with the current link went out (empty again when invited again).
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                "organisation",
+                models.functions.Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_open_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=MembershipRole.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may have expired)."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    def is_pending(self, now: datetime.datetime | None = None) -> bool:
+        """Open and not expired: it can still be accepted."""
+        return self.is_open and self.expires_at > (now or timezone.now())
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "pending" if self.is_pending() else "expired"

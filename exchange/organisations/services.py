@@ -1,4 +1,5 @@
-"""Writes on organisations, sites and memberships. Validate everything, then act."""
+"""Writes on organisations, sites and memberships (invitations: ``invitations.py``).
+Validate everything, then act."""
 
 from decimal import Decimal
 
@@ -15,7 +16,6 @@ from exchange.common.services import audit_event_record
 from exchange.organisations.access import (
     require_moderator,
     require_role,
-    require_verified,
 )
 from exchange.organisations.errors import OrganisationError
 from exchange.organisations.models import (
@@ -418,44 +418,6 @@ def site_delete(*, actor: Membership, site: Site) -> None:
 
 
 # --- Members -------------------------------------------------------------------
-
-
-@transaction.atomic
-def membership_add(*, actor: Membership, email: str, role: str) -> Membership:
-    """An admin of a verified organisation adds a person who has an account."""
-    require_role(actor, MembershipRole.ADMIN)
-    require_verified(actor)
-    if role not in MembershipRole.values:
-        raise ApplicationError(
-            code=OrganisationError.INVALID_ROLE,
-            field="role",
-            message=_("Choose one of: %(roles)s.") % {"roles": ", ".join(MembershipRole.values)},
-        )
-    user = User.objects.filter(email__iexact=(email or "").strip()).first()
-    if user is None:
-        raise ApplicationError(
-            code=OrganisationError.UNKNOWN_USER,
-            field="email",
-            message=_(
-                "Nobody has signed up with this e-mail address yet: ask them to sign up first."
-            ),
-        )
-    if Membership.objects.filter(user=user, organisation=actor.organisation).exists():
-        raise ApplicationError(
-            code=OrganisationError.ALREADY_MEMBER,
-            kind=ErrorKind.CONFLICT,
-            field="email",
-            message=_("%(email)s is already a member.") % {"email": user.email},
-        )
-    membership = Membership.objects.create(user=user, organisation=actor.organisation, role=role)
-    audit_event_record(
-        actor=actor.user,
-        organisation=actor.organisation,
-        obj=membership,
-        action="add",
-        to_state=role,
-    )
-    return membership
 
 
 def membership_phone_set(*, actor: Membership, phone: str) -> Membership:

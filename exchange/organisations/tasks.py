@@ -1,9 +1,15 @@
 from celery import shared_task
 
 from exchange.common.tasks import RELIABLE
+from exchange.organisations.invitations import invitation_send
 from exchange.organisations.services import organisation_verified_notify
 
 
 @shared_task(name="organisations.organisation_verified_notify", **RELIABLE)
 def organisation_verified_notify_task(organisation_id: int) -> int:
     return organisation_verified_notify(organisation_id=organisation_id)
+
+
+@shared_task(name="organisations.invitation_send", **RELIABLE)
+def invitation_send_task(invitation_id: int, nonce: str) -> bool:
+    return invitation_send(invitation_id=invitation_id, nonce=nonce)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("verification/", views.verification_queue, name="verification_queue"),
     path("switch/", views.switch, name="switch"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
 ]

@@ -2,15 +2,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from exchange.accounts.selectors import user_has_verified_email
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.organisations import selectors, services
+from exchange.organisations import invitations, selectors, services
 from exchange.organisations.access import require_moderator
-from exchange.organisations.forms import MemberAddForm, OrganisationForm, SiteForm
+from exchange.organisations.forms import InvitationForm, OrganisationForm, SiteForm
 from exchange.organisations.models import Membership
 
 
@@ -45,17 +47,42 @@ def detail(request, pk: int):
     organisation = _visible_organisation(request, pk)
     membership = _own_membership(request, organisation)
     is_admin = bool(membership and membership.is_admin)
-    member_form = MemberAddForm(prefix="member")
+    member_form = InvitationForm(prefix="member", initial={"language": organisation.language})
     site_form = SiteForm(prefix="site")
     if request.method == "POST":
         if not is_admin:
             raise Http404
         try:
+            if "revoke_invitation" in request.POST:
+                invitation = get_object_or_404(
+                    invitations.invitation_list_open(actor=membership),
+                    pk=request.POST.get("revoke_invitation"),
+                )
+                try:
+                    invitations.invitation_revoke(actor=membership, invitation=invitation)
+                except ApplicationError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("The invitation of %(email)s is withdrawn: its link no longer works.")
+                        % {"email": invitation.email},
+                    )
+                return redirect("organisations:detail", pk=pk)
             if "add_member" in request.POST:
-                member_form = MemberAddForm(request.POST, prefix="member")
+                member_form = InvitationForm(request.POST, prefix="member")
                 if member_form.is_valid():
-                    services.membership_add(actor=membership, **member_form.cleaned_data)
-                    messages.success(request, _("Member added."))
+                    invitation = invitations.invitation_create(
+                        actor=membership, **member_form.cleaned_data
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "An invitation is on its way to %(email)s. They become a member "
+                            "once they accept it."
+                        )
+                        % {"email": invitation.email},
+                    )
                     return redirect("organisations:detail", pk=pk)
             elif "add_site" in request.POST:
                 site_form = SiteForm(request.POST, prefix="site")
@@ -74,6 +101,11 @@ def detail(request, pk: int):
         ),
         "sites": organisation.sites.all() if membership or request.user.is_moderator else [],
         "member_form": member_form,
+        "invitations": (
+            invitations.invitation_list_open(actor=membership)
+            if is_admin and organisation.is_verified
+            else []
+        ),
         "site_form": site_form,
     }
     return render(request, "organisations/detail.html", context)
@@ -166,3 +198,37 @@ def switch(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "home"
     return redirect(next_url)
+
+
+def invitation(request, token: str):
+    """The page an invitation's link opens: who invites, to what; accept when signed in
+    with the invited address. Says nothing about whether that address has an account."""
+    found = invitations.invitation_from_token(token)
+    if found is None or not found.is_pending():
+        return render(
+            request, "organisations/invitation_invalid.html", {"invitation": found}, status=404
+        )
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = invitations.invitation_accept(user=request.user, invitation=found)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Welcome: you are now a member of %(organisation)s.")
+                % {"organisation": membership.organisation.name},
+            )
+            return redirect("organisations:detail", pk=membership.organisation_id)
+    return render(
+        request,
+        "organisations/invitation.html",
+        {
+            "invitation": found,
+            "next": request.path,
+            "address_is_mine": request.user.is_authenticated
+            and user_has_verified_email(user=request.user, email=found.email),
+        },
+    )

@@ -1,7 +1,8 @@
 import pytest
 
 from exchange.common.models import AuditEvent
-from exchange.organisations.models import Membership, Organisation
+from exchange.organisations.invitations import invitation_token
+from exchange.organisations.models import Invitation, Membership, Organisation
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -119,7 +120,7 @@ def test_a_member_of_one_organisation_cannot_change_another(client_for, fed_admi
     assert other.name == "FPS Other"
     assert (
         client.post(
-            f"{URL}{other.pk}/members/", {"email": fed_admin.user.email, "role": "admin"}
+            f"{URL}{other.pk}/invitations/", {"email": fed_admin.user.email, "role": "admin"}
         ).status_code
         == 403
     )
@@ -127,40 +128,98 @@ def test_a_member_of_one_organisation_cannot_change_another(client_for, fed_admi
 
 
 def test_admins_manage_members(client_for, fed_admin):
-    colleague = UserFactory()
+    colleague = MembershipFactory(organisation=fed_admin.organisation, role="member")
     client = client_for(fed_admin.user)
     members_url = f"{URL}{fed_admin.organisation_id}/members/"
-    response = client.post(members_url, {"email": colleague.email, "role": "member"})
-    assert response.status_code == 201
-    membership_id = response.json()["id"]
     assert {m["user"]["email"] for m in client.get(members_url).json()} == {
         fed_admin.user.email,
-        colleague.email,
+        colleague.user.email,
     }
-    assert (
-        client.post(members_url, {"email": "nobody@example.org", "role": "member"}).status_code
-        == 400
-    )
-    response = client.patch(f"{members_url}{membership_id}/", {"role": "viewer"})
+    # people join by invitation only
+    assert client.post(members_url, {"email": "x@example.org", "role": "member"}).status_code == 405
+    response = client.patch(f"{members_url}{colleague.pk}/", {"role": "viewer"})
     assert response.status_code == 200 and response.json()["role"] == "viewer"
     response = client.patch(f"{members_url}{fed_admin.pk}/", {"role": "member"})
     assert response.status_code == 409
-    assert client.delete(f"{members_url}{membership_id}/").status_code == 204
+    assert client.delete(f"{members_url}{colleague.pk}/").status_code == 204
 
 
-def test_a_plain_member_cannot_add_members(client_for, make_member):
-    member = make_member("member")
-    response = client_for(member.user).post(
-        f"{URL}{member.organisation_id}/members/", {"email": UserFactory().email, "role": "admin"}
+def test_admins_invite_list_and_withdraw(client_for, fed_admin):
+    # given
+    person = UserFactory(username="invitee", email="invitee@example.org")
+    client = client_for(fed_admin.user)
+    url = f"{URL}{fed_admin.organisation_id}/invitations/"
+    # when an admin invites an address
+    response = client.post(url, {"email": "invitee@example.org", "role": "viewer"})
+    # then
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "invitee@example.org" and body["role"] == "viewer"
+    assert body["status"] == "pending" and body["invited_by"] == fed_admin.user.username
+    assert body["language"] == fed_admin.organisation.language
+    assert [i["id"] for i in client.get(url).json()] == [body["id"]]
+    # the invited person accepts it through the API with the link's token
+    invitation = Invitation.objects.get(pk=body["id"])
+    accept = client_for(person).post(
+        "/api/v1/invitations/accept/", {"token": invitation_token(invitation)}
     )
+    assert accept.status_code == 200
+    assert accept.json()["role"] == "viewer"
+    assert Membership.objects.get(user=person).organisation == fed_admin.organisation
+    # accepted: no longer listed, and cannot be withdrawn
+    assert client.get(url).json() == []
+    assert client.delete(f"{url}{body['id']}/").status_code == 409
+    # another one is withdrawn, then its token is refused
+    other = client.post(url, {"email": "late@example.org", "role": "member"}).json()
+    assert client.delete(f"{url}{other['id']}/").status_code == 204
+    token = invitation_token(Invitation.objects.get(pk=other["id"]))
+    late = client_for(UserFactory(username="late", email="late@example.org"))
+    response = late.post("/api/v1/invitations/accept/", {"token": token})
+    assert response.status_code == 409
+    assert response.json()["code"] == "invitation_not_pending"
+    assert late.post("/api/v1/invitations/accept/", {"token": "made-up"}).status_code == 404
+
+
+def test_bad_invitations_name_every_field(client_for, fed_admin):
+    url = f"{URL}{fed_admin.organisation_id}/invitations/"
+    response = client_for(fed_admin.user).post(
+        url, {"email": "not an address", "role": "boss", "language": "xx"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"email", "role", "language"}
+    assert not Invitation.objects.exists()
+
+
+def test_only_the_invited_address_accepts(client_for, fed_admin):
+    url = f"{URL}{fed_admin.organisation_id}/invitations/"
+    body = client_for(fed_admin.user).post(url, {"email": "right@example.org", "role": "admin"})
+    token = invitation_token(Invitation.objects.get(pk=body.json()["id"]))
+    wrong = UserFactory(username="wrong", email="wrong@example.org")
+    response = client_for(wrong).post("/api/v1/invitations/accept/", {"token": token})
+    assert response.status_code == 403
+    assert response.json()["code"] == "invitation_other_address"
+    assert not Membership.objects.filter(user=wrong).exists()
+    # an unconfirmed account of the right address cannot either
+    unconfirmed = UserFactory(username="right", email="right@example.org", email_verified=False)
+    response = client_for(unconfirmed).post("/api/v1/invitations/accept/", {"token": token})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=unconfirmed).exists()
+
+
+def test_a_plain_member_cannot_invite_nor_read_invitations(client_for, make_member):
+    member = make_member("member")
+    client = client_for(member.user)
+    url = f"{URL}{member.organisation_id}/invitations/"
+    response = client.post(url, {"email": "x@example.org", "role": "admin"})
     assert response.status_code == 403
     assert response.json()["code"] == "role_required"
+    assert client.get(url).status_code == 403
 
 
 def test_an_unverified_organisation_cannot_act(client_for, make_member):
     admin = make_member("admin", unverified=True)
     response = client_for(admin.user).post(
-        f"{URL}{admin.organisation_id}/members/", {"email": UserFactory().email, "role": "member"}
+        f"{URL}{admin.organisation_id}/invitations/", {"email": "x@example.org", "role": "member"}
     )
     assert response.status_code == 403
     assert response.json()["code"] == "organisation_not_verified"
