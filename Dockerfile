@@ -11,6 +11,7 @@ RUN pip install -c constraints.txt . && pip uninstall -y reuse-exchange
 
 COPY . .
 RUN pybabel compile --domain django --directory locale \
+    && pybabel compile --domain django --directory locale/allauth \
     && DJANGO_SETTINGS_MODULE=exchange.settings python manage.py collectstatic --noinput \
     && useradd --create-home exchange && mkdir -p var media private && chown -R exchange var media private
 USER exchange

@@ -18,6 +18,7 @@ install: $(INSTALLED)
 # Compile the NL/FR/DE translations (Babel: no system gettext needed).
 messages: install
 	$(VENV)/bin/pybabel compile --domain django --directory locale >/dev/null
+	$(VENV)/bin/pybabel compile --domain django --directory locale/allauth >/dev/null
 
 # Gather new strings of the code and templates into the NL/FR/DE catalogues (needs GNU
 # gettext, a developer's tool); translate what is new, then `make messages`.

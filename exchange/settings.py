@@ -234,7 +234,9 @@ LANGUAGES = [
     ("de", _("German")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then django-allauth's messages in the formal register (locale/allauth/:
+# allauth's own Dutch and German catalogues say je/du).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 TIME_ZONE = "Europe/Brussels"
 # English dates as Belgium writes them (18/01/2027, 24-hour clock).
 FORMAT_MODULE_PATH = ["exchange.formats"]

@@ -1,5 +1,6 @@
 """Every page works in NL, FR, DE and EN: each catalogue translates every message."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,50 @@ def test_every_message_is_translated(language):
     ]
 
     assert untranslated == []
+
+
+# Informal address: Dutch je/jij/jouw, German du/dein, French tu/ton.
+INFORMAL = {
+    "nl": re.compile(r"\b(je|jij|jou|jouw|jezelf)\b", re.IGNORECASE),
+    "de": re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b", re.IGNORECASE),
+    "fr": re.compile(r"\b(tu|toi|ton|tes)\b|\bt['’]", re.IGNORECASE),
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de"])
+def test_the_sign_in_pages_and_emails_address_people_formally(language):
+    """django-allauth's messages as the platform shows them (its catalogue under ours and
+    locale/allauth/): none says je, du or tu."""
+    import allauth
+    from django.utils import translation
+
+    with open(
+        Path(allauth.__file__).parent / "locale" / language / "LC_MESSAGES" / "django.po", "rb"
+    ) as handle:
+        catalogue = read_po(handle, locale=language)
+    informal = []
+    with translation.override(language):
+        for message in catalogue:
+            if not message.id:
+                continue
+            if isinstance(message.id, tuple):
+                shown = [translation.ngettext(message.id[0], message.id[1], n) for n in (1, 2)]
+            elif message.context:
+                shown = [translation.pgettext(message.context, message.id)]
+            else:
+                shown = [translation.gettext(message.id)]
+            informal += [text for text in shown if INFORMAL[language].search(text)]
+    assert informal == []
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de"])
+def test_our_catalogue_addresses_people_formally(language):
+    with open(LOCALE / language / "LC_MESSAGES" / "django.po", "rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    strings = [
+        text
+        for message in catalogue
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else [message.string])
+    ]
+    assert [text for text in strings if INFORMAL[language].search(text)] == []

@@ -145,3 +145,20 @@ def test_without_the_rule_nobody_is_sent_to_the_setup(settings):
     settings.EXCHANGE_SECOND_FACTOR_REQUIRED = False
     admin = MembershipFactory(role="admin").user
     assert _signed_in(admin).get(reverse("accounts:tokens")).status_code == 200
+
+
+def test_the_admin_site_opens_only_after_the_second_factor():
+    # given a superuser with an authenticator app
+    staff = UserFactory(username="root", is_staff=True, is_superuser=True)
+    _with_totp(staff)
+    client = Client()
+    # the admin's own sign-in sends to the platform's
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"].startswith(reverse("account_login"))
+    # the password alone does not open it
+    response = client.post(reverse("account_login"), {"login": "root", "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert client.get("/admin/").status_code == 302
+    # with the code it opens
+    client.post(reverse("mfa_authenticate"), {"code": _code()})
+    assert client.get("/admin/").status_code == 200

@@ -182,3 +182,33 @@ def test_the_admin_signs_in_through_the_throttled_page(client, settings):
     response = _login(client, "staff", PASSWORD)
     assert response.status_code == 429
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "language, page_words, signed_in_words",
+    [
+        ("nl", ["Gebruikersnaam of e-mailadres", "Wachtwoord"], "U bent nu aangemeld als"),
+        ("fr", ["adresse e-mail", "Mot de passe"], "Connexion avec"),
+        ("de", ["Benutzername oder E-Mail-Adresse", "Passwort"], "Erfolgreich als"),
+        ("en", ["Username or e-mail address", "Password"], "Successfully signed in as"),
+    ],
+)
+def test_a_person_signs_in_with_a_local_account_in_each_language(
+    language, page_words, signed_in_words
+):
+    # given a person and a browser in their language
+    user = UserFactory(username=f"local-{language}", language=language)
+    client = Client(headers={"accept-language": language})
+    # the sign-in page speaks it
+    page = client.get(reverse("account_login")).content.decode()
+    assert f'<html lang="{language}"' in page
+    for words in page_words:
+        assert words in page
+    # when they sign in with their e-mail address and password
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True
+    )
+    # then they are signed in and welcomed in it
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert signed_in_words in response.content.decode()

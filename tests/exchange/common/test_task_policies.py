@@ -20,6 +20,7 @@ RELIABLE = {
     "matching.matches_digest_send",
     "notifications.notification_email_send",
     "organisations.organisation_verified_notify",
+    "organisations.invitation_send",
     "reuse.reuse_checks_close_due",
 }
 # Another run does what a lost one missed.
