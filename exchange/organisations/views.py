@@ -13,7 +13,7 @@ from exchange.common.forms import add_application_error
 from exchange.organisations import invitations, selectors, services
 from exchange.organisations.access import require_moderator
 from exchange.organisations.forms import InvitationForm, OrganisationForm, SiteForm
-from exchange.organisations.models import Membership
+from exchange.organisations.models import Membership, MembershipRole
 
 
 def _visible_organisation(request, pk: int):
@@ -47,7 +47,9 @@ def detail(request, pk: int):
     organisation = _visible_organisation(request, pk)
     membership = _own_membership(request, organisation)
     is_admin = bool(membership and membership.is_admin)
-    member_form = InvitationForm(prefix="member", initial={"language": organisation.language})
+    member_form = InvitationForm(
+        prefix="member", initial={"language": organisation.language, "role": MembershipRole.MEMBER}
+    )
     site_form = SiteForm(prefix="site")
     if request.method == "POST":
         if not is_admin:
