@@ -46,6 +46,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "exchange.common.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -15,6 +15,11 @@ from exchange.reuse.urls import verify_urlpatterns
 admin.site.login = secure_admin_login(admin.site.login)
 # allauth's own rate limits (sign-up, reset, e-mail) answer with this page.
 handler429 = throttled_response
+# The site's error pages in the reader's language, with a way back; JSON under /api/.
+handler400 = "exchange.common.error_pages.bad_request"
+handler403 = "exchange.common.error_pages.permission_denied"
+handler404 = "exchange.common.error_pages.page_not_found"
+handler500 = "exchange.common.error_pages.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
