@@ -21,6 +21,15 @@ def user_has_verified_email(*, user: User, email: str) -> bool:
     ).exists()
 
 
+def user_verified_emails(*, user: User) -> list[str]:
+    """The person's verified addresses."""
+    from allauth.account.models import EmailAddress
+
+    return list(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
+
+
 def api_token_list(*, user: User):
     """The person's API tokens, newest first (expired ones too, until revoked)."""
     from exchange.accounts.models import ApiToken

@@ -162,3 +162,19 @@ def test_the_login_page_shows_the_federal_button_only_when_configured(client, se
     settings.OIDC_BUTTON_LABEL = "Sign in with CSAM"
     page = Client(headers={"accept-language": "fr"}).get(reverse("account_login")).content.decode()
     assert "Sign in with CSAM" in page
+
+
+def test_an_invited_address_becomes_a_member_at_its_first_federal_sign_in(
+    client, oidc_provider, fed_admin
+):
+    # given an invitation to the address the provider verifies
+    from exchange.organisations.invitations import invitation_create
+    from exchange.organisations.models import Membership
+
+    invitation_create(actor=fed_admin, email="An.Peeters@fod.example.be", role="member")
+    oidc_provider()
+    # when the person signs in through the federal service for the first time
+    _sign_in(client)
+    # then they are a member
+    user = User.objects.get(email="an.peeters@fod.example.be")
+    assert Membership.objects.get(user=user).organisation == fed_admin.organisation
