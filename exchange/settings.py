@@ -443,6 +443,8 @@ CELERY_BEAT_SCHEDULE = {
     "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
     # Write the impact records that a lost task never wrote.
     "impact-sweep": {"task": "impact.impact_records_sweep", "schedule": 900.0},
+    # Send the invitations that a lost task never sent.
+    "invitations-sweep": {"task": "organisations.invitations_send_sweep", "schedule": 600.0},
     # Repair sweep: expire old requests and stale matches, match what changed since it
     # was last matched (and what a lost job never matched).
     "matches-rematch": {

@@ -12,6 +12,7 @@ once an address of theirs that equals the invited one is verified.
   becomes a member when they confirm it (allauth's ``email_confirmed`` signal,
   subscribed in ``OrganisationsConfig.ready``); never before.
 - ``invitation_revoke``: an admin withdraws an open invitation; its link ends.
+- ``invitations_send_sweep`` (beat): sends what a lost task never sent.
 """
 
 import datetime
@@ -213,6 +214,20 @@ def invitation_send(*, invitation_id: int, nonce: str) -> bool:
         Invitation.objects.filter(pk=invitation_id, nonce=nonce).update(sent_at=None)
         raise
     return True
+
+
+def invitations_send_sweep(*, older_than_seconds: int = 60) -> int:
+    """Send the e-mails a lost task never sent (invitations that can be accepted, unsent,
+    made or renewed more than ``older_than_seconds`` ago). Returns how many went out."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    unsent = Invitation.objects.filter(
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        updated_at__lt=cutoff,
+    ).values_list("pk", "nonce")
+    return sum(invitation_send(invitation_id=pk, nonce=nonce) for pk, nonce in unsent)
 
 
 def _invitation_mail(invitation: Invitation) -> None:

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from exchange.common.tasks import RELIABLE
-from exchange.organisations.invitations import invitation_send
+from exchange.common.tasks import RELIABLE, TRANSIENT_RETRY
+from exchange.organisations.invitations import invitation_send, invitations_send_sweep
 from exchange.organisations.services import organisation_verified_notify
 
 
@@ -13,3 +13,8 @@ def organisation_verified_notify_task(organisation_id: int) -> int:
 @shared_task(name="organisations.invitation_send", **RELIABLE)
 def invitation_send_task(invitation_id: int, nonce: str) -> bool:
     return invitation_send(invitation_id=invitation_id, nonce=nonce)
+
+
+@shared_task(name="organisations.invitations_send_sweep", **TRANSIENT_RETRY)
+def invitations_send_sweep_task() -> int:
+    return invitations_send_sweep()

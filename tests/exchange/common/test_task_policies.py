@@ -24,7 +24,7 @@ RELIABLE = {
     "reuse.reuse_checks_close_due",
 }
 # Another run does what a lost one missed.
-TRANSIENT_ONLY = {"notifications.deadline_reminders_send"}
+TRANSIENT_ONLY = {"notifications.deadline_reminders_send", "organisations.invitations_send_sweep"}
 
 
 def test_every_task_retries_with_backoff_and_the_reliable_ones_survive_a_dying_worker():

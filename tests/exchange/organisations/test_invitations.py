@@ -23,6 +23,7 @@ from exchange.organisations.invitations import (
     invitation_from_token,
     invitation_revoke,
     invitation_send,
+    invitations_send_sweep,
 )
 from exchange.organisations.models import Invitation, Membership
 from tests.factories import UserFactory
@@ -303,3 +304,18 @@ def test_the_invitation_page_speaks_four_languages(fed_admin, language, words):
     client = Client(headers={"accept-language": language})
     page = client.get(reverse("organisations:invitation", args=[invitation_token(invitation)]))
     assert words in page.content.decode()
+
+
+def test_the_sweep_sends_what_a_lost_task_never_sent(fed_admin):
+    # given an invitation whose task was lost (nothing ran after commit)
+    invitation = _invite(fed_admin, "lost@example.org")
+    assert mail.outbox == []
+    # a fresh one waits for its task
+    assert invitations_send_sweep() == 0
+    # when it is older than a minute, the sweep sends it, once
+    Invitation.objects.filter(pk=invitation.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    assert invitations_send_sweep() == 1
+    assert invitations_send_sweep() == 0
+    assert [m.to for m in mail.outbox] == [["lost@example.org"]]
