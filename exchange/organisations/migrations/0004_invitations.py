@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_organisation_names'),
+        ('organisations', '0003_membership_phone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
