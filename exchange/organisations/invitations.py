@@ -51,7 +51,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 def invitation_url(invitation: Invitation) -> str:
     path = reverse("organisations:invitation", kwargs={"token": invitation_token(invitation)})
-    return f"{settings.EXCHANGE_BASE_URL}{path}"
+    return f"{settings.EXCHANGE_PUBLIC_URL}{path}"
 
 
 def invitation_from_token(token: str) -> Invitation | None:
