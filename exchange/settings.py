@@ -427,8 +427,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+    # A broker that does not answer is given up on within seconds (a write never waits
+    # for it: exchange/common/tasks.py task_send).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Sending a task tries twice, 0.2 s apart, then gives up (the repair sweeps catch up).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -441,10 +450,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Expire lots past their date and announce claim windows that opened.
     "lots-advance": {"task": "lots.lots_advance", "schedule": 300.0},
-    # Write the impact records that a lost task never wrote.
+    # Repair sweeps: the work of tasks that were never sent (the broker was down) or
+    # were lost, once it is EXCHANGE_REPAIR_AFTER_SECONDS old (README "Background jobs").
     "impact-sweep": {"task": "impact.impact_records_sweep", "schedule": 900.0},
     # Send the invitations that a lost task never sent.
     "invitations-sweep": {"task": "organisations.invitations_send_sweep", "schedule": 600.0},
+    "photos-sweep": {"task": "lots.lot_photos_sweep", "schedule": 120.0},
+    "emails-sweep": {"task": "notifications.notification_emails_sweep", "schedule": 120.0},
+    "matching-sweep": {"task": "matching.matches_pending_sweep", "schedule": 120.0},
+    "report-jobs-sweep": {"task": "impact.report_jobs_sweep", "schedule": 120.0},
+    "verified-notices-sweep": {
+        "task": "organisations.organisation_verified_notify_sweep",
+        "schedule": 300.0,
+    },
     # Repair sweep: expire old requests and stale matches, match what changed since it
     # was last matched (and what a lost job never matched).
     "matches-rematch": {
@@ -465,6 +483,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Reuse Exchange domain settings -------------------------------------------
+# Work still not done this long after it was asked for (a photo still processing, an
+# e-mail not sent, a request never matched) is taken up by its repair sweep.
+EXCHANGE_REPAIR_AFTER_SECONDS = env_int("EXCHANGE_REPAIR_AFTER_SECONDS", 120)
 EXCHANGE_FEDERAL_WINDOW_DAYS = env_int("EXCHANGE_FEDERAL_WINDOW_DAYS", 10)
 EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS = env_int("EXCHANGE_SOCIAL_ECONOMY_WINDOW_DAYS", 10)
 # Annual reports over more records than this are built by a Celery task.

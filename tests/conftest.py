@@ -41,6 +41,17 @@ def _isolated_broker(tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _broker_tried_again():
+    """A send that failed in one test (a broker made to refuse) does not pause the
+    sends of the next (exchange/common/tasks.py task_send)."""
+    from exchange.common.tasks import broker_pause_reset
+
+    broker_pause_reset()
+    yield
+    broker_pause_reset()
+
+
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -1,12 +1,12 @@
 from celery import shared_task
 
-from exchange.common.tasks import RELIABLE
+from exchange.common.tasks import RELIABLE, TRANSIENT_RETRY
 from exchange.impact.services.records import (
     impact_record_for_claim,
     impact_record_for_lot_close,
     impact_records_sweep,
 )
-from exchange.impact.services.reports import report_job_run
+from exchange.impact.services.reports import report_job_run, report_jobs_sweep
 
 
 @shared_task(name="impact.impact_record_for_claim", **RELIABLE)
@@ -29,3 +29,8 @@ def impact_records_sweep_task() -> int:
 @shared_task(name="impact.report_job_run", **RELIABLE)
 def report_job_run_task(job_id: int) -> bool:
     return report_job_run(job_id=job_id)
+
+
+@shared_task(name="impact.report_jobs_sweep", **TRANSIENT_RETRY)
+def report_jobs_sweep_task() -> int:
+    return report_jobs_sweep()

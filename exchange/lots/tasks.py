@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from exchange.common.tasks import RELIABLE
+from exchange.common.tasks import RELIABLE, TRANSIENT_RETRY
 from exchange.lots.services.lots import lots_advance
-from exchange.lots.services.photos import lot_photo_process
+from exchange.lots.services.photos import lot_photo_process, lot_photos_sweep
 
 
 @shared_task(name="lots.lot_photo_process", **RELIABLE)
@@ -13,3 +13,8 @@ def lot_photo_process_task(photo_id: int) -> bool:
 @shared_task(name="lots.lots_advance", **RELIABLE)
 def lots_advance_task() -> dict:
     return lots_advance()
+
+
+@shared_task(name="lots.lot_photos_sweep", **TRANSIENT_RETRY)
+def lot_photos_sweep_task() -> int:
+    return lot_photos_sweep()

@@ -2,6 +2,7 @@
 
 from django.dispatch import receiver
 
+from exchange.common.tasks import task_send
 from exchange.lots.signals import lot_published, lot_tier_opened
 
 
@@ -10,4 +11,4 @@ from exchange.lots.signals import lot_published, lot_tier_opened
 def _match_lot(sender, lot, **kwargs):
     from exchange.matching.tasks import match_lot_task
 
-    match_lot_task.delay(lot.pk)
+    task_send(match_lot_task, lot.pk)

@@ -2,7 +2,7 @@ import datetime
 
 from celery import group, shared_task
 
-from exchange.common.tasks import RELIABLE
+from exchange.common.tasks import RELIABLE, TRANSIENT_RETRY
 from exchange.matching.services.engine import (
     RematchPlan,
     match_lot,
@@ -12,6 +12,7 @@ from exchange.matching.services.engine import (
     matches_rematch_plan,
 )
 from exchange.matching.services.notices import matches_digest_send
+from exchange.matching.services.repair import matches_pending_sweep
 
 
 @shared_task(name="matching.match_lot", **RELIABLE)
@@ -58,3 +59,8 @@ def matches_lots_repair_task(lot_ids: list[int], now: str) -> int:
 @shared_task(name="matching.matches_digest_send", **RELIABLE)
 def matches_digest_send_task() -> int:
     return matches_digest_send()
+
+
+@shared_task(name="matching.matches_pending_sweep", **TRANSIENT_RETRY)
+def matches_pending_sweep_task() -> dict:
+    return matches_pending_sweep()

@@ -1,12 +1,17 @@
 """Notices to people: in-app, in their own language, and by e-mail through a task."""
 
+import datetime
+import logging
+
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from exchange.common.mail import mail_send, mail_subject, public_url, text_render
+from exchange.common.tasks import REPAIR_BATCH, TRANSIENT_ERRORS, repair_cutoff, task_send
 from exchange.notifications.models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify_users(
@@ -39,9 +44,7 @@ def notify_users(
         if is_new:
             created.append(notification)
             if email:
-                transaction.on_commit(
-                    lambda pk=notification.pk: notification_email_send_task.delay(pk)
-                )
+                task_send(notification_email_send_task, notification.pk)
     return created
 
 
@@ -66,6 +69,40 @@ def notification_email_send(*, notification_id: int) -> bool:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
     return True
+
+
+# Notices whose e-mail goes out in a digest, not one by one (matching's daily digest).
+DIGEST_KINDS = ("match",)
+# A notice whose e-mail is older than this is not e-mailed any more by the sweep.
+EMAIL_SWEEP_DAYS = 7
+
+
+def notification_emails_sweep(*, now=None) -> int:
+    """The repair sweep of e-mails: each notice not e-mailed yet
+    EXCHANGE_REPAIR_AFTER_SECONDS after it was written (its task never sent, or lost) is
+    e-mailed now, once; those of the last EMAIL_SWEEP_DAYS days only. Notices of a digest
+    wait for it. Returns how many e-mails went out."""
+    now = now or timezone.now()
+    pending = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=repair_cutoff(now),
+            created_at__gte=now - datetime.timedelta(days=EMAIL_SWEEP_DAYS),
+        )
+        .exclude(kind__in=DIGEST_KINDS)
+        .order_by("pk")
+    )
+    sent = 0
+    for notification_id in pending.values_list("pk", flat=True)[:REPAIR_BATCH]:
+        try:
+            sent += notification_email_send(notification_id=notification_id)
+        except TRANSIENT_ERRORS:
+            raise  # the mail server is away: the task tries again later
+        except Exception:
+            logger.exception("notification %s could not be e-mailed", notification_id)
+    if sent:
+        logger.warning("e-mail sweep sent %s e-mails that their task had not", sent)
+    return sent
 
 
 def notification_list(*, user) -> QuerySet[Notification]:

@@ -1,6 +1,7 @@
 """Writes on organisations, sites and memberships (invitations: ``invitations.py``).
 Validate everything, then act."""
 
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
+from exchange.common.tasks import REPAIR_BATCH, repair_cutoff, task_send
 from exchange.organisations.access import (
     require_moderator,
     require_role,
@@ -280,7 +282,7 @@ def organisation_verify(*, user, organisation: Organisation) -> Organisation:
         from_state="unverified",
         to_state="verified",
     )
-    transaction.on_commit(lambda: organisation_verified_notify_task.delay(organisation.pk))
+    task_send(organisation_verified_notify_task, organisation.pk)
     return organisation
 
 
@@ -309,6 +311,23 @@ def organisation_verified_notify(*, organisation_id: int) -> int:
         Organisation.objects.filter(pk=organisation_id).update(verification_notified_at=None)
         raise
     return len(admins)
+
+
+def organisation_verified_notify_sweep(*, now=None) -> int:
+    """The repair sweep of verification notices: each organisation a moderator verified
+    EXCHANGE_REPAIR_AFTER_SECONDS ago or more (in the last week) whose admins were not
+    told yet (the task never sent, or lost) is told now. Returns the e-mails sent."""
+    now = now or timezone.now()
+    pending = Organisation.objects.filter(
+        verified_by__isnull=False,
+        verified_at__lt=repair_cutoff(now),
+        verified_at__gte=now - datetime.timedelta(days=7),
+        verification_notified_at__isnull=True,
+    ).order_by("pk")
+    return sum(
+        organisation_verified_notify(organisation_id=pk)
+        for pk in pending.values_list("pk", flat=True)[:REPAIR_BATCH]
+    )
 
 
 def organisation_admins(organisation: Organisation) -> list:

@@ -9,18 +9,18 @@ files are private: stored under a name nobody can guess and served only through 
 that check who asks (``exchange.impact.selectors.reports.report_job_list``).
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.categories.models import FactorVersion
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.storage import unguessable_name
-from exchange.common.tasks import TRANSIENT_ERRORS
+from exchange.common.tasks import REPAIR_BATCH, TRANSIENT_ERRORS, repair_cutoff, task_send
 from exchange.impact.errors import ImpactError
 from exchange.impact.models import ReportJob
 from exchange.impact.presenters.reports import REPORT_LANGUAGES, annual_report_data
@@ -39,6 +39,8 @@ from exchange.impact.selectors.statistics import (
     year_check,
 )
 from exchange.organisations.models import Membership, Organisation
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def report_job_create(
         factor_version=factor_version,
         csv_separator=csv_separator,
     )
-    transaction.on_commit(lambda: report_job_run_task.delay(job.pk))
+    task_send(report_job_run_task, job.pk)
     return job
 
 
@@ -211,3 +213,21 @@ def report_job_run(*, job_id: int) -> bool:
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "status", "finished_at"])
     return True
+
+
+def report_jobs_sweep(*, now=None) -> int:
+    """The repair sweep of report jobs: each job still pending
+    EXCHANGE_REPAIR_AFTER_SECONDS after it was asked for (its task never sent, or lost)
+    is built now. Returns how many it built."""
+    built = 0
+    pending = ReportJob.objects.filter(
+        status=ReportJob.Status.PENDING, created_at__lt=repair_cutoff(now)
+    ).order_by("pk")
+    for job_id in pending.values_list("pk", flat=True)[:REPAIR_BATCH]:
+        try:
+            built += report_job_run(job_id=job_id)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            logger.exception("report job %s failed", job_id)
+    return built

@@ -2,6 +2,7 @@
 re-encoded at upload; a Celery task then makes the web size and the thumbnail."""
 
 import io
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -15,11 +16,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.storage import atomic_with_files, delete_files_on_commit
+from exchange.common.tasks import REPAIR_BATCH, TRANSIENT_ERRORS, repair_cutoff, task_send
 from exchange.lots.errors import LotError
 from exchange.lots.models import Lot, LotPhoto, LotStatus, PhotoStatus
 from exchange.lots.services.lots import lock_lot, require_owner
 from exchange.organisations.access import require_writer
 from exchange.organisations.models import Membership
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -133,7 +137,7 @@ def lot_photo_add(*, actor: Membership, lot: Lot, upload, alt_text: str = "") ->
             data={"photo": photo.pk},
         )
         photo_id = photo.pk
-        transaction.on_commit(lambda: lot_photo_process_task.delay(photo_id))
+        task_send(lot_photo_process_task, photo_id)
     return photo
 
 
@@ -215,3 +219,23 @@ def lot_photo_process(*, photo_id: int) -> bool:
 
 def photo_upload_path(photo: LotPhoto, filename: str) -> str:
     return photo.original.field.upload_to(photo, filename)
+
+
+def lot_photos_sweep(*, now=None) -> int:
+    """The repair sweep of photo processing: every photo still processing
+    EXCHANGE_REPAIR_AFTER_SECONDS after its upload (its task never sent, or lost) is
+    processed now. Returns how many it finished."""
+    done = 0
+    pending = LotPhoto.objects.filter(
+        status=PhotoStatus.PROCESSING, created_at__lt=repair_cutoff(now)
+    ).order_by("pk")
+    for photo_id in pending.values_list("pk", flat=True)[:REPAIR_BATCH]:
+        try:
+            done += lot_photo_process(photo_id=photo_id)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            logger.exception("photo %s could not be processed", photo_id)
+    if done:
+        logger.warning("photo sweep processed %s photos that their task had not", done)
+    return done

@@ -16,6 +16,7 @@ from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.geo import distance_box
 from exchange.common.limits import NOTE_MAX, date_ahead_error, texts_check
 from exchange.common.services import audit_event_record
+from exchange.common.tasks import task_send
 from exchange.lots.models import CONDITION_RANK, Condition
 from exchange.matching.errors import MatchingError
 from exchange.matching.models import MAX_DISTANCE_KM, MatchStatus, WantedRequest, WantedStatus
@@ -145,7 +146,7 @@ def _apply(wanted: WantedRequest, data: WantedInput) -> None:
 def _enqueue_wanted(wanted_id: int) -> None:
     from exchange.matching.tasks import match_wanted_task
 
-    transaction.on_commit(lambda: match_wanted_task.delay(wanted_id))
+    task_send(match_wanted_task, wanted_id)
 
 
 @transaction.atomic

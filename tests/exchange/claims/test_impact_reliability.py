@@ -51,8 +51,9 @@ def test_a_handover_enqueues_its_impact_record_once_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         claim_collect(actor=fed_admin, claim=claim, quantity=3)
         assert sent == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, and what follows
+        for callback in callbacks:
+            callback()
     # then impact (subscribed to the claims' event at start-up) enqueued one record
     assert sent == [claim.pk]
 

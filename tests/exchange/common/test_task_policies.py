@@ -24,7 +24,15 @@ RELIABLE = {
     "reuse.reuse_checks_close_due",
 }
 # Another run does what a lost one missed.
-TRANSIENT_ONLY = {"notifications.deadline_reminders_send", "organisations.invitations_send_sweep"}
+TRANSIENT_ONLY = {
+    "notifications.deadline_reminders_send",
+    "organisations.invitations_send_sweep",
+    "impact.report_jobs_sweep",
+    "lots.lot_photos_sweep",
+    "matching.matches_pending_sweep",
+    "notifications.notification_emails_sweep",
+    "organisations.organisation_verified_notify_sweep",
+}
 
 
 def test_every_task_retries_with_backoff_and_the_reliable_ones_survive_a_dying_worker():

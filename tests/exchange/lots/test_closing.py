@@ -55,8 +55,9 @@ def test_closing_enqueues_the_impact_record_once_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         lot_close(actor=fed_admin, lot=lot, outcome="sold")
         assert sent == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, and what follows
+        for callback in callbacks:
+            callback()
     # then impact (subscribed at start-up) enqueued one record for this lot
     assert sent == [lot.pk]
 
