@@ -4,7 +4,7 @@
      "errors": {"<field>": ["<reason>", ...]}, ...extra}
 
 400 bad input, 401 not signed in, 403 not allowed, 404 missing or not visible,
-409 the object's state forbids it.
+409 the object's state forbids it, 422 an Idempotency-Key used for another request.
 """
 
 from django.core.exceptions import (

@@ -410,6 +410,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_organisation_header",
+        "api.schema.add_idempotency_responses",
     ],
 }
 
@@ -459,6 +460,8 @@ CELERY_BEAT_SCHEDULE = {
     "emails-sweep": {"task": "notifications.notification_emails_sweep", "schedule": 120.0},
     "matching-sweep": {"task": "matching.matches_pending_sweep", "schedule": 120.0},
     "report-jobs-sweep": {"task": "impact.report_jobs_sweep", "schedule": 120.0},
+    # Idempotency-Keys older than a day are forgotten.
+    "idempotency-keys-sweep": {"task": "common.idempotent_requests_sweep", "schedule": 3600.0},
     "verified-notices-sweep": {
         "task": "organisations.organisation_verified_notify_sweep",
         "schedule": 300.0,

@@ -22,6 +22,7 @@ from api.claims.serializers import (
     PickupSlotInputSerializer,
     PickupSlotOutputSerializer,
 )
+from api.idempotency import idempotent
 from api.mixins import ScopedViewMixin
 from api.renderers import FileAnswersMixin, PDFRenderer
 from exchange.claims import selectors, services, talk
@@ -81,6 +82,7 @@ class ClaimViewSet(
         serializer = ClaimOutputSerializer(claim, context=self.get_serializer_context())
         return Response(serializer.data, status=code)
 
+    @idempotent
     @extend_schema(request=ClaimCreateInputSerializer, responses={201: ClaimOutputSerializer})
     def create(self, request):
         """Claim units of a published lot: 403 outside your claim window (the answer says

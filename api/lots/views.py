@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from api.idempotency import idempotent
 from api.lots.filters import LotFilter
 from api.lots.serializers import (
     ErasuresInputSerializer,
@@ -97,6 +98,7 @@ class LotViewSet(
         lot = selectors.lot_list(actor=self.actor).get(pk=lot.pk)
         return Response(self.get_serializer(lot).data, status=status_code)
 
+    @idempotent
     @extend_schema(request=LotInputSerializer, responses={201: LotOutputSerializer})
     def create(self, request):
         """Create a draft lot."""
@@ -147,6 +149,7 @@ class LotViewSet(
         )
         return self._output(lot)
 
+    @idempotent
     @extend_schema(
         request={"multipart/form-data": PhotoInputSerializer},
         responses={201: LotPhotoOutputSerializer},
@@ -298,6 +301,7 @@ class LotViewSet(
             lot_erasures_record(actor=self.require_actor(), lot=lot, records=records)
         return Response(self._sanitisation_body(lot))
 
+    @idempotent
     @extend_schema(
         request={"multipart/form-data": ImportInputSerializer},
         parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only")],

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.claims.serializers import ClaimOutputSerializer
+from api.idempotency import idempotent
 from api.lots.serializers import LotPhotoOutputSerializer
 from api.mixins import ScopedViewMixin
 from exchange.categories.models import Category
@@ -125,6 +126,7 @@ class WantedViewSet(
         wanted = self.scoped_queryset().get(pk=wanted.pk)  # with its match counts
         return Response(WantedOutputSerializer(wanted).data, status=code)
 
+    @idempotent
     @extend_schema(request=WantedInputSerializer, responses={201: WantedOutputSerializer})
     def create(self, request):
         serializer = WantedInputSerializer(data=request.data)
@@ -170,6 +172,7 @@ class MatchViewSet(
         match = match_dismiss(actor=self.require_actor(), match=self.get_object())
         return Response(MatchOutputSerializer(self.scoped_queryset().get(pk=match.pk)).data)
 
+    @idempotent
     @extend_schema(request=None, responses={201: ClaimOutputSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):

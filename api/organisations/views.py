@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.response import Response
 
+from api.idempotency import idempotent
 from api.mixins import ScopedViewMixin
 from api.organisations.filters import OrganisationFilter
 from api.organisations.serializers import (
@@ -41,6 +42,7 @@ class OrganisationViewSet(
     def scoped_queryset(self):
         return selectors.organisation_list(user=self.request.user)
 
+    @idempotent
     @extend_schema(
         request=OrganisationInputSerializer, responses={201: OrganisationOutputSerializer}
     )
@@ -106,6 +108,7 @@ class OrganisationViewSet(
         )
         return Response(MembershipOutputSerializer(members, many=True).data)
 
+    @idempotent
     @extend_schema(methods=["get"], responses=InvitationOutputSerializer(many=True), filters=False)
     @extend_schema(
         methods=["post"],
@@ -197,6 +200,7 @@ class SiteViewSet(
     def scoped_queryset(self):
         return selectors.site_list(actor=self.require_actor())
 
+    @idempotent
     @extend_schema(request=SiteInputSerializer, responses={201: SiteOutputSerializer})
     def create(self, request):
         serializer = SiteInputSerializer(data=request.data)

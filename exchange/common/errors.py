@@ -10,11 +10,18 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"  # 403: known actor, not allowed
     NOT_FOUND = "not_found"  # 404: missing or not visible to the actor
     CONFLICT = "conflict"  # 409: the object's state forbids it
+    UNPROCESSABLE = "unprocessable"  # 422: well-formed, but contradicts an earlier request
 
     @property
     def http_status(self) -> int:
         """The status the API and the pages answer a refusal of this kind with."""
-        return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}[self.value]
+        return {
+            "invalid": 400,
+            "forbidden": 403,
+            "not_found": 404,
+            "conflict": 409,
+            "unprocessable": 422,
+        }[self.value]
 
 
 class ApplicationError(Exception):
@@ -71,6 +78,8 @@ class CommonError(StrEnum):
     TOO_LONG = "too_long"
     DATE_TOO_FAR = "date_too_far"
     REQUEST_TOO_LARGE = "request_too_large"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # Who acts
     NOT_A_MEMBER = "not_a_member"
     ROLE_REQUIRED = "role_required"

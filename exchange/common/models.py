@@ -40,3 +40,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type.model}#{self.object_id}"
+
+
+class IdempotentRequest(models.Model):
+    """A creating API request sent with an ``Idempotency-Key`` header, and its answer:
+    the same key (of the same person acting for the same organisation) with the same
+    request within 24 hours gets this answer again instead of creating anything
+    (api/idempotency.py). Only successful answers are kept."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The organisation the person acted for (0: none); not a foreign key: a record of
+    # a request, gone after a day.
+    organisation_id = models.BigIntegerField(default=0)
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path with its query and the request's content.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    body = models.JSONField(null=True, blank=True)
+
+    KEY_HOURS = 24  # how long a key holds
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation_id", "key"], name="idempotent_request_once_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

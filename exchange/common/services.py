@@ -1,7 +1,10 @@
+import datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
-from exchange.common.models import AuditEvent
+from exchange.common.models import AuditEvent, IdempotentRequest
 
 
 def audit_event_record(
@@ -25,3 +28,11 @@ def audit_event_record(
         to_state=to_state or "",
         data=data or {},
     )
+
+
+def idempotent_requests_sweep(*, now=None) -> int:
+    """Forget the Idempotency-Keys older than IDEMPOTENCY_KEY_HOURS; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=IdempotentRequest.KEY_HOURS)
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -16,6 +16,7 @@ import logging
 import time
 from functools import partial
 
+from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -85,3 +86,10 @@ def repair_cutoff(now=None):
     lost): the repair sweeps take it up. Younger work may still be in the queue."""
     now = now or timezone.now()
     return now - datetime.timedelta(seconds=settings.EXCHANGE_REPAIR_AFTER_SECONDS)
+
+
+@shared_task(name="common.idempotent_requests_sweep", **TRANSIENT_RETRY)
+def idempotent_requests_sweep_task() -> int:
+    from exchange.common.services import idempotent_requests_sweep
+
+    return idempotent_requests_sweep()

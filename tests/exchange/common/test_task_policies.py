@@ -25,6 +25,7 @@ RELIABLE = {
 }
 # Another run does what a lost one missed.
 TRANSIENT_ONLY = {
+    "common.idempotent_requests_sweep",
     "notifications.deadline_reminders_send",
     "organisations.invitations_send_sweep",
     "impact.report_jobs_sweep",
