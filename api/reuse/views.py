@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.response import Response
 
 from api.claims.serializers import ClaimOutputSerializer
+from api.idempotency import idempotent
 from api.mixins import ScopedViewMixin
 from api.reuse.serializers import (
     ReuseCheckClaimInputSerializer,
@@ -58,6 +59,7 @@ class ReuseCheckViewSet(
     def retrieve(self, request, pk=None):
         return self._answer(self.get_object())
 
+    @idempotent
     @extend_schema(
         request=ReuseCheckInputSerializer, responses={201: ReuseCheckDetailOutputSerializer}
     )
@@ -95,6 +97,7 @@ class ReuseCheckViewSet(
         """Cancel the check: it stays on record as cancelled, with no attestation."""
         return self._answer(reuse_check_cancel(actor=self.require_actor(), check=self.get_object()))
 
+    @idempotent
     @extend_schema(request=ReuseCheckClaimInputSerializer, responses={201: ClaimOutputSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
