@@ -331,7 +331,13 @@ class LotViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiTypes.BINARY,
+        },
     )
     @action(
         detail=False,

@@ -20,7 +20,9 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
 
 class NotificationReadInputSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        # ids the database can hold (SQLite refuses larger integers with an error)
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=1000,
         required=False,
         help_text="Notifications to mark read; all of yours when left out.",
     )

@@ -49,7 +49,9 @@ class ReuseCheckUpdateInputSerializer(serializers.Serializer):
 
 
 class ReuseCheckClaimInputSerializer(serializers.Serializer):
-    lot = serializers.IntegerField(help_text="A lot among the check's results.")
+    lot = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A lot among the check's results."
+    )
     quantity = serializers.IntegerField(
         required=False,
         allow_null=True,
