@@ -205,6 +205,7 @@ class ClaimViewSet(
 
     # --- The conversation ----------------------------------------------------------
 
+    @idempotent
     @extend_schema(
         methods=["GET"],
         responses=ClaimMessageOutputSerializer(many=True),
@@ -234,6 +235,7 @@ class ClaimViewSet(
         page = self.paginate_queryset(thread)
         return self.get_paginated_response(ClaimMessageOutputSerializer(page, many=True).data)
 
+    @idempotent
     @extend_schema(
         methods=["GET"],
         responses=PickupSlotOutputSerializer(many=True),
