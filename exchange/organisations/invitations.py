@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from exchange.accounts.selectors import user_has_verified_email
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
+from exchange.common.tasks import task_send
 from exchange.organisations.access import require_role, require_verified
 from exchange.organisations.errors import OrganisationError
 from exchange.organisations.models import Invitation, Membership, MembershipRole
@@ -187,7 +188,7 @@ def invitation_create(
     from exchange.organisations.tasks import invitation_send_task  # the task calls this module
 
     nonce = invitation.nonce
-    transaction.on_commit(lambda: invitation_send_task.delay(invitation.pk, nonce))
+    task_send(invitation_send_task, invitation.pk, nonce)
     return invitation
 
 
