@@ -72,6 +72,7 @@ class LotViewSet(
     every status. Only members of the owner change a lot."""
 
     queryset_for_schema = Lot.objects.none()
+    lookup_value_regex = r"[0-9]+"  # a lot's id: anything else is 404, never a 500
     serializer_class = LotOutputSerializer
     filterset_class = LotFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
