@@ -26,7 +26,7 @@ from api.idempotency import idempotent
 from api.mixins import ScopedViewMixin
 from api.renderers import FileAnswersMixin, PDFRenderer
 from exchange.claims import selectors, services, talk
-from exchange.claims.documents import claim_transfer_document
+from exchange.claims.documents import claim_has_document, claim_transfer_document
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.errors import ApplicationError, ErrorKind
@@ -191,7 +191,7 @@ class ClaimViewSet(
         if not isinstance(request.accepted_renderer, PDFRenderer):
             raise NotAcceptable(_("The transfer document is a PDF: ask for application/pdf."))
         claim = self.get_object()
-        if claim.status not in (ClaimStatus.APPROVED, ClaimStatus.COLLECTED):
+        if not claim_has_document(claim):
             raise ApplicationError(
                 code=ClaimError.NO_DOCUMENT,
                 kind=ErrorKind.CONFLICT,

@@ -13,9 +13,16 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from exchange.claims.models import Claim
+from exchange.claims.models import Claim, ClaimStatus
 from exchange.lots.models import SanitisationAttestation
 from exchange.organisations.models import OrganisationKind
+
+# A claim has its transfer document once approved, and keeps it after the handover.
+DOCUMENT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.COLLECTED)
+
+
+def claim_has_document(claim: Claim) -> bool:
+    return claim.status in DOCUMENT_STATUSES
 
 
 def is_internal_transfer(claim: Claim) -> bool:

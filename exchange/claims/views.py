@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange.claims.documents import claim_transfer_document
+from exchange.claims.documents import claim_has_document, claim_transfer_document
 from exchange.claims.forms import (
     ClaimForm,
     CollectForm,
@@ -67,7 +67,6 @@ from exchange.organisations.web import member_required
 
 CLAIMS_PAGE_SIZE = 50
 # Claims that show a transfer document.
-DOCUMENT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.COLLECTED)
 
 WHY_MEMBER = gettext_lazy(
     "Register your organisation, or ask its administrator to add you, to claim."
@@ -256,7 +255,7 @@ def _render_detail(request, actor: Membership, claim: Claim, failed: tuple | Non
         "is_owner": is_owner,
         "is_claimant": claim.claimant_id == actor.organisation_id,
         "history": claim_history(claim),
-        "has_document": claim.status in DOCUMENT_STATUSES,
+        "has_document": claim_has_document(claim),
         "failed_form": failed_form,
         "next": "",
         "talk": talk,
@@ -279,7 +278,7 @@ def detail(request, actor: Membership, pk: int):
 def document(request, actor: Membership, pk: int):
     """The transfer document (PDF) of an approved or collected claim, for both sides."""
     claim = _visible_claim(actor, pk)
-    if claim.status not in DOCUMENT_STATUSES:
+    if not claim_has_document(claim):
         raise Http404
     response = HttpResponse(claim_transfer_document(claim=claim), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="transfer-claim-{claim.pk}.pdf"'
