@@ -5,8 +5,8 @@ from exchange.organisations.selectors import membership_for_user
 
 
 def menu_counts(request) -> dict:
-    """The counts of waiting work beside the menu entries, read only when a page's
-    menu shows them."""
+    """The counts of waiting work beside the menu entries (and their sum, on the menu
+    button of a phone), read only when a page's menu shows them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -14,4 +14,8 @@ def menu_counts(request) -> dict:
     def counts() -> dict:
         return _menu_counts(user=user, actor=membership_for_user(user=user))
 
-    return {"menu_counts": SimpleLazyObject(counts)}
+    lazy_counts = SimpleLazyObject(counts)
+    return {
+        "menu_counts": lazy_counts,
+        "menu_waiting": SimpleLazyObject(lambda: sum(lazy_counts.values())),
+    }

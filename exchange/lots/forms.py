@@ -131,6 +131,15 @@ class CatalogueFilterForm(forms.Form):
         return data
 
     @property
+    def active_count(self) -> int:
+        """How many filters narrow the list (the sort order is not one), for the button
+        that shows the filters on a phone."""
+        if not self.is_bound or not self.is_valid():
+            return 0
+        narrowing = ("q", "category", "region", "min_condition", "claimable", "near_site")
+        return sum(1 for name in narrowing if self.cleaned_data.get(name))
+
+    @property
     def selected_site(self):
         return (getattr(self, "cleaned_data", None) or {}).get("near_site")
 

@@ -1,0 +1,281 @@
+"""Every page on a phone (390 px wide) and on a desktop (1280 px): nothing scrolls sideways,
+tables become stacked cards on the phone, the menu folds behind a button that works with
+the keyboard, and the catalogue shows its results first with the filters behind a button.
+
+The pages are those of each kind of person: the public, an officer of a federal service
+(an organisation admin), a social-economy enterprise, an analyst, a moderator and a member
+of the admin site's staff. Set EXCHANGE_SCREENSHOT_DIR to keep a screenshot of each page at
+both widths."""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from exchange.categories.models import Category
+from exchange.claims.services import claim_approve, claim_create
+from exchange.claims.talk import claim_message_post
+from exchange.matching.services.wanted import WantedInput, wanted_create
+from exchange.organisations.models import MembershipRole
+from tests.factories import LotFactory, OrganisationFactory, SiteFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+PHONE, DESKTOP = 390, 1280
+PASSWORD = "correct horse battery"
+# A word that does not break by itself: a page that lets it push the layout scrolls.
+LONG_TITLE = "Kantoorbureaustoelen-met-hoofdsteun-en-verstelbare-armleuningen (zwart)"
+
+# Scrolling boxes whose content is wider than they are: a table in its own scroll box
+# hides its columns just as a page that scrolls sideways does. Left alone: the code
+# examples of the API documentation, and the admin site's lists of rows, which Django's
+# admin scrolls in their own box by design (its pages themselves do not scroll).
+SIDEWAYS_BOXES = """() => [...document.querySelectorAll('body *')].filter((element) => {
+  const style = getComputedStyle(element);
+  const left_alone = '.swagger-ui pre, .swagger-ui .highlight-code, #changelist .results';
+  return ['auto', 'scroll'].includes(style.overflowX)
+    && element.scrollWidth > element.clientWidth + 1
+    && element.getClientRects().length && !element.closest(left_alone);
+}).map((box) => `${box.tagName.toLowerCase()}.${box.className} ${box.scrollWidth}px`)"""
+
+
+@pytest.fixture
+def world(make_member, moderator, categories):
+    """A federal service with lots and claims on them, a social-economy enterprise that
+    claimed and says what it needs, an analyst, a moderator with work waiting, staff."""
+    officer = make_member(MembershipRole.ADMIN, kind="federal", name="FPS Alpha")
+    officer.phone = "+32 2 555 01 23"
+    officer.save(update_fields=["phone"])
+    site = SiteFactory(organisation=officer.organisation, name="Alpha HQ")
+    published = LotFactory(
+        site=site,
+        published=True,
+        published_at=timezone.now() - datetime.timedelta(days=12),
+        title=LONG_TITLE,
+        quantity=20,
+    )
+    LotFactory(site=site, published=True, title="Monitors 24 inch")
+    laptops = LotFactory(
+        site=site, category=Category.objects.get(code="laptop"), title="Laptops, erased"
+    )
+    enterprise = make_member(MembershipRole.ADMIN, social_economy=True, name="Kringwinkel Noord")
+    enterprise_site = SiteFactory(organisation=enterprise.organisation, name="Workshop")
+    claim = claim_create(actor=enterprise, lot=published, quantity=5, note="For our shop")
+    claim_approve(actor=officer, claim=claim)
+    claim_message_post(actor=enterprise, claim=claim, body="Can we come on Tuesday morning?")
+    wanted_create(
+        actor=enterprise,
+        data=WantedInput(
+            category=Category.objects.get(code="desk"),
+            quantity=10,
+            site=enterprise_site,
+            max_distance_km=50,
+            valid_until=timezone.localdate() + datetime.timedelta(days=60),
+        ),
+    )
+    analyst = UserFactory(username="analyst")
+    analyst.groups.add(Group.objects.get_or_create(name="analyst")[0])
+    waiting = OrganisationFactory(unverified=True, name="Gemeente Voorbeeld", kind="public")
+    staff = UserFactory(username="staff", is_staff=True, is_superuser=True)
+    officer_org, enterprise_org = officer.organisation_id, enterprise.organisation_id
+    public = [
+        "/",
+        "/lots/",
+        f"/lots/{published.pk}/",
+        "/open-data/",
+        "/verify/",
+        "/api/docs/",
+        "/no-such-page/",
+    ]
+    account = [
+        "/accounts/",
+        "/accounts/tokens/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/notifications/",
+    ]
+    return {
+        "public": (
+            None,
+            [*public, "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"],
+        ),
+        "federal officer": (
+            officer.user,
+            [
+                *public,
+                *account,
+                "/lots/mine/",
+                "/lots/new/",
+                "/lots/import/",
+                f"/lots/{laptops.pk}/",
+                f"/lots/{laptops.pk}/edit/",
+                f"/lots/{laptops.pk}/photos/",
+                f"/lots/{laptops.pk}/sanitisation/",
+                "/claims/",
+                "/claims/inbox/",
+                f"/claims/{claim.pk}/",
+                "/wanted/",
+                "/wanted/new/",
+                "/reuse-checks/",
+                "/reuse-checks/new/",
+                "/stats/",
+                f"/organisations/{officer_org}/",
+                f"/organisations/{officer_org}/edit/",
+                "/organisations/register/",
+            ],
+        ),
+        "social-economy enterprise": (
+            enterprise.user,
+            [
+                *public,
+                *account,
+                "/lots/mine/",
+                "/claims/",
+                "/claims/inbox/",
+                f"/claims/{claim.pk}/",
+                f"/claims/new/{published.pk}/",
+                "/wanted/",
+                "/wanted/notifications/",
+                f"/wanted/{enterprise.organisation.wanted_requests.get().pk}/matches/",
+                "/stats/",
+                f"/organisations/{enterprise_org}/",
+            ],
+        ),
+        "analyst": (analyst, [*public, *account, "/stats/"]),
+        "moderator": (
+            moderator,
+            [*public, "/organisations/verification/", f"/organisations/{waiting.pk}/"],
+        ),
+        "admin site staff": (
+            staff,
+            ["/admin/", "/admin/claims/claim/", f"/admin/claims/claim/{claim.pk}/change/"],
+        ),
+    }
+
+
+def _signed_in(browser, live_server, user, width):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en", viewport={"width": width, "height": 844}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    if user is not None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return context, page
+
+
+def _screenshot(page, who, path, width):
+    folder = os.environ.get("EXCHANGE_SCREENSHOT_DIR")
+    if folder:
+        name = f"{width}-{who.replace(' ', '-')}{path.replace('/', '_')}.png"
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_no_page_scrolls_sideways(browser, live_server, world, width):
+    wide = []
+    for who, (user, paths) in world.items():
+        context, page = _signed_in(browser, live_server, user, width)
+        for path in paths:
+            answer = page.goto(path)
+            assert answer.status < 500, (who, path)
+            if path == "/api/docs/":
+                page.locator(".swagger-ui .info .title").wait_for()
+            page_width = page.evaluate("document.documentElement.scrollWidth")
+            boxes = page.evaluate(SIDEWAYS_BOXES)
+            if page_width > width or boxes:
+                wide.append(f"{who} {path}: page {page_width}px, {boxes}")
+            headers = page.locator("main table.stack thead")
+            if headers.count():
+                # on a phone the rows are cards (the header row hidden), on a desktop a table
+                shown = headers.first.evaluate("head => head.getBoundingClientRect().height > 1")
+                assert shown == (width == DESKTOP), (who, path)
+            _screenshot(page, who, path, width)
+        context.close()
+    assert wide == []
+
+
+def test_the_menu_folds_behind_a_button_on_a_phone(browser, live_server, world):
+    user, _paths = world["federal officer"]
+    context, page = _signed_in(browser, live_server, user, PHONE)
+    page.goto("/claims/")
+    menu_button = page.get_by_role("button", name="Menu")
+    my_lots = page.get_by_role("navigation", name="Main").get_by_role("link", name="My lots")
+
+    # the header holds the brand and the button only: the page starts at once
+    assert my_lots.is_hidden()
+    assert page.get_by_label("Language").is_hidden()
+    assert page.locator("main h1").bounding_box()["y"] < 150
+    assert menu_button.get_attribute("aria-expanded") == "false"
+
+    # opened with the keyboard, the menu shows every entry, the language and the account
+    menu_button.focus()
+    page.keyboard.press("Enter")
+    assert menu_button.get_attribute("aria-expanded") == "true"
+    assert my_lots.is_visible()
+    assert page.get_by_label("Language").is_visible()
+    assert page.get_by_role("button", name="Log out").is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "language-select"
+
+    # Escape closes it and gives the focus back to the button
+    page.keyboard.press("Escape")
+    assert my_lots.is_hidden()
+    assert menu_button.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.getAttribute('aria-controls')") == (
+        "site-menu language-switch"
+    )
+
+    # following a link from the open menu
+    menu_button.click()
+    my_lots.click()
+    page.wait_for_url("**/lots/mine/")
+    context.close()
+
+    # on a desktop the menu is simply there, without a button
+    context, page = _signed_in(browser, live_server, user, DESKTOP)
+    page.goto("/claims/")
+    assert page.get_by_role("button", name="Menu").is_hidden()
+    assert (
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="My lots").is_visible()
+    )
+    context.close()
+
+
+def test_the_catalogue_shows_results_first_on_a_phone(browser, live_server, world):
+    user, _paths = world["social-economy enterprise"]
+    context, page = _signed_in(browser, live_server, user, PHONE)
+    page.goto("/lots/")
+    filters = page.get_by_role("search")
+    first_lot = page.locator(".lot-card").first
+
+    # the first lot starts on the first screen; the filters wait behind their button
+    assert filters.is_hidden()
+    assert first_lot.bounding_box()["y"] < 844
+    toggle = page.get_by_role("button", name="Filters and sorting")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.get_by_label("Search").fill("monitors")
+    page.get_by_role("button", name="Show lots").click()
+
+    # the answer shows the one lot found, and the button says a filter is in use
+    page.wait_for_url("**/lots/?*q=monitors*")
+    assert page.locator(".lot-card").count() == 1
+    assert page.get_by_role("button", name="Filters (1 in use)").is_visible()
+    assert filters.is_hidden()
+    context.close()
+
+    # on a desktop the filters stand beside the results, without a button
+    context, page = _signed_in(browser, live_server, user, DESKTOP)
+    page.goto("/lots/")
+    assert page.get_by_role("search").is_visible()
+    assert page.get_by_role("button", name="Filters and sorting").is_hidden()
+    context.close()
