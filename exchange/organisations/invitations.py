@@ -24,7 +24,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -98,6 +98,26 @@ def _normalised_email(email: str) -> str:
     return email
 
 
+def _open_invitation_locked(organisation_id: int, email: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_for_update()
+        .filter(
+            organisation_id=organisation_id,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .first()
+    )
+
+
+def _invitation_renew(invitation: Invitation, values: dict) -> None:
+    """A new link, expiry and role for an open invitation: the old link ends."""
+    for name, value in values.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=[*values, "updated_at"])
+
+
 @transaction.atomic
 def invitation_create(
     *, actor: Membership, email: str, role: str, language: str | None = None
@@ -138,45 +158,33 @@ def invitation_create(
             message=_("%(email)s is already a member.") % {"email": email},
         )
     now = timezone.now()
-    expires_at = now + datetime.timedelta(days=settings.EXCHANGE_INVITATION_DAYS)
-    invitation = (
-        Invitation.objects.select_for_update()
-        .filter(
-            organisation_id=actor.organisation_id,
-            email__iexact=email,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-        )
-        .first()
-    )
+    values = {
+        "role": role,
+        "language": language,
+        "invited_by": actor.user,
+        "nonce": secrets.token_urlsafe(24),
+        "expires_at": now + datetime.timedelta(days=settings.EXCHANGE_INVITATION_DAYS),
+        "sent_at": None,
+    }
+    invitation = _open_invitation_locked(actor.organisation_id, email)
     if invitation is None:
-        invitation = Invitation.objects.create(
-            organisation=actor.organisation,
-            email=email,
-            role=role,
-            language=language,
-            invited_by=actor.user,
-            nonce=secrets.token_urlsafe(24),
-            expires_at=expires_at,
-        )
+        try:
+            # Another admin inviting the same address at this instant inserts first: the
+            # open-invitation constraint refuses our row, and we renew theirs instead.
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    organisation=actor.organisation, email=email, **values
+                )
+        except IntegrityError:
+            invitation = _open_invitation_locked(actor.organisation_id, email)
+            if invitation is None:  # theirs was withdrawn or accepted meanwhile
+                invitation = Invitation.objects.create(
+                    organisation=actor.organisation, email=email, **values
+                )
+            else:
+                _invitation_renew(invitation, values)
     else:
-        invitation.role = role
-        invitation.language = language
-        invitation.invited_by = actor.user
-        invitation.nonce = secrets.token_urlsafe(24)
-        invitation.expires_at = expires_at
-        invitation.sent_at = None
-        invitation.save(
-            update_fields=[
-                "role",
-                "language",
-                "invited_by",
-                "nonce",
-                "expires_at",
-                "sent_at",
-                "updated_at",
-            ]
-        )
+        _invitation_renew(invitation, values)
     audit_event_record(
         actor=actor.user,
         organisation=actor.organisation,
