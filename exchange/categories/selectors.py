@@ -21,6 +21,23 @@ def subtree_condition(path: str, *, field: str = "path") -> Q:
     return Q(**{field: path}) | Q(**{f"{field}__startswith": f"{path}/"})
 
 
+def in_subtree(path: str, root: str) -> bool:
+    """``subtree_condition`` for one path: the category at ``root`` or a descendant."""
+    return path == root or path.startswith(f"{root}/")
+
+
+def subtrees(roots) -> dict[str, list[int]]:
+    """The ids of each root path's subtree (``subtree_condition``), in one query."""
+    roots = sorted(set(roots))
+    if not roots:
+        return {}
+    condition = Q()
+    for root in roots:
+        condition |= subtree_condition(root)
+    found = list(Category.objects.filter(condition).order_by("pk").values_list("pk", "path"))
+    return {root: [pk for pk, path in found if in_subtree(path, root)] for root in roots}
+
+
 def category_subtree(category: Category) -> QuerySet[Category]:
     return Category.objects.filter(subtree_condition(category.path))
 

@@ -65,6 +65,17 @@ OPENS_AT_FIELD = {
 # --- The eligibility kind ------------------------------------------------------------
 
 
+# The organisation's fields eligibility_kind and claim_window_from read (for callers
+# that load many organisations for them alone).
+ELIGIBILITY_FIELDS = (
+    "pk",
+    "kind",
+    "verified_at",
+    "accreditation_number",
+    "accreditation_valid_until",
+)
+
+
 def eligibility_kind(organisation: Organisation, on: datetime.date | None = None) -> str:
     """The kind that counts for the windows on ``on`` (today): an expired accreditation
     counts as non-profit."""

@@ -7,6 +7,7 @@ import datetime
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
@@ -17,13 +18,15 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from exchange.categories.models import Category
-from exchange.categories.selectors import subtree_condition
+from exchange.categories.selectors import subtree_condition, subtrees
 from exchange.common.geo import distance_km, distance_km_array
 from exchange.lots.eligibility import (
+    ELIGIBILITY_FIELDS,
     OPENS_AT_FIELD,
     TIERS,
     claim_window_from,
@@ -373,7 +376,7 @@ def lot_fits(
 # block this small grows whatever its waste; requests go in strips of this many degrees
 # of longitude.
 BLOCK_CELLS = 400_000
-SMALL_BLOCK_CELLS = 4_000
+SMALL_BLOCK_CELLS = 32_000
 LONGITUDE_STRIP_DEGREES = 0.5
 # Where a distance lies this close to a request's limit, numpy's last bits could tip
 # the rule: distance_km decides.
@@ -577,6 +580,21 @@ def _sited_blocks(band: np.ndarray, requests: dict, sited: np.ndarray):
         start = end
 
 
+def _ids_condition(ids: list[int], table: str) -> Q:
+    """``pk__in=ids``, with the ids' range too: where the ids lie close together (a run
+    of new requests or lots), PostgreSQL reads that range of the primary key instead
+    of the whole table. On PostgreSQL the ids go as one array: a list of thousands of
+    parameters costs more to build and parse than the query takes to run."""
+    if not ids:
+        return Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        condition = f'"{table}"."id" = ANY(%s::bigint[])'  # a model's table, ids bound
+        listed = Q(RawSQL(condition, (list(ids),), BooleanField()))  # noqa: S611
+    else:
+        listed = Q(pk__in=ids)
+    return listed & Q(pk__gte=min(ids), pk__lte=max(ids))
+
+
 def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, int, list[Fit]]]:
     """The K best fitting lots of many open requests at once (``wanted_best`` of each,
     among ``lot_ids`` if given): (request id, its organisation, its fits best first),
@@ -594,10 +612,12 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
     now = now or timezone.now()
     today = timezone.localdate(now)
     k = matches_per_request()
+    wanted_ids = list(wanted_ids)
+    if not wanted_ids:
+        return []
     request_rows = list(
-        WantedRequest.objects.filter(
-            pk__in=wanted_ids, status=WantedStatus.OPEN, valid_until__gte=today
-        )
+        WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+        .filter(_ids_condition(wanted_ids, WantedRequest._meta.db_table))
         .annotate(
             site_lat=Cast("site__latitude", FloatField()),
             site_lon=Cast("site__longitude", FloatField()),
@@ -625,7 +645,9 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
     columns = list(zip(*request_rows, strict=True))
     windows = {
         organisation.pk: _window_row(claim_window_from(organisation, now))
-        for organisation in Organisation.objects.filter(pk__in=set(columns[1]))
+        for organisation in Organisation.objects.filter(pk__in=set(columns[1])).only(
+            *ELIGIBILITY_FIELDS
+        )
     }
     nan = float("nan")
     requests = {
@@ -643,13 +665,19 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             [nan if v is None else v for v in columns[position]], dtype=np.float64
         )
     paths = sorted(set(columns[3]))
-    subtree = {
-        path: list(Category.objects.filter(subtree_condition(path)).values_list("pk", flat=True))
-        for path in paths
-    }
-    lots_query = Lot.objects.filter(category_id__in={pk for ids in subtree.values() for pk in ids})
-    if lot_ids is not None:
-        lots_query = lots_query.filter(pk__in=lot_ids)
+    subtree = subtrees(paths)
+    if lot_ids is None:
+        lots_query = Lot.objects.filter(
+            category_id__in={pk for ids in subtree.values() for pk in ids}
+        )
+    else:
+        # Lots of other categories are read but never compared (each path takes the
+        # lots of its subtree): with the categories in SQL too, PostgreSQL walked the
+        # categories' index over the whole catalogue instead of the lots asked for.
+        if hasattr(lot_ids, "values_list"):
+            lot_ids = lot_ids.order_by().values_list("pk", flat=True)
+        lot_ids = list(lot_ids)
+        lots_query = Lot.objects.filter(_ids_condition(lot_ids, Lot._meta.db_table))
     lots = _lot_arrays(lots_query, now)
     by_category: dict[int, np.ndarray] = {}
     if len(lots["id"]):
@@ -715,12 +743,16 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
                         lots, there, requests, rows[at : at + step], **block, with_site=False
                     )
                 )
-    # The fits, with the reasons match_score gives, from the kept pairs' columns.
+    # The fits, with the reasons match_score gives, from the kept pairs' columns. Each
+    # request is in one block, whose pairs come best first (_block_fits' sort).
     results: dict[int, list[Fit]] = {pk: [] for pk in columns[0]}
-    for part in kept:
-        if part is None:
+    kept = [part for part in kept if part is not None]
+    sited = [part for part in kept if part[3] is not None]
+    for parts in (sited, [part for part in kept if part[3] is None]):
+        if not parts:
             continue
-        request, index, units, distance = part
+        request, index, units = (np.concatenate([part[i] for part in parts]) for i in range(3))
+        distance = np.concatenate([part[3] for part in parts]) if parts is sited else None
         reasons = match_reasons_array(
             exact=lots["category"][index] == requests["category"][request],
             distance=distance,
@@ -736,7 +768,5 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             strict=True,
         ):
             results[wanted_id].append((lot_id, wanted_id, score, why))
-    for fits in results.values():
-        fits.sort(key=_rank)
     organisation_of = dict(zip(columns[0], columns[1], strict=True))
     return [(pk, organisation_of[pk], fits) for pk, fits in results.items()]
