@@ -6,11 +6,12 @@ constraint) and notified once."""
 
 import datetime
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -27,6 +28,23 @@ from exchange.matching.services.fits import (
     wanted_best_many,
 )
 from exchange.matching.services.notices import _people, matches_notify
+
+
+@contextmanager
+def _matching_transaction():
+    """A transaction of matching work. On PostgreSQL, when it is not part of a larger
+    one, its commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off for this transaction alone: the wait cost more than the
+    matching of one lot or request). Matches can always be computed again: a crash in
+    the moment after such a commit loses that transaction whole (its matches, notices
+    and the stamps that say what was matched, together), and the repair sweep matches
+    those lots and requests again because their stamps are missing."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def _outranks(score: float, lot_id: int, floor: float | None, floor_lot_id: int | None) -> bool:
@@ -155,19 +173,37 @@ def _save_matches(fits: list[Fit], organisations: dict[int, int]) -> list[Match]
     return matches
 
 
+# Lot texts matching never reads (the search vector is the largest column of a lot).
+_LOT_TEXTS = ("description", "pickup_notes", "search_document", "search_vector")
+
+
 def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
     """Match one lot against the open requests of organisations that may claim it now:
     it becomes a match of each request whose K best it enters, pushing that request's
     K-th match out. Returns the new matches, best first."""
     now = now or timezone.now()
-    lot = Lot.objects.select_related("category").filter(pk=lot_id).first()
+    lot = (
+        Lot.objects.select_related("category")
+        .defer(*_LOT_TEXTS)
+        .annotate(has_matches=Exists(Match.objects.filter(lot_id=OuterRef("pk"))))
+        .filter(pk=lot_id)
+        .first()
+    )
     if lot is None:
         return []
     fits, organisations, floors = lot_fits(
-        lot, now=now, new_only=True, matched_before=matched_before, entering_only=True
+        lot,
+        now=now,
+        new_only=True,
+        matched_before=matched_before,
+        entering_only=True,
+        has_matches=lot.has_matches,
     )
     entering = [f for f in fits if _outranks(f[2], f[0], *floors[f[1]])]
-    with transaction.atomic():
+    if not entering:  # usually: the lot enters no request's K best; only the stamp
+        _lots_stamp([lot.pk], now)
+        return []
+    with _matching_transaction():
         matches = _save_matches(entering, organisations)
         _rebalance({m.wanted_id for m in matches})
         _lots_stamp([lot.pk], now)
@@ -199,7 +235,7 @@ def matches_lots_repair(*, lot_ids, now=None, matched_before=None) -> int:
             )
             entering.extend(f for f in fits if _outranks(f[2], f[0], *floors[f[1]]))
             organisations.update(requesters)
-        with transaction.atomic():
+        with _matching_transaction():
             matches = _save_matches(entering, organisations)
             _rebalance({m.wanted_id for m in matches})
             _lots_stamp(chunk, now)
@@ -218,7 +254,7 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     )
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
-    with transaction.atomic():
+    with _matching_transaction():
         return _settle([(wanted.pk, wanted.organisation_id, wanted_best(wanted, now=now))], now)
 
 
@@ -369,8 +405,23 @@ def _wanted_floors_write(rows: list[tuple]) -> None:
         WantedRequest.objects.filter(pk=pk).update(**changes)
 
 
+_STAMP_LOTS = """
+    WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true))
+    INSERT INTO matching_lotmatchstate (lot_id, matched_at)
+    SELECT t.lot_id, %s FROM unnest(%b::bigint[]) AS t(lot_id), unflushed
+    ON CONFLICT (lot_id) DO UPDATE SET matched_at = EXCLUDED.matched_at
+"""
+
+
 def _lots_stamp(lot_ids, now) -> None:
-    """Record that these lots were matched against every open request at ``now``."""
+    """Record that these lots were matched against every open request at ``now``. Alone
+    (outside a transaction) on PostgreSQL: one statement whose commit does not wait for
+    the disk, like ``_matching_transaction``'s."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_STAMP_LOTS, [now, list(lot_ids)])
+        return
     LotMatchState.objects.bulk_create(
         [LotMatchState(lot_id=pk, matched_at=now) for pk in lot_ids],
         update_conflicts=True,
@@ -394,7 +445,7 @@ def matches_rematch(*, wanted_ids, now=None) -> int:
     ranked = wanted_best_many(list(wanted_ids), now=now)
     created = 0
     for start in range(0, len(ranked), SETTLE_CHUNK):
-        with transaction.atomic():
+        with _matching_transaction():
             created += len(_settle(ranked[start : start + SETTLE_CHUNK], now))
     return created
 
