@@ -123,17 +123,16 @@ def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") 
     texts_require({"note": (note, NOTE_MAX)})
     lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
+    if lot.quantity_available < quantity:
+        # Already too little left when read: refused at once, without waiting for the
+        # lot's row behind the claims being written (the UPDATE below stays the judge
+        # of every claim that may still fit).
+        raise _not_enough_left(lot)
     with transaction.atomic():
-        if not _reserve(lot.pk, quantity):
-            lot.refresh_from_db(fields=["quantity", "quantity_reserved", "status"])
-            if lot.status not in (LotStatus.PUBLISHED, LotStatus.RESERVED):
-                raise _conflict(ClaimError.LOT_NOT_OPEN, _("This lot takes no claims any more."))
-            raise _conflict(
-                ClaimError.NOT_ENOUGH_LEFT,
-                _("Only %(left)s of %(quantity)s units are left.")
-                % {"left": lot.quantity_available, "quantity": lot.quantity},
-                quantity_available=lot.quantity_available,
-            )
+        # The claim, its audit event and its notices first, the reservation last: the
+        # UPDATE locks the lot's row until the commit, and concurrent claimants of the
+        # lot wait on that lock, so it is held for as short a time as possible. When
+        # the reservation fails, everything before it is rolled back.
         auto = lot.owner.auto_approve_claims
         now = timezone.now()
         claim = Claim.objects.create(
@@ -158,7 +157,21 @@ def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") 
         _notify(claim, "created", to_owner=True)
         if auto:  # approved at once: the claimant hears what an approval tells
             _notify(claim, CLAIM_TRANSITIONS[ClaimAction.APPROVE].notice, to_owner=False)
+        if not _reserve(lot.pk, quantity):
+            lot.refresh_from_db(fields=["quantity", "quantity_reserved", "status"])
+            if lot.status not in (LotStatus.PUBLISHED, LotStatus.RESERVED):
+                raise _conflict(ClaimError.LOT_NOT_OPEN, _("This lot takes no claims any more."))
+            raise _not_enough_left(lot)
     return claim
+
+
+def _not_enough_left(lot: Lot) -> ApplicationError:
+    return _conflict(
+        ClaimError.NOT_ENOUGH_LEFT,
+        _("Only %(left)s of %(quantity)s units are left.")
+        % {"left": lot.quantity_available, "quantity": lot.quantity},
+        quantity_available=lot.quantity_available,
+    )
 
 
 def _locked_claim(claim: Claim) -> Claim:

@@ -67,6 +67,45 @@ def test_a_claim_reserves_its_quantity_at_once_and_claims_add_up(lot):
     assert {c.pk for c in (first, third)} <= set(Claim.objects.values_list("pk", flat=True))
 
 
+def test_a_claim_that_loses_the_last_units_to_another_leaves_nothing_behind(
+    lot, owner, monkeypatch
+):
+    """The reservation comes last in the claim's transaction: when another claimant took
+    the units after this claim read the lot, the claim, its audit event and its notices
+    go with the refusal."""
+    from exchange.claims import services
+    from exchange.common.models import AuditEvent
+
+    reserve = services._reserve
+
+    def taken_meanwhile(lot_id, quantity):
+        Lot.objects.filter(pk=lot_id).update(quantity_reserved=10, status=LotStatus.RESERVED)
+        return reserve(lot_id, quantity)
+
+    monkeypatch.setattr(services, "_reserve", taken_meanwhile)
+    with pytest.raises(ApplicationError) as excinfo:
+        claim_create(actor=member(), lot=lot, quantity=2)
+    assert (excinfo.value.kind, excinfo.value.extra["quantity_available"]) == (
+        ErrorKind.CONFLICT,
+        0,
+    )
+    assert not Claim.objects.exists()
+    assert not AuditEvent.objects.filter(action="create", data__lot=lot.pk).exists()
+    assert not Notification.objects.filter(user=owner.user).exists()
+    assert reserved(lot) == 0
+
+
+def test_a_claim_of_more_than_is_left_is_refused_before_anything_is_written(lot, monkeypatch):
+    from exchange.claims import services
+
+    claim_create(actor=member(), lot=lot, quantity=9)
+    monkeypatch.setattr(services, "_reserve", lambda *args: pytest.fail("lot locked"))
+    with pytest.raises(ApplicationError) as excinfo:
+        claim_create(actor=member(), lot=lot, quantity=2)
+    assert excinfo.value.extra["quantity_available"] == 1
+    assert Claim.objects.count() == 1
+
+
 @pytest.mark.parametrize("quantity", [0, -2])
 def test_a_claim_of_nothing_is_refused(lot, quantity):
     with pytest.raises(ApplicationError) as excinfo:
