@@ -71,6 +71,8 @@ def catalogue(request):
     actor = web_actor(request)
     form = CatalogueFilterForm(request.GET or None, actor=actor)
     lots = form.filter(selectors.lot_list(actor=None))  # the published lots
+    if tuple(lots.query.order_by) in (selectors.CLOSING_SOON, selectors.NEAREST):
+        lots = selectors.KeyOrdered(lots)  # the page's ids first, then its lots
     page = Paginator(lots, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -18,6 +18,7 @@ from exchange.categories.models import Category
 from exchange.lots.models import Lot, LotItem, LotPhoto, LotStatus
 from exchange.lots.services.lots import ItemInput
 from exchange.lots.services.photos import lot_photo_add, lot_photo_process
+from exchange.lots.views import CATALOGUE_PAGE_SIZE
 from exchange.organisations.models import MembershipRole
 from tests.exchange.lots.conftest import image_bytes
 from tests.factories import LotFactory, SiteFactory
@@ -470,6 +471,42 @@ def test_the_catalogue_filters_by_category_subtree_condition_and_distance(
 
     response = owner_client.get(url, {"ordering": "nearest"})
     assert "Choose one of your sites to sort by distance from it." in response.content.decode()
+
+
+def test_the_catalogue_sorted_by_closing_date_or_distance_pages_through_every_lot(
+    owner_client, owner
+):
+    """Sorted by a key, a page's ids are read first, then its lots: every lot comes once,
+    in order, across the pages, with its distance, in a constant number of queries."""
+    today = timezone.localdate()
+    lots = [
+        LotFactory(
+            site=SiteFactory(),
+            title=f"Chairs {n:02d}",
+            published=True,
+            available_until=today + datetime.timedelta(days=10 + n % 7),
+        )
+        for n in range(CATALOGUE_PAGE_SIZE + 3)
+    ]
+    by_closing = [lot.title for lot in sorted(lots, key=lambda lot: (lot.available_until, -lot.pk))]
+    url = reverse("lots:catalogue")
+
+    def titles(params: dict) -> list[str]:
+        page = owner_client.get(url, params).content.decode()
+        return sorted(
+            (lot.title for lot in lots if lot.title in page), key=lambda title: page.index(title)
+        )
+
+    soon = {"ordering": "closing_soon"}
+    assert titles(soon) + titles({**soon, "page": 2}) == by_closing
+    with CaptureQueriesContext(connection) as first:
+        owner_client.get(url, soon)
+    with CaptureQueriesContext(connection) as second:
+        owner_client.get(url, {**soon, "page": 2})
+    assert len(first) == len(second)
+    near = {"near_site": owner.site.pk, "radius_km": "25", "ordering": "nearest"}
+    page = owner_client.get(url, near).content.decode()
+    assert "0.0 km" in page and len(titles(near)) == CATALOGUE_PAGE_SIZE
 
 
 def test_claimable_now_follows_the_claim_windows(make_member, categories):
