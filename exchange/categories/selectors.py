@@ -26,16 +26,18 @@ def in_subtree(path: str, root: str) -> bool:
     return path == root or path.startswith(f"{root}/")
 
 
-def subtrees(roots) -> dict[str, list[int]]:
-    """The ids of each root path's subtree (``subtree_condition``), in one query."""
+def subtrees(roots) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """The ids of each root path's subtree (``subtree_condition``), and the path of each
+    of those categories, in one query."""
     roots = sorted(set(roots))
     if not roots:
-        return {}
+        return {}, {}
     condition = Q()
     for root in roots:
         condition |= subtree_condition(root)
-    found = list(Category.objects.filter(condition).order_by("pk").values_list("pk", "path"))
-    return {root: [pk for pk, path in found if in_subtree(path, root)] for root in roots}
+    paths = dict(Category.objects.filter(condition).order_by("pk").values_list("pk", "path"))
+    ids = {root: [pk for pk, path in paths.items() if in_subtree(path, root)] for root in roots}
+    return ids, paths
 
 
 def category_subtree(category: Category) -> QuerySet[Category]:

@@ -22,6 +22,7 @@ from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRe
 from exchange.matching.services.fits import (
     Fit,
     _rank,
+    ids_condition,
     lot_fits,
     matches_per_request,
     wanted_best,
@@ -547,13 +548,19 @@ def matches_rematch_pending(plan: RematchPlan) -> int:
     today = timezone.localdate(plan.now)
     wanted_ids = [pk for chunk in plan.request_chunks for pk in chunk]
     lot_ids = [pk for chunk in plan.lot_chunks for pk in chunk]
-    requests = WantedRequest.objects.filter(
-        pk__in=wanted_ids, status=WantedStatus.OPEN, valid_until__gte=today
-    ).filter(Q(matched_at__isnull=True) | Q(matched_at__lt=plan.now))
-    lots = Lot.objects.filter(pk__in=lot_ids, status=LotStatus.PUBLISHED).filter(
-        Q(match_state__isnull=True) | Q(match_state__matched_at__lt=plan.now)
+    # Asked every second while the chunks run: the ids as one array each, not as tens of
+    # thousands of parameters that cost the waiting process more than the count.
+    requests = (
+        WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
+        .filter(ids_condition(wanted_ids, WantedRequest._meta.db_table))
+        .filter(Q(matched_at__isnull=True) | Q(matched_at__lt=plan.now))
     )
-    return requests.count() + lots.count()
+    lots = (
+        Lot.objects.filter(status=LotStatus.PUBLISHED)
+        .filter(ids_condition(lot_ids, Lot._meta.db_table))
+        .filter(Q(match_state__isnull=True) | Q(match_state__matched_at__lt=plan.now))
+    )
+    return (requests.count() if wanted_ids else 0) + (lots.count() if lot_ids else 0)
 
 
 def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:

@@ -481,6 +481,8 @@ def _block_fits(
         fit &= (lon >= requests["min_lon"][rows][:, None]) & (
             lon <= requests["max_lon"][rows][:, None]
         )
+    else:  # anywhere in the request's region
+        fit &= lots["region_code"][columns][None, :] == requests["region_code"][rows][:, None]
     r, c = np.nonzero(fit)
     if not len(r):
         return None
@@ -580,8 +582,8 @@ def _sited_blocks(band: np.ndarray, requests: dict, sited: np.ndarray):
         start = end
 
 
-def _ids_condition(ids: list[int], table: str) -> Q:
-    """``pk__in=ids``, with the ids' range too: where the ids lie close together (a run
+def ids_condition(ids: list[int], table: str) -> Q:
+    """``pk__in=ids`` for many ids, with the ids' range too: where the ids lie close together (a run
     of new requests or lots), PostgreSQL reads that range of the primary key instead
     of the whole table. On PostgreSQL the ids go as one array: a list of thousands of
     parameters costs more to build and parse than the query takes to run."""
@@ -617,7 +619,7 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
         return []
     request_rows = list(
         WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
-        .filter(_ids_condition(wanted_ids, WantedRequest._meta.db_table))
+        .filter(ids_condition(wanted_ids, WantedRequest._meta.db_table))
         .annotate(
             site_lat=Cast("site__latitude", FloatField()),
             site_lon=Cast("site__longitude", FloatField()),
@@ -665,7 +667,7 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             [nan if v is None else v for v in columns[position]], dtype=np.float64
         )
     paths = sorted(set(columns[3]))
-    subtree = subtrees(paths)
+    subtree, lot_paths = subtrees(paths)
     if lot_ids is None:
         lots_query = Lot.objects.filter(
             category_id__in={pk for ids in subtree.values() for pk in ids}
@@ -674,17 +676,16 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
         # Lots of other categories are read but never compared (each path takes the
         # lots of its subtree): with the categories in SQL too, PostgreSQL walked the
         # categories' index over the whole catalogue instead of the lots asked for.
+        # A query of ids is read first: as a subquery, PostgreSQL scanned every lot.
         if hasattr(lot_ids, "values_list"):
             lot_ids = lot_ids.order_by().values_list("pk", flat=True)
-        lot_ids = list(lot_ids)
-        lots_query = Lot.objects.filter(_ids_condition(lot_ids, Lot._meta.db_table))
+        lots_query = Lot.objects.filter(ids_condition(list(lot_ids), Lot._meta.db_table))
     lots = _lot_arrays(lots_query, now)
     by_category: dict[int, np.ndarray] = {}
     if len(lots["id"]):
         order = np.argsort(lots["category"], kind="stable")
         categories, starts = np.unique(lots["category"][order], return_index=True)
         by_category = dict(zip(categories.tolist(), np.split(order, starts[1:]), strict=True))
-    lot_paths = dict(Category.objects.filter(pk__in=list(by_category)).values_list("pk", "path"))
     today_ordinal = today.toordinal()
 
     def exact_score(request: int, index: int) -> tuple[int, float] | None:
@@ -712,6 +713,10 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
 
     path_of = np.array(columns[3], dtype=object)
     region_of = np.array(columns[6], dtype=object)
+    # Regions as small integers, to compare them pair by pair.
+    codes = {region: code for code, region in enumerate(sorted({*columns[6], *lots["region"]}))}
+    requests["region_code"] = np.array([codes[region] for region in columns[6]], dtype=np.int64)
+    lots["region_code"] = np.array([codes[region] for region in lots["region"]], dtype=np.int64)
     has_site = ~np.isnan(requests["site_lat"])
     kept: list[_Kept] = []
     block = {"today_ordinal": today_ordinal, "k": k, "exact_score": exact_score}
@@ -731,6 +736,9 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             if len(candidates):
                 kept.append(_block_fits(lots, candidates, requests, rows, with_site=True, **block))
         anywhere = np.flatnonzero(in_path & ~has_site)
+        if len(anywhere) * len(group) <= SMALL_BLOCK_CELLS:  # few: every region at once
+            kept.append(_block_fits(lots, group, requests, anywhere, **block, with_site=False))
+            continue
         for region in sorted(set(region_of[anywhere].tolist())):
             rows = anywhere[region_of[anywhere] == region]
             there = group[lots["region"][group] == region]
@@ -760,13 +768,22 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             condition_margin=lots["rank"][index] - requests["min_rank"][request],
             days_left=lots["until"][index] - today_ordinal,
         )
-        for wanted_id, lot_id, score, why in zip(
-            requests["id"][request].tolist(),
-            lots["id"][index].tolist(),
-            (units / _UNITS).tolist(),
-            reasons,
-            strict=True,
-        ):
-            results[wanted_id].append((lot_id, wanted_id, score, why))
+        # A request's pairs lie together (one block each, sorted by request): a slice each.
+        wanted_ids = requests["id"][request].tolist()
+        lot_ids, scores = lots["id"][index].tolist(), (units / _UNITS).tolist()
+        bounds = [*np.flatnonzero(np.diff(request)).tolist(), len(request) - 1]
+        start = 0
+        for end in bounds:
+            wanted_id, end = wanted_ids[start], end + 1
+            results[wanted_id] = list(
+                zip(
+                    lot_ids[start:end],
+                    [wanted_id] * (end - start),
+                    scores[start:end],
+                    reasons[start:end],
+                    strict=True,
+                )
+            )
+            start = end
     organisation_of = dict(zip(columns[0], columns[1], strict=True))
     return [(pk, organisation_of[pk], fits) for pk, fits in results.items()]
