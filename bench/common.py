@@ -103,7 +103,10 @@ class Server:
             env={**os.environ, **environment},
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            # A process group of its own (stopped as one), in the bench's session: where
+            # the kernel groups CPU time by session (autogroup), the server shares the
+            # bench's share instead of competing with the machine's other sessions.
+            process_group=0,
         )
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -31,6 +31,7 @@ TARGET_FULL_S = 60.0
 TARGET_NAIVE_RATIO = 10.0
 WORKER_QUEUE = "bench-matching"
 NAIVE_SIZE = 2000
+NAIVE_RUNS = 3
 SEED = 11
 # Nights of repair, at the generated catalogue's pace (100 000 lots published over 30
 # days, 50 000 requests made over 90, ~550 claims a day in the generated history):
@@ -177,12 +178,22 @@ def _full(figures: list[Figure], wanted_ids: list[int]) -> None:
 
 class Workers:
     """``celery worker`` processes (prefork, ``concurrency``) on the bench's broker and
-    database, consuming a queue of their own (emptied when they start)."""
+    database, consuming a queue of their own (emptied before they start)."""
 
     def __init__(self, concurrency: int):
         from common import BENCH_DIR, PYTHON, ROOT
 
-        self.log = open(BENCH_DIR / f"worker-{concurrency}.log", "w")  # noqa: SIM115
+        # Emptied first, not with the worker's --purge: on a busy machine the worker
+        # took more than its start-up pause, and purged the chunks sent meanwhile.
+        subprocess.run(  # noqa: S603 - the venv's celery, fixed arguments
+            [PYTHON, "-m", "celery", "-A", "exchange", "purge", "-f", "-Q", WORKER_QUEUE],
+            cwd=ROOT,
+            env={**os.environ, "CELERY_TASK_DEFAULT_QUEUE": WORKER_QUEUE},
+            capture_output=True,
+            check=True,
+        )
+        self.path = BENCH_DIR / f"worker-{concurrency}.log"
+        self.log = open(self.path, "w")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - the venv's celery, fixed arguments
             [
                 PYTHON,
@@ -197,18 +208,31 @@ class Workers:
                 str(concurrency),
                 "--queues",
                 WORKER_QUEUE,
-                "--purge",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel",
-                "WARNING",
+                "INFO",
             ],
             cwd=ROOT,
             env={**os.environ, "CELERY_TASK_DEFAULT_QUEUE": WORKER_QUEUE},
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            # A process group of its own (stopped as one), in the bench's session: where
+            # the kernel groups CPU time by session (autogroup), the workers share the
+            # bench's share instead of competing with the machine's other sessions.
+            process_group=0,
         )
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Until the worker says it is ready (its log at INFO: "celery@... ready.")."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited; see {self.path}")
+            if " ready." in self.path.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the Celery worker was not ready within {timeout:.0f} s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -228,7 +252,7 @@ def _spread_once(concurrency: int) -> tuple[float, int]:
 
     workers = Workers(concurrency)
     try:
-        time.sleep(3)  # the workers start (and would take the first chunks anyway)
+        workers.wait_ready()
         started = time.perf_counter()
         result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
             [PYTHON, "manage.py", "matches_rematch", "--full", "--spread", "--timeout", "900"],
@@ -514,19 +538,24 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
                 "status": wanted.status,
             }
         )
-    started = time.perf_counter()
-    naive = naive_pairs(lots, requests, now, today, _k())
-    naive_seconds = time.perf_counter() - started
+    # Each side NAIVE_RUNS times, taken in turn (so that the machine's other load falls
+    # on both alike); the median time of each.
+    naive_times, engine_times = [], []
+    lot_range = range(lot_sample[0], lot_sample[-1] + 1)  # the naive side's lots
+    for _run in range(NAIVE_RUNS):
+        started = time.perf_counter()
+        naive = naive_pairs(lots, requests, now, today, _k())
+        naive_times.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
-    engine = {}
-    lot_range = Lot.objects.filter(pk__range=(lot_sample[0], lot_sample[-1])).values("pk")
-    for _wanted_id, _organisation, fits in wanted_best_many(
-        wanted_sample, now=now, lot_ids=lot_range
-    ):
-        for lot_id, wanted_id, score, _reasons in fits:
-            engine[(lot_id, wanted_id)] = score
-    engine_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        engine = {}
+        for _wanted_id, _organisation, fits in wanted_best_many(
+            wanted_sample, now=now, lot_ids=lot_range
+        ):
+            for lot_id, wanted_id, score, _reasons in fits:
+                engine[(lot_id, wanted_id)] = score
+        engine_times.append(time.perf_counter() - started)
+    naive_seconds, engine_seconds = statistics.median(naive_times), statistics.median(engine_times)
 
     missing = sorted(set(naive) - set(engine))
     extra = sorted(set(engine) - set(naive))
@@ -546,8 +575,8 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
             f"{len(naive)} pairs by the naive matcher, {len(engine)} by the engine "
             f"(wanted_best_many: each request's {_k()} best, the lots restricted to the id "
             f"range, reading them included); {len(missing)} only naive, {len(extra)} only "
-            f"engine, {len(scores_differ)} scores differ. Time: naive {naive_seconds:.2f} s, "
-            f"engine {engine_seconds:.3f} s",
+            f"engine, {len(scores_differ)} scores differ. Time (median of {NAIVE_RUNS} runs "
+            f"each): naive {naive_seconds:.2f} s, engine {engine_seconds:.3f} s",
             f"the same pairs and scores, naive/engine >= {TARGET_NAIVE_RATIO:.0f}: "
             f"ratio {ratio:.1f}",
             same and ratio >= TARGET_NAIVE_RATIO,

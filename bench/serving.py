@@ -32,7 +32,10 @@ class RunServer:
             env=dict(os.environ),
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            # A process group of its own (stopped as one), in the bench's session: where
+            # the kernel groups CPU time by session (autogroup), the server shares the
+            # bench's share instead of competing with the machine's other sessions.
+            process_group=0,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
