@@ -589,6 +589,8 @@ def ids_condition(ids: list[int], table: str) -> Q:
     parameters costs more to build and parse than the query takes to run."""
     if not ids:
         return Q(pk__in=[])
+    if isinstance(ids, range) and ids.step == 1:  # a run of ids: their range says it all
+        return Q(pk__gte=ids.start, pk__lt=ids.stop)
     if connection.vendor == "postgresql":
         condition = f'"{table}"."id" = ANY(%s::bigint[])'  # a model's table, ids bound
         listed = Q(RawSQL(condition, (list(ids),), BooleanField()))  # noqa: S611
@@ -679,7 +681,9 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
         # A query of ids is read first: as a subquery, PostgreSQL scanned every lot.
         if hasattr(lot_ids, "values_list"):
             lot_ids = lot_ids.order_by().values_list("pk", flat=True)
-        lots_query = Lot.objects.filter(ids_condition(list(lot_ids), Lot._meta.db_table))
+        if not isinstance(lot_ids, range):
+            lot_ids = list(lot_ids)
+        lots_query = Lot.objects.filter(ids_condition(lot_ids, Lot._meta.db_table))
     lots = _lot_arrays(lots_query, now)
     by_category: dict[int, np.ndarray] = {}
     if len(lots["id"]):
