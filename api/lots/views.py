@@ -92,7 +92,9 @@ class LotViewSet(
     def paginate_queryset(self, queryset):
         # Sorted by closing date or distance: the page's ids first, then its lots.
         if tuple(queryset.query.order_by) in (selectors.CLOSING_SOON, selectors.NEAREST):
-            queryset = selectors.KeyOrdered(queryset)
+            queryset = selectors.KeyOrdered(
+                queryset, own_organisation_id=self.actor and self.actor.organisation_id
+            )
         return super().paginate_queryset(queryset)
 
     def _output(self, lot: Lot, status_code=status.HTTP_200_OK) -> Response:

@@ -125,6 +125,13 @@ class Lot(TimeStampedModel):
                 include=["status", "owner"],
                 name="lot_closing_soon_idx",
             ),
+            # Closing soon among the published lots alone: the closed lots of the
+            # history (tens of thousands, with the earliest dates) are not in it.
+            models.Index(
+                fields=["available_until", "-id"],
+                condition=models.Q(status="published"),
+                name="lot_published_closing_idx",
+            ),
             models.Index(fields=["owner", "status"], name="lot_owner_status_idx"),
         ]
         constraints = [

@@ -307,8 +307,9 @@ class KeyOrdered:
 
     ordered = True
 
-    def __init__(self, queryset: QuerySet[Lot]):
+    def __init__(self, queryset: QuerySet[Lot], *, own_organisation_id: int | None = None):
         self.queryset = queryset
+        self.own_organisation_id = own_organisation_id
 
     def count(self) -> int:
         return self.queryset.count()
@@ -319,9 +320,27 @@ class KeyOrdered:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        ids = self._ids(index)
         rows = {lot.pk: lot for lot in self.queryset.order_by().filter(pk__in=ids)}
         return [rows[pk] for pk in ids if pk in rows]
+
+    def _ids(self, index: slice) -> list[int]:
+        """The ids of a page. Closing soon, the published lots and the organisation's
+        own other lots (``own_organisation_id``: the list shows both) are read apart,
+        each up to the page's end, and merged: the published lots walk their own index
+        (``lot_published_closing_idx``) instead of stepping over every closed lot."""
+        ordering = tuple(self.queryset.query.order_by)
+        if ordering != CLOSING_SOON or index.step not in (None, 1) or index.stop is None:
+            return list(self.queryset.values_list("pk", flat=True)[index])
+        published = self.queryset.filter(status=LotStatus.PUBLISHED)
+        rows = list(published.values_list("available_until", "pk")[: index.stop])
+        if self.own_organisation_id is not None:
+            own = self.queryset.filter(owner_id=self.own_organisation_id).exclude(
+                status=LotStatus.PUBLISHED
+            )
+            rows += own.values_list("available_until", "pk")[: index.stop]
+            rows.sort(key=lambda row: (row[0], -row[1]))  # CLOSING_SOON
+        return [pk for _until, pk in rows[index]]
 
     def __getattr__(self, name):
         return getattr(self.queryset, name)

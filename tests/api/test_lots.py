@@ -572,6 +572,36 @@ def test_a_broad_search_counts_up_to_the_cap(client_for, owner, monkeypatch):
     assert (body["count"], body["count_capped"]) == (1, False)
 
 
+def test_closing_soon_merges_the_published_lots_with_our_own_in_every_status(client_for, owner):
+    """Closing soon reads the published lots and the acting organisation's other lots
+    apart and merges them: our drafts and closed lots take their places among the
+    published lots of everyone; another organisation's draft never shows."""
+    today = timezone.localdate()
+    ours = SiteFactory(organisation=owner.organisation)
+    theirs = SiteFactory()
+
+    def lot(site, days, **kwargs):
+        until = today + datetime.timedelta(days=days)
+        return LotFactory(site=site, available_until=until, **kwargs)
+
+    shown = [
+        lot(theirs, 3, published=True),
+        lot(ours, 1),  # our draft
+        lot(theirs, 2, published=True),
+        lot(ours, 2, published=True),
+        lot(ours, 5, published=True),  # closed below
+        lot(theirs, 4, published=True),
+    ]
+    Lot.objects.filter(pk=shown[4].pk).update(status="closed")
+    hidden = lot(theirs, 1)  # their draft
+    expected = [x.pk for x in sorted(shown, key=lambda x: (x.available_until, -x.pk))]
+    client = client_for(owner.user)
+    soon = {"ordering": "closing_soon", "page_size": 4}
+    pages = [ids(client.get(URL, {**soon, "page": page})) for page in (1, 2)]
+    assert [pk for page in pages for pk in page] == expected
+    assert hidden.pk not in expected
+
+
 def test_sorted_pages_follow_the_whole_order(client_for, owner, monkeypatch):
     """Closing soon and nearest choose a page's ids first, then read its lots; nearest
     looks in the smallest radius that holds the capped count. Every page is the slice of
