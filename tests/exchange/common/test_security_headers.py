@@ -2,6 +2,7 @@
 without inline script or style, a Permissions-Policy, and names no server version;
 the templates hold no inline script, style or event handler for the CSP to block."""
 
+import json
 import re
 from pathlib import Path
 
@@ -84,3 +85,24 @@ def test_security_txt_names_the_configured_contact(client, settings):
     text = response.content.decode()
     assert "Contact: mailto:cert@reuse.example.be" in text
     assert "Expires: " in text
+
+
+@pytest.mark.django_db
+def test_pages_load_the_vendored_htmx_configured_for_the_strict_policy(client):
+    # given the home page
+    page = client.get("/").content.decode()
+    # then htmx comes from our static files, pinned, and is told to inject no inline
+    # style and to evaluate no script (both blocked by the policy otherwise)
+    source = re.search(r'<script src="(/static/vendor/htmx-([0-9.]+)\.min\.js)" defer>', page)
+    assert source is not None, "the page does not load the vendored htmx"
+    version = source.group(2)
+    assert (ROOT / "static" / "vendor" / f"htmx-{version}.min.js").is_file()
+    assert (ROOT / "static" / "vendor" / f"htmx-{version}.LICENSE.txt").is_file()
+    assert f"htmx **{version}**" in (ROOT / "README.md").read_text()
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page)
+    assert config is not None
+    settings = json.loads(config.group(1))
+    assert settings["includeIndicatorStyles"] is False
+    assert settings["allowEval"] is False
+    assert settings["allowScriptTags"] is False
+    assert client.get(source.group(1)).status_code == 200
