@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
 from exchange.lots.models import (
@@ -18,6 +19,7 @@ from exchange.lots.models import (
     SanitisationMethod,
 )
 from exchange.lots.selectors import ITEM_COLUMNS, lot_items, lot_photos
+from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
 from exchange.organisations.models import Site
 
 
@@ -225,9 +227,10 @@ class LotItemInputSerializer(serializers.Serializer):
     media_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class LotInputSerializer(serializers.Serializer):
+class LotInputSerializer(AllErrorsInputSerializer):
     """Field types and ranges; the domain rules (your site, dates, windows, devices) are
-    the service's."""
+    the service's (``lot_validate``), run on every field that parsed: one 400 lists every
+    error. The context holds the acting ``actor`` and, for a change, the ``lot``."""
 
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
@@ -258,6 +261,19 @@ class LotInputSerializer(serializers.Serializer):
         max_length=REASON_MAX, required=False, allow_blank=True, default=""
     )
     items = LotItemInputSerializer(many=True, required=False)
+
+    def lot_input(self, values: dict) -> LotInput:
+        """The service's input: what was sent, over the lot's values for a change."""
+        values = dict(values)
+        if "items" in values:
+            values["items"] = [ItemInput(**item) for item in values["items"]]
+        lot = self.context.get("lot")
+        return LotInput(**values) if lot is None else LotInput.from_lot(lot, **values)
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        lot_validate(
+            actor=self.context["actor"], data=self.lot_input(values), lot=self.context.get("lot")
+        )
 
 
 class SanitisationInputSerializer(serializers.Serializer):

@@ -34,8 +34,6 @@ from exchange.lots.models import Lot, SanitisationAttestation
 from exchange.lots.services.closing import lot_close
 from exchange.lots.services.imports import import_template, lots_import
 from exchange.lots.services.lots import (
-    ItemInput,
-    LotInput,
     lot_create,
     lot_delete,
     lot_publish,
@@ -50,15 +48,6 @@ from exchange.lots.services.sanitisation import (
     lot_sanitisation_attest,
     sanitisation_gaps,
 )
-
-
-def _lot_input(validated: dict, lot: Lot | None = None) -> LotInput:
-    values = dict(validated)
-    if "items" in values:
-        values["items"] = [ItemInput(**item) for item in values["items"]]
-    if lot is None:
-        return LotInput(**values)
-    return LotInput.from_lot(lot, **values)
 
 
 class LotViewSet(
@@ -105,20 +94,22 @@ class LotViewSet(
     @extend_schema(request=LotInputSerializer, responses={201: LotOutputSerializer})
     def create(self, request):
         """Create a draft lot."""
-        serializer = LotInputSerializer(data=request.data)
+        actor = self.require_actor()
+        serializer = LotInputSerializer(data=request.data, context={"actor": actor})
         serializer.is_valid(raise_exception=True)
-        lot = lot_create(actor=self.require_actor(), data=_lot_input(serializer.validated_data))
+        lot = lot_create(actor=actor, data=serializer.lot_input(serializer.validated_data))
         return self._output(lot, status.HTTP_201_CREATED)
 
     @extend_schema(request=LotInputSerializer(partial=True), responses=LotOutputSerializer)
     def partial_update(self, request, pk=None):
         """Change a draft (409 once published); ``items`` replaces the item list."""
         lot = self.get_object()
-        serializer = LotInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        lot = lot_update(
-            actor=self.require_actor(), lot=lot, data=_lot_input(serializer.validated_data, lot)
+        actor = self.require_actor()
+        serializer = LotInputSerializer(
+            data=request.data, partial=True, context={"actor": actor, "lot": lot}
         )
+        serializer.is_valid(raise_exception=True)
+        lot = lot_update(actor=actor, lot=lot, data=serializer.lot_input(serializer.validated_data))
         return self._output(lot)
 
     def destroy(self, request, pk=None):

@@ -40,6 +40,7 @@ class ApplicationError(Exception):
         kind: ErrorKind = ErrorKind.INVALID,
         field: str | None = None,
         errors: dict[str, list[str]] | None = None,
+        codes: dict[str, list[str]] | None = None,
         extra: dict | None = None,
     ) -> None:
         super().__init__(str(message))
@@ -48,7 +49,15 @@ class ApplicationError(Exception):
         self.kind = kind
         self.field = field
         self.errors = errors or ({field: [str(message)]} if field else {})
+        # The code of each message of ``errors`` (same keys, same order), where known.
+        self.codes = codes or {}
         self.extra = extra or {}
+
+    def code_of(self, field: str, index: int) -> str:
+        """The code of the ``index``-th message on ``field`` (the error's own code when
+        the message came without one)."""
+        codes = self.codes.get(field) or []
+        return codes[index] if index < len(codes) and codes[index] else self.code
 
     @classmethod
     def from_validation_error(cls, exc, *, code: StrEnum | None = None) -> "ApplicationError":
@@ -57,14 +66,21 @@ class ApplicationError(Exception):
             errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
         else:
             errors = {"non_field_errors": [str(m) for m in exc.messages]}
+        if hasattr(exc, "error_dict"):
+            codes = {
+                field: [str(e.code or "") for e in exc.error_dict[field]]
+                for field in exc.error_dict
+            }
+        else:
+            codes = {"non_field_errors": [str(e.code or "") for e in exc.error_list]}
         first_field, first_messages = next(iter(errors.items()))
-        first_errors = exc.error_dict[first_field] if hasattr(exc, "error_dict") else exc.error_list
-        first_code = next((e.code for e in first_errors if getattr(e, "code", None)), None)
+        first_code = next((c for c in codes.get(first_field, []) if c), None)
         return cls(
             code=first_code or code or CommonError.INVALID,
             message=first_messages[0],
             field=None if first_field == "non_field_errors" else first_field,
             errors=errors,
+            codes=codes,
         )
 
 

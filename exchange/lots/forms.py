@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange.categories.models import Category
 from exchange.categories.selectors import category_list
 from exchange.common.errors import ApplicationError, CommonError
-from exchange.common.forms import add_application_error
+from exchange.common.forms import AllErrorsFormMixin, add_application_error
 from exchange.common.limits import (
     DESCRIPTION_MAX,
     NOTE_MAX,
@@ -27,7 +27,7 @@ from exchange.lots.models import (
     LotStatus,
     SanitisationMethod,
 )
-from exchange.lots.services.lots import ItemInput, LotInput
+from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import site_list
 
@@ -192,7 +192,10 @@ def format_items(lot: Lot) -> str:
     )
 
 
-class LotForm(forms.Form):
+class LotForm(AllErrorsFormMixin, forms.Form):
+    """A lot: each field parsed here, then every rule of ``lot_validate`` on what parsed,
+    so that one answer shows every error."""
+
     title = forms.CharField(
         label=_("Title"),
         max_length=TITLE_MAX,
@@ -275,6 +278,7 @@ class LotForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.lot = lot
+        self.actor = actor
         self.fields["site"].queryset = site_list(actor=actor)
         self.fields["available_until"].widget.attrs["max"] = date_ahead_limit().isoformat()
         for name, days in platform_window_days().items():
@@ -298,8 +302,12 @@ class LotForm(forms.Form):
                 items = None  # unchanged: keep the devices and their erasure records
         return LotInput(**data, items=items)
 
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        lot_validate(actor=self.actor, data=self.lot_input(), lot=self.lot)
+
     def add_service_error(self, exc: ApplicationError) -> None:
-        """A refusal of lot_create/lot_update; a device's error names its line."""
+        """A refusal of lot_validate, lot_create or lot_update; a device's error names
+        its line."""
         if not any(key.startswith("items.") for key in exc.errors):
             add_application_error(self, exc)
             return

@@ -1,0 +1,63 @@
+"""Every write of the API answers all its errors at once (#12): one 400 with every
+field and its reason, the service's rules run on every field that parsed."""
+
+import pytest
+
+from exchange.lots.models import Lot
+from tests.api.test_lots import lot_body
+from tests.factories import SiteFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
+
+
+@pytest.fixture
+def owner(fed_admin):
+    fed_admin.site = SiteFactory(organisation=fed_admin.organisation, name="HQ")
+    return fed_admin
+
+
+def test_a_new_lot_with_four_mistakes_answers_the_four_at_once(client_for, owner):
+    # given the combination of the issue
+    body = lot_body(
+        owner.site,
+        quantity=-3,
+        unit_weight_kg="-2",
+        available_until="2020-03-01",
+        federal_window_days=30,
+    )
+    # when it is posted once
+    response = client_for(owner.user).post("/api/v1/lots/", body, format="json")
+    # then one 400 names every field and its reason, and nothing is written
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"quantity", "unit_weight_kg", "available_until", "federal_window_days"}
+    assert "past" in errors["available_until"][0]
+    assert "0 to 10 days" in errors["federal_window_days"][0]
+    assert not Lot.objects.exists()
+
+
+def test_a_change_to_a_draft_answers_every_mistake_at_once(client_for, owner):
+    client = client_for(owner.user)
+    lot = client.post("/api/v1/lots/", lot_body(owner.site), format="json").json()
+    response = client.patch(
+        f"/api/v1/lots/{lot['id']}/",
+        {"quantity": "many", "available_until": "2020-01-01", "social_economy_window_days": 2},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"quantity", "available_until", "window_reason"}
+
+
+def test_a_device_list_error_names_the_device_beside_the_other_fields(client_for, owner):
+    body = lot_body(
+        owner.site,
+        category=None,
+        quantity=2,
+        items=[{"serial_number": "SN-1"}, {"serial_number": "SN-1"}, {"serial_number": "SN-2"}],
+    )
+    response = client_for(owner.user).post("/api/v1/lots/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "category" in errors
+    assert "items" in errors  # three devices for a quantity of two
+    assert "items.1.serial_number" in errors  # the same serial number twice
