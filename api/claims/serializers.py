@@ -4,7 +4,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.validation import AllErrorsInputSerializer
 from exchange.claims.models import MESSAGE_MAX_LENGTH, Claim, PickupSlotStatus
+from exchange.claims.services import approved_quantity, claim_collect_validate, claim_validate
 from exchange.claims.transitions import ClaimAction, claim_actions
 from exchange.common.limits import NOTE_MAX
 
@@ -70,10 +72,17 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
         return sorted(claim_actions(claim=claim, actor=actor, now=self.context.get("now")))
 
 
-class ClaimCreateInputSerializer(serializers.Serializer):
+class ClaimCreateInputSerializer(AllErrorsInputSerializer):
+    """Field types; ``claim_validate``'s rules on every field that parsed (one 400)."""
+
     lot = serializers.IntegerField()
     quantity = serializers.IntegerField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        claim_validate(
+            quantity=values.get("quantity"), note=values.get("note") or "", invalid=invalid
+        )
 
 
 class ClaimDeclineInputSerializer(serializers.Serializer):
@@ -84,7 +93,10 @@ class ClaimScheduleInputSerializer(serializers.Serializer):
     pickup_at = serializers.DateTimeField()
 
 
-class ClaimCollectInputSerializer(serializers.Serializer):
+class ClaimCollectInputSerializer(AllErrorsInputSerializer):
+    """Field types; ``claim_collect_validate``'s rules on every field that parsed (one
+    400); the context's ``claim`` gives the approved quantity."""
+
     quantity = serializers.IntegerField()
     weight_kg = serializers.DecimalField(
         max_digits=10,
@@ -99,6 +111,14 @@ class ClaimCollectInputSerializer(serializers.Serializer):
         help_text="Confirms a handover before the agreed pickup slot: without it such a "
         "handover answers 409 handover_before_slot (nothing is recorded).",
     )
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        claim_collect_validate(
+            quantity=values.get("quantity"),
+            weight_kg=values.get("weight_kg"),
+            approved=approved_quantity(self.context.get("claim")),
+            invalid=invalid,
+        )
 
 
 class ClaimMessageOutputSerializer(serializers.Serializer):

@@ -148,11 +148,12 @@ class ClaimViewSet(
         """The handover: the owner confirms the collected quantity (at most the approved
         one) and, where known, the measured total weight. Before the agreed pickup slot
         the answer is 409 handover_before_slot unless before_slot_confirmed is true."""
-        serializer = ClaimCollectInputSerializer(data=request.data)
+        claim = self.get_object()
+        serializer = ClaimCollectInputSerializer(data=request.data, context={"claim": claim})
         serializer.is_valid(raise_exception=True)
         claim = services.claim_collect(
             actor=self.require_actor(),
-            claim=self.get_object(),
+            claim=claim,
             quantity=serializer.validated_data["quantity"],
             weight_kg=serializer.validated_data.get("weight_kg"),
             before_slot_confirmed=serializer.validated_data["before_slot_confirmed"],

@@ -8,6 +8,7 @@ from api.claims.serializers import ClaimOutputSerializer
 from api.idempotency import idempotent
 from api.lots.serializers import LotPhotoOutputSerializer
 from api.mixins import ScopedViewMixin
+from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import NOTE_MAX
 from exchange.lots.models import Condition
@@ -24,6 +25,7 @@ from exchange.matching.services.wanted import (
     WantedInput,
     wanted_create,
     wanted_update,
+    wanted_validate,
     wanted_withdraw,
 )
 from exchange.organisations.models import Region, Site
@@ -54,7 +56,11 @@ class WantedOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class WantedInputSerializer(serializers.Serializer):
+class WantedInputSerializer(AllErrorsInputSerializer):
+    """Field types; the rules are ``wanted_validate``'s, run on every field that parsed
+    (one 400, every error). The context holds the ``actor`` and, for a change, the
+    ``wanted`` request."""
+
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
     min_condition = serializers.ChoiceField(
@@ -71,6 +77,17 @@ class WantedInputSerializer(serializers.Serializer):
     )
     valid_until = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+
+    def wanted_input(self, values: dict) -> WantedInput:
+        wanted = self.context.get("wanted")
+        return (
+            WantedInput(**values) if wanted is None else WantedInput.from_wanted(wanted, **values)
+        )
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        wanted_validate(
+            actor=self.context["actor"], data=self.wanted_input(values), invalid=invalid
+        )
 
 
 class MatchLotOutputSerializer(serializers.Serializer):
@@ -129,22 +146,22 @@ class WantedViewSet(
     @idempotent
     @extend_schema(request=WantedInputSerializer, responses={201: WantedOutputSerializer})
     def create(self, request):
-        serializer = WantedInputSerializer(data=request.data)
+        actor = self.require_actor()
+        serializer = WantedInputSerializer(data=request.data, context={"actor": actor})
         serializer.is_valid(raise_exception=True)
-        wanted = wanted_create(
-            actor=self.require_actor(), data=WantedInput(**serializer.validated_data)
-        )
+        wanted = wanted_create(actor=actor, data=serializer.wanted_input(serializer.validated_data))
         return self._answer(wanted, status.HTTP_201_CREATED)
 
     @extend_schema(request=WantedInputSerializer(partial=True), responses=WantedOutputSerializer)
     def partial_update(self, request, pk=None):
         wanted = self.get_object()
-        serializer = WantedInputSerializer(data=request.data, partial=True)
+        actor = self.require_actor()
+        serializer = WantedInputSerializer(
+            data=request.data, partial=True, context={"actor": actor, "wanted": wanted}
+        )
         serializer.is_valid(raise_exception=True)
         wanted = wanted_update(
-            actor=self.require_actor(),
-            wanted=wanted,
-            data=WantedInput.from_wanted(wanted, **serializer.validated_data),
+            actor=actor, wanted=wanted, data=serializer.wanted_input(serializer.validated_data)
         )
         return self._answer(wanted)
 

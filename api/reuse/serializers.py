@@ -1,15 +1,19 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM
 from exchange.organisations.models import Region, Site
 from exchange.reuse.models import ReuseCheck
-from exchange.reuse.services.checks import MAX_WAITING_DAYS
+from exchange.reuse.services.checks import MAX_WAITING_DAYS, CheckInput, reuse_check_validate
 
 
-class ReuseCheckInputSerializer(serializers.Serializer):
+class ReuseCheckInputSerializer(AllErrorsInputSerializer):
+    """Field types; the rules are ``reuse_check_validate``'s, run on every field that
+    parsed (one 400, every error). The context holds the ``actor``."""
+
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), help_text="Any level of the category tree."
     )
@@ -39,6 +43,11 @@ class ReuseCheckInputSerializer(serializers.Serializer):
         help_text="How many days the check stays open for new lots (default "
         "EXCHANGE_REUSE_CHECK_DAYS, never past needed_by).",
     )
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        reuse_check_validate(
+            actor=self.context["actor"], data=CheckInput(**values), invalid=invalid
+        )
 
 
 class ReuseCheckUpdateInputSerializer(serializers.Serializer):

@@ -64,11 +64,10 @@ class ReuseCheckViewSet(
         request=ReuseCheckInputSerializer, responses={201: ReuseCheckDetailOutputSerializer}
     )
     def create(self, request):
-        serializer = ReuseCheckInputSerializer(data=request.data)
+        actor = self.require_actor()
+        serializer = ReuseCheckInputSerializer(data=request.data, context={"actor": actor})
         serializer.is_valid(raise_exception=True)
-        check = reuse_check_create(
-            actor=self.require_actor(), data=CheckInput(**serializer.validated_data)
-        )
+        check = reuse_check_create(actor=actor, data=CheckInput(**serializer.validated_data))
         return self._answer(check, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -5,6 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exchange.claims.models import MESSAGE_MAX_LENGTH, ClaimStatus
+from exchange.claims.services import approved_quantity, claim_collect_validate, claim_validate
+from exchange.common.forms import AllErrorsFormMixin
 from exchange.common.limits import NOTE_MAX
 from exchange.lots.models import MAX_QUANTITY, Lot
 from exchange.organisations.validators import PHONE_MAX_LENGTH
@@ -12,7 +14,9 @@ from exchange.organisations.validators import PHONE_MAX_LENGTH
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(AllErrorsFormMixin, forms.Form):
+    """A claim's quantity and note; every rule of ``claim_validate`` on what parsed."""
+
     quantity = forms.IntegerField(
         label=_("Quantity"),
         min_value=1,
@@ -36,6 +40,9 @@ class ClaimForm(forms.Form):
                 "How many units your organisation takes (at most %(available)s)."
             ) % {"available": available}
 
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        claim_validate(quantity=data.get("quantity"), note=data.get("note") or "", invalid=invalid)
+
 
 class DeclineForm(forms.Form):
     # Not required here: the service refuses an empty reason with its own message; the
@@ -57,7 +64,10 @@ class ScheduleForm(forms.Form):
     )
 
 
-class CollectForm(forms.Form):
+class CollectForm(AllErrorsFormMixin, forms.Form):
+    """A handover; every rule of ``claim_collect_validate`` on what parsed (the approved
+    quantity when the claim is given)."""
+
     quantity = forms.IntegerField(
         label=_("Collected quantity"),
         min_value=1,
@@ -77,6 +87,18 @@ class CollectForm(forms.Form):
         label=_("The handover took place before the agreed pickup slot"),
         required=False,
     )
+
+    def __init__(self, *args, claim=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        claim_collect_validate(
+            quantity=data.get("quantity"),
+            weight_kg=data.get("weight_kg"),
+            approved=approved_quantity(self.claim),
+            invalid=invalid,
+        )
 
 
 class MessageForm(forms.Form):

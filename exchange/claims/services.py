@@ -6,8 +6,10 @@ so that concurrent claimants can never over-allocate a lot.
 """
 
 import datetime
+from collections.abc import Collection
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
@@ -26,7 +28,7 @@ from exchange.claims.models import (
 from exchange.claims.signals import claim_collected
 from exchange.claims.transitions import CLAIM_TRANSITIONS, ClaimAction, transition_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
-from exchange.common.limits import NOTE_MAX, texts_require
+from exchange.common.limits import NOTE_MAX, texts_check, texts_require
 from exchange.common.services import audit_event_record
 from exchange.lots.eligibility import (
     eligibility_kind,
@@ -112,15 +114,24 @@ def _release(lot_id: int, quantity: int) -> None:
     )
 
 
+def claim_validate(*, quantity: int | None, note: str = "", invalid: Collection[str] = ()) -> None:
+    """Every rule on what a claim asks for, all errors at once (400); what is left of
+    the lot is a state, answered by ``claim_create`` (409)."""
+    errors: dict[str, list[ValidationError]] = {}
+    if "quantity" not in invalid and (not isinstance(quantity, int) or quantity < 1):
+        errors["quantity"] = [
+            ValidationError(_("Claim at least 1 unit."), code=ClaimError.INVALID_QUANTITY)
+        ]
+    texts_check(errors, {"note": (note, NOTE_MAX)})
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
 def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") -> Claim:
     """Claim ``quantity`` units of a lot for the actor's organisation."""
     require_writer(actor)
     require_verified(actor)
-    if not isinstance(quantity, int) or quantity < 1:
-        raise ApplicationError(
-            code=ClaimError.INVALID_QUANTITY, field="quantity", message=_("Claim at least 1 unit.")
-        )
-    texts_require({"note": (note, NOTE_MAX)})
+    claim_validate(quantity=quantity, note=note)
     lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
     if lot.quantity_available < quantity:
@@ -292,6 +303,47 @@ def claim_no_show(
     return _act(actor, claim, ClaimAction.NO_SHOW)
 
 
+def approved_quantity(claim: Claim | None) -> int | None:
+    """The quantity a handover of ``claim`` may record at most, when it is approved."""
+    if claim is None or claim.status != ClaimStatus.APPROVED:
+        return None
+    return claim.quantity
+
+
+def claim_collect_validate(
+    *,
+    quantity: int | None,
+    weight_kg: Decimal | None = None,
+    approved: int | None = None,
+    invalid: Collection[str] = (),
+) -> None:
+    """Every rule on what a handover records, all errors at once (400): at least one
+    unit, at most the ``approved`` quantity (when known), a positive measured weight."""
+    errors: dict[str, list[ValidationError]] = {}
+    if "quantity" not in invalid:
+        if not isinstance(quantity, int) or quantity < 1:
+            errors["quantity"] = [
+                ValidationError(_("Confirm at least 1 collected unit."), code=CommonError.INVALID)
+            ]
+        elif approved is not None and quantity > approved:
+            errors["quantity"] = [
+                ValidationError(
+                    _("At most %(quantity)s units were approved.") % {"quantity": approved},
+                    code=ClaimError.MORE_THAN_APPROVED,
+                )
+            ]
+    if (
+        "weight_kg" not in invalid
+        and weight_kg is not None
+        and not Decimal(0) < Decimal(weight_kg) <= MAX_MEASURED_WEIGHT_KG
+    ):
+        errors["weight_kg"] = [
+            ValidationError(_("The measured weight is more than 0 kg."), code=CommonError.INVALID)
+        ]
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
 def claim_collect(
     *,
     actor: Membership,
@@ -304,26 +356,11 @@ def claim_collect(
     """The handover: the owner confirms what was collected; the impact record follows in
     a task. Units approved but not collected go back to the lot. A handover before the
     agreed pickup slot is recorded only once the owner confirms it (409 until then)."""
-    errors = {}
-    if not isinstance(quantity, int) or quantity < 1:
-        errors["quantity"] = [_("Confirm at least 1 collected unit.")]
-    if weight_kg is not None and not Decimal(0) < Decimal(weight_kg) <= MAX_MEASURED_WEIGHT_KG:
-        errors["weight_kg"] = [_("The measured weight is more than 0 kg.")]
-    if errors:
-        first = next(iter(errors))
-        raise ApplicationError(
-            code=CommonError.INVALID, field=first, message=errors[first][0], errors=errors
-        )
+    claim_collect_validate(quantity=quantity, weight_kg=weight_kg)
     with transaction.atomic():
         claim = _locked_claim(claim)
         transition_check(actor=actor, claim=claim, action=ClaimAction.COLLECT)
-        if quantity > claim.quantity:
-            raise ApplicationError(
-                code=ClaimError.MORE_THAN_APPROVED,
-                field="quantity",
-                message=_("At most %(quantity)s units were approved.")
-                % {"quantity": claim.quantity},
-            )
+        claim_collect_validate(quantity=quantity, weight_kg=weight_kg, approved=claim.quantity)
         now = now or timezone.now()
         if claim.pickup_at is not None and now < claim.pickup_at and not before_slot_confirmed:
             raise ApplicationError(

@@ -349,7 +349,8 @@ def act(request, actor: Membership, pk: int, action: str):
     claim = _visible_claim(actor, pk)
     form = None
     if spec.form_class is not None:
-        form = spec.form_class(request.POST, auto_id=f"claim-{claim.pk}-%s")
+        extra = {"claim": claim} if spec.form_class is CollectForm else {}
+        form = spec.form_class(request.POST, auto_id=f"claim-{claim.pk}-%s", **extra)
         if not form.is_valid():
             return _render_detail(request, actor, claim, failed=(action, form))
     try:

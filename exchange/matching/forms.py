@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from exchange.common.forms import AllErrorsFormMixin
 from exchange.common.limits import NOTE_MAX, date_ahead_limit
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM, WantedRequest
-from exchange.matching.services.wanted import WantedInput
+from exchange.matching.services.wanted import WantedInput, wanted_validate
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import site_list
 
@@ -53,6 +54,7 @@ class PlaceForm(forms.Form):
 
     def __init__(self, *args, actor: Membership, **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.fields["site"].queryset = site_list(actor=actor).order_by("name", "id")
         self.fields["max_distance_km"].help_text = gettext(
             "As the crow flies, from 1 to %(max)s km."
@@ -86,7 +88,7 @@ class PlaceForm(forms.Form):
         """The site and distance, or the region, of the choice taken (by their names in
         ``WantedInput``)."""
         data = self.cleaned_data
-        near_site = data["place"] == NEAR_SITE
+        near_site = data.get("place", NEAR_SITE) == NEAR_SITE
         return {
             "site": data.get("site") if near_site else None,
             "max_distance_km": data.get("max_distance_km") if near_site else None,
@@ -94,11 +96,12 @@ class PlaceForm(forms.Form):
         }
 
 
-class WantedForm(PlaceForm):
+class WantedForm(AllErrorsFormMixin, PlaceForm):
     """A wanted request: what, how many, in what condition, where and until when.
 
     "Where" is one of two choices: near one of the organisation's sites (with a
-    distance), or anywhere in a region; the fields of the other choice are ignored."""
+    distance), or anywhere in a region; the fields of the other choice are ignored.
+    Every rule of ``wanted_validate`` runs on what parsed: one answer, every error."""
 
     field_order = ("category", "quantity", "min_condition", *PLACE_FIELDS)
 
@@ -157,13 +160,16 @@ class WantedForm(PlaceForm):
     def wanted_input(self) -> WantedInput:
         data = self.cleaned_data
         return WantedInput(
-            category=data["category"],
-            quantity=data["quantity"],
-            min_condition=data["min_condition"],
+            category=data.get("category"),
+            quantity=data.get("quantity"),
+            min_condition=data.get("min_condition") or Condition.FAIR,
             **self.place_values(),
-            valid_until=data["valid_until"],
+            valid_until=data.get("valid_until"),
             note=data.get("note") or "",
         )
+
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        wanted_validate(actor=self.actor, data=self.wanted_input(), invalid=invalid)
 
 
 class MatchNotificationsForm(forms.Form):

@@ -9,16 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from exchange.common.forms import AllErrorsFormMixin
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.forms import IN_REGION, NEAR_SITE, PLACE_FIELDS, PlaceForm
 from exchange.organisations.models import Membership
-from exchange.reuse.services.checks import MAX_WAITING_DAYS, CheckInput
+from exchange.reuse.services.checks import MAX_WAITING_DAYS, CheckInput, reuse_check_validate
 
 
-class ReuseCheckForm(PlaceForm):
+class ReuseCheckForm(AllErrorsFormMixin, PlaceForm):
     """A planned purchase: what, how many, in what condition, where, by when, for how
-    much and for which procurement file; and how long to keep looking."""
+    much and for which procurement file; and how long to keep looking. Every rule of
+    ``reuse_check_validate`` runs on what parsed: one answer, every error."""
 
     field_order = ("category", "quantity", "min_condition", *PLACE_FIELDS)
 
@@ -85,15 +87,18 @@ class ReuseCheckForm(PlaceForm):
     def check_input(self) -> CheckInput:
         data = self.cleaned_data
         return CheckInput(
-            category=data["category"],
-            quantity=data["quantity"],
-            min_condition=data["min_condition"],
+            category=data.get("category"),
+            quantity=data.get("quantity"),
+            min_condition=data.get("min_condition") or Condition.FAIR,
             **self.place_values(),
-            needed_by=data["needed_by"],
-            estimated_value_eur=data["estimated_value_eur"],
-            file_reference=data["file_reference"],
+            needed_by=data.get("needed_by"),
+            estimated_value_eur=data.get("estimated_value_eur"),
+            file_reference=data.get("file_reference") or "",
             waiting_days=data.get("waiting_days"),
         )
+
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        reuse_check_validate(actor=self.actor, data=self.check_input(), invalid=invalid)
 
 
 class ResultClaimForm(forms.Form):

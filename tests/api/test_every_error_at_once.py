@@ -61,3 +61,74 @@ def test_a_device_list_error_names_the_device_beside_the_other_fields(client_for
     assert "category" in errors
     assert "items" in errors  # three devices for a quantity of two
     assert "items.1.serial_number" in errors  # the same serial number twice
+
+
+# --- Wanted requests -------------------------------------------------------------------
+
+
+def test_a_wanted_request_answers_every_mistake_at_once(client_for, owner):
+    from exchange.categories.models import Category
+
+    body = {
+        "category": Category.objects.get(code="desk").pk,
+        "quantity": 0,
+        "site": owner.site.pk,
+        "max_distance_km": 9999,
+        "valid_until": "2020-06-30",
+        "note": "x" * 2001,
+    }
+    response = client_for(owner.user).post("/api/v1/wanted/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"quantity", "max_distance_km", "valid_until", "note"}
+
+
+# --- Reuse checks ----------------------------------------------------------------------
+
+
+def test_a_reuse_check_answers_every_mistake_at_once(client_for, owner):
+    from exchange.categories.models import Category
+
+    body = {
+        "category": Category.objects.get(code="desk").pk,
+        "quantity": -2,
+        "region": "BRU",
+        "needed_by": "2020-01-15",
+        "estimated_value_eur": "6000",
+        "file_reference": "   ",
+    }
+    response = client_for(owner.user).post("/api/v1/reuse-checks/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"quantity", "needed_by", "file_reference"}
+
+
+# --- Claims ----------------------------------------------------------------------------
+
+
+def test_a_claim_answers_its_quantity_and_note_mistakes_at_once(client_for, owner, make_member):
+    from tests.factories import LotFactory
+
+    lot = LotFactory(site=owner.site, quantity=10, published=True)
+    claimant = make_member(kind="federal", name="FPS Beta")
+    response = client_for(claimant.user).post(
+        "/api/v1/claims/", {"lot": lot.pk, "quantity": 0, "note": "x" * 2001}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"quantity", "note"}
+
+
+def test_a_handover_answers_its_quantity_and_weight_mistakes_at_once(
+    client_for, owner, make_member
+):
+    from exchange.claims.services import claim_approve, claim_create
+    from tests.factories import LotFactory
+
+    lot = LotFactory(site=owner.site, quantity=10, published=True)
+    claimant = make_member(kind="federal", name="FPS Beta")
+    claim = claim_approve(actor=owner, claim=claim_create(actor=claimant, lot=lot, quantity=3))
+    response = client_for(owner.user).post(
+        f"/api/v1/claims/{claim.pk}/collect/", {"quantity": 5, "weight_kg": "-1"}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"quantity", "weight_kg"}
+    assert errors["quantity"] == ["At most 3 units were approved."]

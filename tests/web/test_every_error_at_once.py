@@ -58,3 +58,91 @@ def test_a_shorter_window_without_a_reason_is_said_beside_the_other_mistakes(cli
         lot_form(owner, quantity="0", social_economy_window_days="3", window_reason="", items=""),
     )
     assert set(field_errors(response)) == {"quantity", "window_reason"}
+
+
+# --- Wanted requests -----------------------------------------------------------------
+
+
+@pytest.fixture
+def seeker(make_member, categories):
+    from tests.factories import SiteFactory
+
+    member = make_member(kind="federal", name="FPS Beta")
+    member.site = SiteFactory(organisation=member.organisation, name="Halle depot")
+    return member
+
+
+def test_a_wanted_request_with_three_mistakes_shows_the_three_in_one_answer(client, seeker):
+    from exchange.categories.models import Category
+    from exchange.matching.models import WantedRequest
+
+    # given a quantity of -1, a date in 2020 and "anywhere in a region" without a region:
+    # before, the form's errors came first and the date's only in a second round
+    client.force_login(seeker.user)
+    response = client.post(
+        reverse("matching:create"),
+        {
+            "category": Category.objects.get(code="desk").pk,
+            "quantity": "-1",
+            "min_condition": "fair",
+            "place": "region",
+            "region": "",
+            "valid_until": "2020-06-30",
+            "note": "",
+        },
+    )
+    assert response.status_code == 200
+    assert set(field_errors(response)) == {"quantity", "region", "valid_until"}
+    assert not WantedRequest.objects.exists()
+
+
+# --- Reuse checks ---------------------------------------------------------------------
+
+
+def test_a_reuse_check_with_mistakes_everywhere_shows_them_all_at_once(client, seeker):
+    from exchange.categories.models import Category
+    from exchange.reuse.models import ReuseCheck
+
+    client.force_login(seeker.user)
+    response = client.post(
+        "/reuse-checks/new/",
+        {
+            "category": Category.objects.get(code="desk").pk,
+            "quantity": "0",
+            "min_condition": "fair",
+            "place": "site",
+            "site": seeker.site.pk,
+            "max_distance_km": "30",
+            "needed_by": "2020-01-15",
+            "estimated_value_eur": "-5",
+            "file_reference": "",
+            "waiting_days": "",
+        },
+    )
+    assert response.status_code == 200
+    errors = field_errors(response)
+    assert set(errors) == {"quantity", "needed_by", "estimated_value_eur", "file_reference"}
+    assert "past" in errors["needed_by"][0]
+    assert not ReuseCheck.objects.exists()
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+def test_a_handover_with_two_mistakes_shows_both_on_the_form(client, owner, make_member):
+    from exchange.claims.models import Claim, ClaimStatus
+    from exchange.claims.services import claim_approve, claim_create
+    from tests.factories import LotFactory
+
+    lot = LotFactory(site=owner.site, quantity=10, published=True)
+    claimant = make_member(kind="federal", name="FPS Beta")
+    claim = claim_approve(actor=owner, claim=claim_create(actor=claimant, lot=lot, quantity=3))
+    client.force_login(owner.user)
+    # a collected quantity above the approved one and a negative weight
+    response = client.post(
+        reverse("claims:collect", args=[claim.pk]), {"quantity": "5", "weight_kg": "-4"}
+    )
+    page = response.content.decode()
+    assert "At most 3 units were approved." in page
+    assert "The measured weight is more than 0 kg." in page
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED

@@ -4,6 +4,7 @@ fields (category path, condition rank, the latitude/longitude box around its sit
 queues it for matching."""
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -53,7 +54,10 @@ class WantedInput:
         return cls(**values)
 
 
-def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
+def wanted_validate(*, actor: Membership, data: WantedInput, invalid: Collection[str] = ()) -> None:
+    """Every rule on a request's fields, all errors at once (400); writes nothing.
+    ``invalid`` names fields that could not even be parsed (a form's or serializer's
+    errors): the rules that combine them with others do not guess at them."""
     errors: dict[str, list[ValidationError]] = {}
 
     def error(name, message, code):
@@ -73,7 +77,7 @@ def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
             _("Choose one of: %(values)s.") % {"values": ", ".join(Condition.values)},
             CommonError.INVALID_CHOICE,
         )
-    if data.site is None and not data.region:
+    if data.site is None and not data.region and not {"site", "region"} & set(invalid):
         error(
             "site", _("Choose one of your sites and a distance, or a region."), CommonError.REQUIRED
         )
@@ -90,7 +94,7 @@ def wanted_validate(*, actor: Membership, data: WantedInput) -> None:
                 _("The distance is from 1 to %(max)s km.") % {"max": MAX_DISTANCE_KM},
                 CommonError.OUT_OF_RANGE,
             )
-    elif data.max_distance_km is not None:
+    elif data.max_distance_km is not None and "site" not in invalid:
         error(
             "max_distance_km", _("A distance needs one of your sites."), MatchingError.SITE_REQUIRED
         )

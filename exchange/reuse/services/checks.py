@@ -7,6 +7,7 @@ While open, a check searches as a wanted request of its organisation: the matchi
 engine matches new lots to it and notifies them, once each, like any other request."""
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,9 +70,13 @@ def waiting_until(data: CheckInput, today: datetime.date) -> datetime.date | Non
     return today + datetime.timedelta(days=data.waiting_days)
 
 
-def reuse_check_validate(*, actor: Membership, data: CheckInput) -> None:
-    """Every rule of a new check, each broken one named by its field (400); the rules
-    of what it searches are the wanted request's (``wanted_validate``)."""
+def reuse_check_validate(
+    *, actor: Membership, data: CheckInput, invalid: Collection[str] = ()
+) -> None:
+    """Every rule of a new check, each broken one named by its field, all at once (400);
+    the rules of what it searches are the wanted request's (``wanted_validate``).
+    ``invalid`` names fields that could not be parsed: rules that combine them with
+    others do not guess at them."""
     errors: dict[str, list[ValidationError]] = {}
 
     def error(name, message, code):
@@ -79,11 +84,11 @@ def reuse_check_validate(*, actor: Membership, data: CheckInput) -> None:
 
     today = timezone.localdate()
     try:
-        wanted_validate(actor=actor, data=_wanted_input(data, valid_until=today))
+        wanted_validate(actor=actor, data=_wanted_input(data, valid_until=today), invalid=invalid)
     except ApplicationError as exc:
         for name, messages in exc.errors.items():
-            for message in messages:
-                error(name, message, exc.code if name == exc.field else CommonError.INVALID)
+            for index, message in enumerate(messages):
+                error(name, message, exc.code_of(name, index))
     if data.needed_by is None:
         error("needed_by", _("Say by when you need it."), CommonError.REQUIRED)
     elif data.needed_by < today:
@@ -108,7 +113,11 @@ def reuse_check_validate(*, actor: Membership, data: CheckInput) -> None:
                 _("The waiting period is from 0 to %(max)s days.") % {"max": MAX_WAITING_DAYS},
                 CommonError.OUT_OF_RANGE,
             )
-        elif data.needed_by is not None and waiting_until(data, today) > data.needed_by:
+        elif (
+            data.needed_by is not None
+            and "needed_by" not in invalid
+            and waiting_until(data, today) > data.needed_by
+        ):
             error(
                 "waiting_days",
                 _("The waiting period ends after the date you need it by (%(date)s).")
