@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.validation import AllErrorsInputSerializer
 from exchange.lots.eligibility import eligibility_kind
 from exchange.organisations.models import (
     AccreditationScheme,
@@ -13,6 +14,7 @@ from exchange.organisations.models import (
     Region,
     Site,
 )
+from exchange.organisations.services import organisation_validate, site_validate
 
 
 class AccreditationOutputSerializer(serializers.Serializer):
@@ -60,8 +62,10 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
         return eligibility_kind(organisation)
 
 
-class OrganisationInputSerializer(serializers.Serializer):
-    """Field types only: the domain rules (KBO check digits, duplicates) live in the service."""
+class OrganisationInputSerializer(AllErrorsInputSerializer):
+    """Field types only: the domain rules (KBO check digits, duplicates) live in the
+    service (``organisation_validate``), run on every field that parsed: one 400 lists
+    every error. The context's ``organisation`` is the one changed (none: a new one)."""
 
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
@@ -75,6 +79,11 @@ class OrganisationInputSerializer(serializers.Serializer):
     )
     accreditation_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
     accreditation_valid_until = serializers.DateField(required=False, allow_null=True)
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        organisation_validate(
+            fields=values, organisation=self.context.get("organisation"), invalid=invalid
+        )
 
 
 class MemberUserOutputSerializer(serializers.Serializer):
@@ -155,7 +164,10 @@ class SiteOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class SiteInputSerializer(serializers.Serializer):
+class SiteInputSerializer(AllErrorsInputSerializer):
+    """Field types; ``site_validate``'s rules on every field that parsed (one 400). The
+    context's ``site`` is the one changed (none: a new one)."""
+
     name = serializers.CharField(max_length=200)
     street = serializers.CharField(max_length=200)
     postcode = serializers.CharField(max_length=4)
@@ -163,6 +175,9 @@ class SiteInputSerializer(serializers.Serializer):
     region = serializers.ChoiceField(choices=Region.choices, required=False)
     latitude = serializers.DecimalField(max_digits=8, decimal_places=6)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        site_validate(fields=values, site=self.context.get("site"), invalid=invalid)
 
 
 class RenameDecisionInputSerializer(serializers.Serializer):

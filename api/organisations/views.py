@@ -66,7 +66,9 @@ class OrganisationViewSet(
         becomes ``requested_name`` until a moderator approves it. Names are unique among
         verified organisations, ignoring case and accents (400 ``name_taken``)."""
         organisation = self.get_object()
-        serializer = OrganisationInputSerializer(data=request.data, partial=True)
+        serializer = OrganisationInputSerializer(
+            data=request.data, partial=True, context={"organisation": organisation}
+        )
         serializer.is_valid(raise_exception=True)
         actor = selectors.membership_for_user(user=request.user, organisation_id=organisation.pk)
         organisation = services.organisation_update(
@@ -211,7 +213,7 @@ class SiteViewSet(
     @extend_schema(request=SiteInputSerializer(partial=True), responses=SiteOutputSerializer)
     def partial_update(self, request, pk=None):
         site = self.get_object()
-        serializer = SiteInputSerializer(data=request.data, partial=True)
+        serializer = SiteInputSerializer(data=request.data, partial=True, context={"site": site})
         serializer.is_valid(raise_exception=True)
         site = services.site_update(
             actor=self.require_actor(), site=site, **serializer.validated_data

@@ -2,15 +2,19 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from exchange.common.forms import AllErrorsFormMixin
 from exchange.organisations.models import (
     AccreditationScheme,
     MembershipRole,
     OrganisationKind,
     Region,
 )
+from exchange.organisations.services import organisation_validate, site_validate
 
 
-class OrganisationForm(forms.Form):
+class OrganisationForm(AllErrorsFormMixin, forms.Form):
+    """An organisation; every rule of ``organisation_validate`` on what parsed."""
+
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
     enterprise_number = forms.CharField(
@@ -37,14 +41,28 @@ class OrganisationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
 
-class SiteForm(forms.Form):
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        fields = {name: data.get(name) for name in self.fields if name not in invalid}
+        organisation_validate(fields=fields, organisation=self.organisation, invalid=invalid)
+
+
+class SiteForm(AllErrorsFormMixin, forms.Form):
+    """A site; every rule of ``site_validate`` on what parsed."""
+
     name = forms.CharField(label=_("Name"), max_length=200)
     street = forms.CharField(label=_("Street and number"), max_length=200)
     postcode = forms.CharField(label=_("Postcode"), max_length=4)
     municipality = forms.CharField(label=_("Municipality"), max_length=100)
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=8, decimal_places=6)
     longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6)
+
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        fields = {name: data.get(name) for name in self.fields if name not in invalid}
+        site_validate(fields=fields, invalid=invalid)
 
 
 class InvitationForm(forms.Form):

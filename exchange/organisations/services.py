@@ -1,7 +1,9 @@
 """Writes on organisations, sites and memberships (invitations: ``invitations.py``).
 Validate everything, then act."""
 
+import copy
 import datetime
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -76,8 +78,41 @@ def _organisation_name_check(name: str, *, exclude_pk: int | None = None) -> str
     return key
 
 
+def _errors_raise(errors: dict[str, list[ValidationError]], invalid: Collection[str] = ()) -> None:
+    """Refuse (400) with every error, except those on fields that could not be parsed."""
+    errors = {name: found for name, found in errors.items() if name not in invalid}
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
+def organisation_validate(
+    *, fields: dict, organisation: Organisation | None = None, invalid: Collection[str] = ()
+) -> None:
+    """Every rule on an organisation's fields, all errors at once (400), the name among
+    verified organisations included; writes nothing. ``fields`` change ``organisation``
+    (None: a new one); ``invalid`` names fields that could not be parsed."""
+    candidate = copy.copy(organisation) if organisation is not None else Organisation()
+    for name, value in fields.items():
+        if name in ORGANISATION_FIELDS:
+            setattr(candidate, name, value)
+    errors = _organisation_errors(candidate)
+    if "name" not in errors and "name" not in invalid:
+        try:
+            _organisation_name_check(
+                candidate.name, exclude_pk=organisation.pk if organisation is not None else None
+            )
+        except ApplicationError as exc:
+            errors["name"] = [ValidationError(exc.message, code=exc.code)]
+    _errors_raise(errors, invalid)
+
+
 def _organisation_clean(organisation: Organisation) -> None:
     """Normalise and check an organisation in memory; raise ApplicationError (400)."""
+    _errors_raise(_organisation_errors(organisation))
+
+
+def _organisation_errors(organisation: Organisation) -> dict[str, list[ValidationError]]:
+    """Normalise an organisation in memory and say what is wrong with it, by field."""
     organisation.name = " ".join((organisation.name or "").split())
     errors: dict[str, list[ValidationError]] = {}
     try:
@@ -117,8 +152,7 @@ def _organisation_clean(organisation: Organisation) -> None:
                     for e in field_errors
                 ]
             errors.setdefault(field, []).extend(field_errors)
-    if errors:
-        raise ApplicationError.from_validation_error(ValidationError(errors))
+    return errors
 
 
 @transaction.atomic
@@ -127,6 +161,7 @@ def organisation_register(*, user, **fields) -> Organisation:
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    organisation_validate(fields=fields)
     organisation = Organisation(**fields)
     _organisation_clean(organisation)
     organisation.name_key = _organisation_name_check(organisation.name)
@@ -342,7 +377,26 @@ def organisation_admins(organisation: Organisation) -> list:
 # --- Sites ---------------------------------------------------------------------
 
 
+def site_validate(*, fields: dict, site: Site | None = None, invalid: Collection[str] = ()) -> None:
+    """Every rule on a site's fields, all errors at once (400); writes nothing.
+    ``fields`` change ``site`` (None: a new one); ``invalid`` names fields that could
+    not be parsed."""
+    candidate = copy.copy(site) if site is not None else Site()
+    for name, value in fields.items():
+        if name in SITE_FIELDS:
+            setattr(candidate, name, value)
+    if site is not None and "postcode" in fields and "region" not in fields:
+        candidate.region = ""  # derived again from the new postcode
+    _errors_raise(_site_errors(candidate, invalid=invalid), invalid)
+
+
 def _site_clean(site: Site) -> None:
+    _errors_raise(_site_errors(site))
+
+
+def _site_errors(site: Site, *, invalid: Collection[str] = ()) -> dict[str, list[ValidationError]]:
+    """Say what is wrong with a site in memory, by field (its region derived from the
+    postcode when it has none)."""
     errors: dict[str, list[ValidationError]] = {}
     postcode_region = region_for_postcode(site.postcode)
     if postcode_region is None:
@@ -362,10 +416,17 @@ def _site_clean(site: Site) -> None:
                 code=OrganisationError.REGION_MISMATCH,
             )
         ]
+    # The region comes from the postcode: without a valid one it is not checked.
+    unchecked = {"region"} if {"postcode"} & ({*errors, *invalid}) else set()
+
+    def decimal(value):
+        return None if value is None else Decimal(str(value))
+
     for validate in (
-        lambda: validate_in_belgium(Decimal(str(site.latitude)), Decimal(str(site.longitude))),
+        lambda: validate_in_belgium(decimal(site.latitude), decimal(site.longitude)),
         lambda: site.full_clean(
-            exclude=[*errors.keys(), "organisation"], validate_constraints=not errors
+            exclude=[*errors.keys(), *invalid, *unchecked, "organisation"],
+            validate_constraints=not errors and not invalid,
         ),
     ):
         try:
@@ -373,8 +434,7 @@ def _site_clean(site: Site) -> None:
         except ValidationError as exc:
             for field, field_errors in exc.error_dict.items():
                 errors.setdefault(field, []).extend(field_errors)
-    if errors:
-        raise ApplicationError.from_validation_error(ValidationError(errors))
+    return errors
 
 
 @transaction.atomic

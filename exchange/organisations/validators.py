@@ -60,15 +60,17 @@ def region_for_postcode(postcode: str) -> str | None:
     return None
 
 
-def validate_in_belgium(latitude: Decimal, longitude: Decimal) -> None:
+def validate_in_belgium(latitude: Decimal | None, longitude: Decimal | None) -> None:
+    """Refuse a point outside Belgium, naming each coordinate that is off (one that is
+    None, not given or not a number, is left to its own check)."""
     errors = {}
-    if not BELGIUM_LAT[0] <= Decimal(latitude) <= BELGIUM_LAT[1]:
+    if latitude is not None and not BELGIUM_LAT[0] <= Decimal(latitude) <= BELGIUM_LAT[1]:
         errors["latitude"] = ValidationError(
             _("The latitude must lie in Belgium (between %(low)s and %(high)s).")
             % {"low": BELGIUM_LAT[0], "high": BELGIUM_LAT[1]},
             code=OrganisationError.OUTSIDE_BELGIUM,
         )
-    if not BELGIUM_LON[0] <= Decimal(longitude) <= BELGIUM_LON[1]:
+    if longitude is not None and not BELGIUM_LON[0] <= Decimal(longitude) <= BELGIUM_LON[1]:
         errors["longitude"] = ValidationError(
             _("The longitude must lie in Belgium (between %(low)s and %(high)s).")
             % {"low": BELGIUM_LON[0], "high": BELGIUM_LON[1]},

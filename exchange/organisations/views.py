@@ -121,7 +121,7 @@ def edit(request, pk: int):
         raise Http404
     fields = list(OrganisationForm.base_fields)
     initial = {name: getattr(organisation, name) for name in fields}
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = OrganisationForm(request.POST or None, initial=initial, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
             renamed = organisation.is_verified and form.cleaned_data["name"] != organisation.name

@@ -132,3 +132,42 @@ def test_a_handover_answers_its_quantity_and_weight_mistakes_at_once(
     errors = response.json()["errors"]
     assert set(errors) == {"quantity", "weight_kg"}
     assert errors["quantity"] == ["At most 3 units were approved."]
+
+
+# --- Organisations and sites --------------------------------------------------------------
+
+
+def test_a_registration_answers_a_taken_name_and_a_bad_number_and_a_bad_address_at_once(
+    client_for, owner
+):
+    from exchange.organisations.models import Organisation
+    from tests.factories import UserFactory
+
+    # given a verified organisation's name, an enterprise number failing its check digits
+    # and an e-mail address that is none: before, the name was said only after the rest
+    taken = owner.organisation.name
+    body = {
+        "name": taken,
+        "kind": "public",
+        "enterprise_number": "0308.357.158",
+        "region": "WAL",
+        "email": "not-an-address",
+    }
+    response = client_for(UserFactory()).post("/api/v1/organisations/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"name", "enterprise_number", "email"}
+    assert Organisation.objects.filter(name=taken).count() == 1
+
+
+def test_a_site_answers_its_postcode_and_coordinates_mistakes_at_once(client_for, owner):
+    body = {
+        "name": "Depot",
+        "street": "Rue 1",
+        "postcode": "99",
+        "municipality": "Nowhere",
+        "latitude": "48.1",
+        "longitude": "east",
+    }
+    response = client_for(owner.user).post("/api/v1/sites/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"postcode", "latitude", "longitude"}

@@ -146,3 +146,44 @@ def test_a_handover_with_two_mistakes_shows_both_on_the_form(client, owner, make
     assert "At most 3 units were approved." in page
     assert "The measured weight is more than 0 kg." in page
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED
+
+
+# --- Organisations and sites --------------------------------------------------------------
+
+
+def test_registering_shows_the_taken_name_beside_the_other_mistakes(client, owner):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("organisations:register"),
+        {
+            "name": owner.organisation.name,
+            "kind": "public",
+            "enterprise_number": "12345",
+            "region": "WAL",
+            "language": "en",
+            "email": "nobody",
+        },
+    )
+    assert response.status_code == 200
+    assert set(field_errors(response)) == {"name", "enterprise_number", "email"}
+
+
+def test_adding_a_site_shows_every_mistake_at_once(client, owner):
+    client.force_login(owner.user)
+    response = client.post(
+        reverse("organisations:detail", args=[owner.organisation.pk]),
+        {
+            "add_site": "1",
+            "site-name": "Depot",
+            "site-street": "Rue 1",
+            "site-postcode": "99",
+            "site-municipality": "Nowhere",
+            "site-latitude": "48.1",
+            "site-longitude": "east",
+        },
+    )
+    assert response.status_code == 200
+    errors = dict(response.context["site_form"].errors)
+    assert set(errors) == {"postcode", "latitude", "longitude"}
