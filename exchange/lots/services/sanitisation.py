@@ -41,17 +41,19 @@ def sanitisation_gaps(lot: Lot) -> list[str]:
     if not lot.category.requires_data_sanitisation:
         return []
     attestation = SanitisationAttestation.objects.filter(lot=lot).first()
+    gaps = []
     if attestation is None:
-        return [
+        gaps.append(
             _(
                 "%(category)s can hold data: attest how the storage media were sanitised "
                 "(clear, purge, destroy or no storage media)."
             )
             % {"category": lot.category.name}
-        ]
-    if attestation.method == SanitisationMethod.NO_STORAGE_MEDIA:
+        )
+    elif attestation.method == SanitisationMethod.NO_STORAGE_MEDIA:
         return []
-    gaps = []
+    # The devices' own records are named from the start, not only once the attestation
+    # is saved (only an attestation of "no storage media" makes them unnecessary).
     missing, failed = [], []
     for item in lot.items.all():
         if not item.has_erasure_record or item.erasure_verified is None:

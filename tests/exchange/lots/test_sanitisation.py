@@ -13,6 +13,7 @@ from exchange.lots.services.sanitisation import (
     erasure_csv_parse,
     lot_erasures_record,
     lot_sanitisation_attest,
+    sanitisation_gaps,
 )
 from tests.factories import LotFactory, SiteFactory
 from tests.support.hostile_files import pdf_clean
@@ -53,6 +54,18 @@ def test_an_it_lot_cannot_be_published_without_attestation(fed_admin, laptops):
     assert "attest" in excinfo.value.extra["missing"][0]
     laptops.refresh_from_db()
     assert laptops.status == LotStatus.DRAFT
+
+
+def test_the_missing_list_names_the_devices_erasure_records_from_the_start(fed_admin, laptops):
+    # given an IT lot with three devices and no attestation yet
+    # when its owner reads what is missing
+    gaps = sanitisation_gaps(laptops)
+    # then the attestation and every device's erasure record are named at once (#12)
+    assert "attest" in gaps[0]
+    assert gaps[1] == "No verified erasure record for device(s): SN-1, SN-2, SN-3."
+    # and an attestation of "no storage media" needs no record of any device
+    attest(fed_admin, laptops, method="no_storage_media")
+    assert sanitisation_gaps(laptops) == []
 
 
 def test_every_listed_device_needs_a_verified_erasure_record(fed_admin, laptops):
