@@ -13,10 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
+from exchange.common.live import live_part_asked, live_still_running
 from exchange.common.storage import private_file_response
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import ImpactRecord, ReportJob
@@ -136,7 +138,20 @@ def annual_report(request, year: str, file_format: str):
 def report_job(request, pk: int):
     """A report being built: its progress, and the download link once it is ready."""
     job = get_object_or_404(report_job_list(user=request.user), pk=pk)
-    return render(request, "impact/report_job.html", {"job": job})
+    building = job.status == ReportJob.Status.PENDING
+    if live_part_asked(request, "job"):
+        if building:
+            return live_still_running()
+        status_text = (
+            _("Your report is ready.")
+            if job.status == ReportJob.Status.READY
+            else _("The report could not be built.")
+        )
+        context = {"job": job, "building": False, "oob": True, "status_text": status_text}
+        return render(request, "impact/_report_job_part.html", context)
+    status_text = _("Still preparing your report…") if building else ""
+    context = {"job": job, "building": building, "status_text": status_text}
+    return render(request, "impact/report_job.html", context)
 
 
 @login_required

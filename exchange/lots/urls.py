@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/photos/", views.photos, name="photos"),
     path("<int:pk>/photos/upload/", views.photo_upload, name="photo_upload"),
     path("<int:pk>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("<int:pk>/photos/<int:photo_id>/tile/", views.photo_tile, name="photo_tile"),
     path("<int:pk>/sanitisation/", views.sanitisation, name="sanitisation"),
     path(
         "<int:pk>/sanitisation/certificate.pdf",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
+from exchange.common.live import live_part_asked, live_still_running
 from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.eligibility import WHO_MAY_CLAIM, window_now_and_next
@@ -28,7 +29,7 @@ from exchange.lots.forms import (
     LotStatusFilterForm,
     PhotoUploadForm,
 )
-from exchange.lots.models import Lot, LotStatus
+from exchange.lots.models import Lot, LotStatus, PhotoStatus
 from exchange.lots.sections import lot_page_sections
 from exchange.lots.services.closing import lot_close
 from exchange.lots.services.imports import IMPORT_COLUMNS, import_template, lots_import
@@ -90,12 +91,28 @@ def detail(request, pk: int):
     if lot is None:
         raise Http404
     is_owner = actor is not None and lot.owner_id == actor.organisation_id
+    photos = lot.photos.all()
+    # The owner waits for the sizes of photos just uploaded: the gallery follows them.
+    preparing = is_owner and any(p.status == PhotoStatus.PROCESSING for p in photos)
+    if live_part_asked(request, "gallery"):
+        if preparing:
+            return live_still_running()
+        context = {
+            "lot": lot,
+            "photos": photos,
+            "photos_preparing": False,
+            "oob": is_owner,
+            "status_text": _("The photos are ready."),
+        }
+        return render(request, "lots/_gallery.html", context)
     context = {
         "lot": lot,
         "actor": actor,
         "is_owner": is_owner,
         "can_edit": is_owner and actor.can_write,
-        "photos": lot.photos.all(),
+        "photos": photos,
+        "photos_preparing": preparing,
+        "status_text": _("Preparing the photos…") if preparing else "",
         "items": lot.items.all(),
         **dict(zip(("window_now", "window_next"), window_now_and_next(lot), strict=True)),
         "who_may_claim": WHO_MAY_CLAIM.values(),
@@ -251,14 +268,45 @@ def photos(request, actor: Membership, pk: int):
                 % {"count": added},
             )
         return redirect("lots:photos", pk=pk)
+    photos = lot.photos.all()
+    preparing = any(photo.status == PhotoStatus.PROCESSING for photo in photos)
     context = {
         "lot": lot,
-        "photos": lot.photos.all(),
+        "photos": photos,
         "form": form,
         "max_photos": MAX_PHOTOS_PER_LOT,
         "can_edit": actor.can_write,
+        "photos_preparing": preparing,
+        "photos_status": _("Preparing the photos…") if preparing else "",
     }
     return render(request, "lots/photos.html", context)
+
+
+@member_required(WHY_MEMBER)
+@require_GET
+def photo_tile(request, actor: Membership, pk: int, photo_id: int):
+    """One photo's tile, asked for again and again by the photo page while its sizes are
+    being made: 204 until the job has run, then the tile and a sentence for the page's
+    status region."""
+    lot = _own_lot(actor, pk)
+    photo = get_object_or_404(lot.photos.all(), pk=photo_id)
+    if photo.status == PhotoStatus.PROCESSING:
+        return live_still_running()
+    number = photo.position + 1
+    status_text = (
+        _("Photo %(number)s is ready.") % {"number": number}
+        if photo.status == PhotoStatus.READY
+        else _("Photo %(number)s could not be prepared.") % {"number": number}
+    )
+    context = {
+        "photo": photo,
+        "lot": lot,
+        "can_edit": actor.can_write,
+        "index": number,
+        "oob": True,
+        "status_text": status_text,
+    }
+    return render(request, "lots/_photo_item.html", context)
 
 
 @member_required(WHY_MEMBER)

@@ -1,4 +1,5 @@
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.organisations.models import Membership
@@ -9,6 +10,16 @@ def wanted_list(*, actor: Membership | None) -> QuerySet[WantedRequest]:
         return WantedRequest.objects.none()
     return WantedRequest.objects.filter(organisation_id=actor.organisation_id).select_related(
         "category", "site"
+    )
+
+
+def wanted_searching(wanted: WantedRequest) -> bool:
+    """Is the request still waiting for its matching job (just saved or changed, the job
+    not yet run)? The same test as the repair sweep's (``matches_pending_sweep``)."""
+    return (
+        wanted.status == WantedStatus.OPEN
+        and wanted.valid_until >= timezone.localdate()
+        and (wanted.matched_at is None or wanted.updated_at > wanted.matched_at)
     )
 
 

@@ -18,6 +18,7 @@ from exchange.accounts.services import user_match_notifications_set
 from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
+from exchange.common.live import live_part_asked, live_still_running
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
@@ -27,6 +28,7 @@ from exchange.matching.selectors import (
     wanted_list,
     wanted_match_list,
     wanted_page_list,
+    wanted_searching,
 )
 from exchange.matching.services.claiming import (
     match_claim,
@@ -219,6 +221,10 @@ def matches_view(request, actor: Membership, pk: int):
     """The lots that fit one request, best first; opening the page marks the new ones
     that it shows as seen (their "new" badge shows this once)."""
     wanted = _own_wanted(actor, pk)
+    searching = wanted_searching(wanted)
+    polled = live_part_asked(request, "matches")
+    if polled and searching:
+        return live_still_running()
     show_dismissed = request.GET.get("show") == "dismissed"
     matches, counts = wanted_match_list(actor=actor, wanted_id=wanted.pk, dismissed=show_dismissed)
     paginator = Paginator(matches, MATCHES_PAGE_SIZE)
@@ -235,8 +241,27 @@ def matches_view(request, actor: Membership, pk: int):
         "actor": actor,
         "show_dismissed": show_dismissed,
         "counts": counts,
+        "searching": searching,
+        "status_text": _matches_status(wanted, counts, searching),
     }
+    if polled:  # the job has run: the matches, and the sentence for the status region
+        return render(request, "matching/_matches_part.html", {**context, "oob": True})
+    if not searching:
+        context["status_text"] = ""  # said by the page itself; the region stays for updates
     return render(request, "matching/matches.html", context)
+
+
+def _matches_status(wanted: WantedRequest, counts: dict, searching: bool) -> str:
+    """The page's status sentence: still searching, or what the search found."""
+    if searching:
+        return _("Still searching for lots that fit this request…")
+    if wanted.status != WantedStatus.OPEN:
+        return ""
+    return ngettext(
+        "The search is done: %(count)s lot fits this request.",
+        "The search is done: %(count)s lots fit this request.",
+        counts["shown"],
+    ) % {"count": counts["shown"]}
 
 
 @member_required(WHY_MEMBER)

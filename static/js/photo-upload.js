@@ -116,6 +116,9 @@
         if (xhr.status === 201 && body && body.html) {
           row.progress.value = 100;
           list.insertAdjacentHTML("beforeend", body.html);
+          if (window.htmx) {
+            window.htmx.process(list.lastElementChild); // the new tile follows its sizes
+          }
           finish(row, true, text("added", { name: row.file.name }));
           resolve(true);
         } else {

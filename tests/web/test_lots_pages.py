@@ -133,6 +133,7 @@ def test_a_member_posts_an_it_lot_adds_a_photo_sanitises_it_and_publishes_it(own
     page = response.content.decode()
     assert "cannot be published yet" in page
     assert "attest how the storage media were sanitised" in page
+    assert "No verified erasure record for device(s): SN-1, SN-2." in page  # from the start
     lot.refresh_from_db()
     assert lot.status == LotStatus.DRAFT
 

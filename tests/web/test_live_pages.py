@@ -1,0 +1,134 @@
+"""Pages that follow background work (#12): while the job has not run, the page says so
+(never "0 matches" beside it), asks for its part again (htmx), and offers a plain
+reload link; the part answers 204 until the job has run, then the result and a
+sentence for the page's status region (role="status")."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exchange.categories.models import Category
+from exchange.impact.models import ReportJob
+from exchange.lots.services.photos import lot_photo_add, lot_photo_process
+from exchange.matching.models import WantedRequest
+from exchange.matching.services.engine import match_wanted
+from tests.factories import LotFactory, SiteFactory
+from tests.web.test_lots_pages import photo_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeker(make_member, categories):
+    member = make_member(kind="federal", name="FPS Beta")
+    member.site = SiteFactory(organisation=member.organisation, name="Beta depot")
+    return member
+
+
+def status_region(page: str, status_id: str) -> str:
+    found = re.search(rf'<p id="{status_id}"[^>]*role="status"[^>]*>(.*?)</p>', page, re.S)
+    assert found is not None, f"no status region #{status_id}"
+    return found.group(1)
+
+
+def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_matches(
+    client, seeker, make_member
+):
+    # given desks of another federal service nearby
+    desk = Category.objects.get(code="desk")
+    owner = make_member(kind="federal", name="FPS Alpha")
+    LotFactory(
+        site=SiteFactory(organisation=owner.organisation),
+        category=desk,
+        published=True,
+        title="Desks 160x80",
+        quantity=5,
+    )
+    client.force_login(seeker.user)
+    # when the seeker saves a request for desks
+    response = client.post(
+        reverse("matching:create"),
+        {
+            "category": desk.pk,
+            "quantity": "4",
+            "min_condition": "fair",
+            "place": "site",
+            "site": seeker.site.pk,
+            "max_distance_km": "50",
+            "valid_until": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    wanted = WantedRequest.objects.get()
+    url = reverse("matching:matches", args=[wanted.pk])
+    # then, before the job has run, the page says it is searching and no count of matches
+    assert "Still searching for lots that fit this request" in status_region(page, "matches-status")
+    assert "0 matches" not in page and "No lot fits" not in page
+    assert f'hx-get="{url}?part=matches"' in page and 'hx-trigger="every 1s"' in page
+    assert f'<a class="live-reload" href="{url}">' in page  # without JavaScript
+    # and the part answers "nothing yet"
+    assert client.get(url, {"part": "matches"}).status_code == 204
+
+    # when the matching job has run
+    match_wanted(wanted_id=wanted.pk)
+    part = client.get(url, {"part": "matches"})
+    # then the part is the matches, without asking again, and the status region's new text
+    assert part.status_code == 200
+    text = part.content.decode()
+    assert "Desks 160x80" in text and "1 match" in text
+    assert "hx-get" not in text.split('id="matches-status"')[0]
+    assert 'hx-swap-oob="innerHTML"' in text
+    assert "The search is done: 1 lot fits this request." in status_region(text, "matches-status")
+    # and the page itself, opened again, shows the matches at once
+    again = client.get(url).content.decode()
+    assert "Desks 160x80" in again and "Still searching" not in again
+
+
+def test_a_photo_tile_follows_its_sizes_until_they_are_made(client, seeker, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    lot = LotFactory(site=seeker.site)
+    photo = lot_photo_add(actor=seeker, lot=lot, upload=photo_upload(), alt_text="A desk")
+    client.force_login(seeker.user)
+    tile_url = reverse("lots:photo_tile", args=[lot.pk, photo.pk])
+    # while the sizes are being made, the photo page and the lot page ask again
+    photos = client.get(reverse("lots:photos", args=[lot.pk])).content.decode()
+    assert f'hx-get="{tile_url}"' in photos
+    assert "Preparing the photos" in status_region(photos, "photos-status")
+    detail = client.get(reverse("lots:detail", args=[lot.pk])).content.decode()
+    assert "?part=gallery" in detail
+    assert client.get(tile_url).status_code == 204
+    assert client.get(reverse("lots:detail", args=[lot.pk]), {"part": "gallery"}).status_code == 204
+    # once made, the tile shows the thumbnail, and the status region says so
+    assert lot_photo_process(photo_id=photo.pk)
+    tile = client.get(tile_url).content.decode()
+    assert "<img" in tile and "hx-get" not in tile
+    assert "Photo 1 is ready." in status_region(tile, "photos-status")
+    gallery = client.get(reverse("lots:detail", args=[lot.pk]), {"part": "gallery"})
+    assert gallery.status_code == 200
+    assert "<img" in gallery.content.decode()
+    assert "The photos are ready." in status_region(gallery.content.decode(), "gallery-status")
+
+
+def test_the_report_job_page_shows_the_download_once_built(client, seeker):
+    job = ReportJob.objects.create(
+        requested_by=seeker.user,
+        organisation=seeker.organisation,
+        year=timezone.localdate().year,
+        file_format="csv",
+        language="en",
+    )
+    client.force_login(seeker.user)
+    url = reverse("impact:report-job", args=[job.pk])
+    page = client.get(url).content.decode()
+    assert "Still preparing your report" in status_region(page, "report-job-status")
+    assert f'hx-get="{url}?part=job"' in page
+    assert client.get(url, {"part": "job"}).status_code == 204
+    # when the job is done
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.READY)
+    part = client.get(url, {"part": "job"}).content.decode()
+    assert reverse("impact:report-job-download", args=[job.pk]) in part
+    assert "Your report is ready." in status_region(part, "report-job-status")
