@@ -143,7 +143,7 @@ def report_job(request, pk: int):
         if building:
             return live_still_running()
         status_text = (
-            _("Your report is ready.")
+            _("The report is built: its download link is below.")
             if job.status == ReportJob.Status.READY
             else _("The report could not be built.")
         )

@@ -80,6 +80,7 @@ def wanted_list_view(request, actor: Membership):
     page = Paginator(wanted, WANTED_PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
         _describe(item)
+        item.searching = wanted_searching(item)  # its matching job has not run yet
     context = {"page": page, "actor": actor}
     return render(request, "matching/wanted_list.html", context)
 
@@ -123,7 +124,7 @@ def wanted_edit_view(request, actor: Membership, pk: int):
                     "again with the new criteria."
                 ),
             )
-            return redirect("matching:list")
+            return redirect("matching:matches", pk=wanted.pk)
     return render(
         request, "matching/wanted_form.html", {"form": form, "wanted": wanted, "actor": actor}
     )

@@ -131,4 +131,4 @@ def test_the_report_job_page_shows_the_download_once_built(client, seeker):
     ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.READY)
     part = client.get(url, {"part": "job"}).content.decode()
     assert reverse("impact:report-job-download", args=[job.pk]) in part
-    assert "Your report is ready." in status_region(part, "report-job-status")
+    assert "The report is built" in status_region(part, "report-job-status")

@@ -175,7 +175,9 @@ def test_a_member_says_what_they_need_through_the_form_and_corrects_it(seeker, s
     assert "Desk" in listing
     assert "within 30 km of Halle depot (Halle)" in listing
     assert "Open" in listing
-    assert "0 matches" in listing
+    assert "Still searching…" in listing and "0 matches" not in listing  # the job is to run
+    match_wanted(wanted_id=wanted.pk)
+    assert "0 matches" in text(client.get(reverse("matching:list")))  # it ran: none fits
 
     # when: they edit it to anywhere in Flanders, 12 units in good condition or better
     edit_url = reverse("matching:edit", args=[wanted.pk])
@@ -195,8 +197,9 @@ def test_a_member_says_what_they_need_through_the_form_and_corrects_it(seeker, s
         ),
     )
 
-    # then
+    # then the page of its matches opens, which follows the new search
     assert response.status_code == 302
+    assert response["Location"] == reverse("matching:matches", args=[wanted.pk])
     wanted.refresh_from_db()
     assert (wanted.quantity, wanted.min_condition, wanted.region) == (12, "good", "VLG")
     assert (wanted.site, wanted.max_distance_km) == (None, None)
