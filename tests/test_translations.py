@@ -72,3 +72,40 @@ def test_our_catalogue_addresses_people_formally(language):
         for text in (message.string if isinstance(message.string, tuple) else [message.string])
     ]
     assert [text for text in strings if INFORMAL[language].search(text)] == []
+
+
+# French typography: a non-breaking space (U+00A0, or the narrow U+202F) before a colon,
+# semicolon, question or exclamation mark that ends a word; never a plain space, never
+# none (times such as 14:00, links and code are not words ending in these marks).
+FRENCH_MARK_AFTER_WORD = re.compile(r"(?<=[^\W\d_])[:;?!](?=[\s\"”»<]|$)")
+FRENCH_MARK_AFTER_PLAIN_SPACE = re.compile(r" [:;?!](?=[\s\"”»<]|$)")
+
+
+def test_french_puts_a_non_breaking_space_before_high_punctuation():
+    with open(LOCALE / "fr" / "LC_MESSAGES" / "django.po", "rb") as handle:
+        catalogue = read_po(handle, locale="fr")
+    wrong = [
+        text
+        for message in catalogue
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if FRENCH_MARK_AFTER_WORD.search(text) or FRENCH_MARK_AFTER_PLAIN_SPACE.search(text)
+    ]
+
+    assert wrong == []
+
+
+TEMPLATES = LOCALE.parent / "templates"
+
+
+def test_no_template_puts_punctuation_after_a_translated_word():
+    """A colon written after ``{% translate %}`` in a template is the same in every
+    language: French needs its space before it. The colon belongs in the message."""
+    glued = [
+        f"{path.relative_to(TEMPLATES)}: {line.strip()}"
+        for path in TEMPLATES.rglob("*.*")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r"(\{% translate [\"'][^\"']*[\"'] %\}|endblocktranslate %\})\s?[:;?!]", line)
+    ]
+
+    assert glued == []

@@ -17,6 +17,7 @@ from exchange.claims.selectors import (
 from exchange.impact.selectors.open_data import open_data_summary
 from exchange.lots.selectors import lot_attention_counts, lot_attention_list
 from exchange.matching.selectors import match_new_count, match_new_list
+from exchange.organisations.invitations import invitation_list_for_user
 from exchange.organisations.models import Membership
 from exchange.organisations.selectors import (
     organisation_setup,
@@ -76,6 +77,7 @@ def person_home(*, user, actor: Membership | None, now: datetime.datetime | None
         "verification": None,
         "figures": None,
         "counts": {},
+        "invitations": invitation_list_for_user(user=user, now=now),
     }
     if actor is not None:
         organisation = actor.organisation

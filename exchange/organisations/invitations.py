@@ -16,6 +16,8 @@ once an address of theirs that equals the invited one is verified.
 """
 
 import datetime
+import functools
+import operator
 import secrets
 
 from django.conf import settings
@@ -25,13 +27,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from exchange.accounts.selectors import user_has_verified_email
+from exchange.accounts.selectors import user_has_verified_email, user_verified_emails
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
 from exchange.common.tasks import task_send
@@ -80,6 +82,28 @@ def invitation_list_open(*, actor: Membership) -> QuerySet[Invitation]:
     return Invitation.objects.select_related("invited_by").filter(
         organisation_id=actor.organisation_id, accepted_at__isnull=True, revoked_at__isnull=True
     )
+
+
+def invitation_list_for_user(*, user, now: datetime.datetime | None = None) -> list[Invitation]:
+    """The invitations waiting for the signed-in person: to one of their verified
+    addresses, still acceptable, into organisations they do not belong to yet; oldest
+    first, each with the path of its page (``path``), where it is accepted."""
+    addresses = user_verified_emails(user=user)
+    if not addresses:
+        return []
+    to_them = functools.reduce(operator.or_, (Q(email__iexact=a) for a in addresses))
+    found = list(
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(to_them, accepted_at__isnull=True, revoked_at__isnull=True)
+        .filter(expires_at__gt=now or timezone.now())
+        .exclude(organisation__memberships__user=user)
+        .order_by("created_at", "id")
+    )
+    for invitation in found:
+        invitation.path = reverse(
+            "organisations:invitation", kwargs={"token": invitation_token(invitation)}
+        )
+    return found
 
 
 # --- Writes --------------------------------------------------------------------

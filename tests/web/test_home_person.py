@@ -173,3 +173,37 @@ def test_the_home_page_costs_the_same_queries_however_much_waits(
     with django_assert_max_num_queries(40) as many:
         client.get("/")
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_invitations_waiting_for_the_person_are_on_their_home_and_accepted_there(fed_admin):
+    # given a person with an account, invited to FPS Alpha at their verified address,
+    # and invitations to an address of someone else and to an address they never confirmed
+    from exchange.organisations.invitations import invitation_create
+    from exchange.organisations.models import Membership
+
+    person = UserFactory(email="sam@example.org")
+    invitation_create(actor=fed_admin, email="SAM@example.org", role="member")
+    invitation_create(actor=fed_admin, email="someone.else@example.org", role="viewer")
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=person, email="sam.old@example.org", verified=False)
+    invitation_create(actor=fed_admin, email="sam.old@example.org", role="admin")
+    client = login(person)
+
+    # when they open their home page
+    page = text(client.get("/"))
+
+    # then it lists the one invitation to their verified address, with its accept button
+    assert "Invitations waiting for you" in page
+    assert "FPS Alpha as Member, to SAM@example.org" in page
+    assert "someone.else@example.org" not in page and "sam.old@example.org" not in page
+
+    # when they accept it from there
+    html = client.get("/").content.decode()
+    action = re.search(r'<form method="post" action="(/organisations/invitations/[^"]+)"', html)
+    response = client.post(action.group(1), follow=True)
+
+    # then they are a member, welcomed, and the home page lists no invitation any more
+    assert Membership.objects.get(user=person).organisation == fed_admin.organisation
+    assert "you are now a member of FPS Alpha" in text(response)
+    assert "Invitations waiting for you" not in text(client.get("/"))
