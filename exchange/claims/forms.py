@@ -2,6 +2,7 @@
 services; every rule on a claim (how much is left, who may act, when) lives there."""
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.claims.models import MESSAGE_MAX_LENGTH, ClaimStatus
@@ -131,13 +132,25 @@ class PhoneForm(forms.Form):
     )
 
 
+class LotChoiceField(forms.ModelChoiceField):
+    """A lot by its title and publication date: an organisation often posts several lots
+    with the same title."""
+
+    def label_from_instance(self, lot: Lot) -> str:
+        when = lot.published_at or lot.created_at
+        return _("%(title)s, published on %(date)s") % {
+            "title": lot.title,
+            "date": formats.date_format(timezone.localtime(when), "SHORT_DATE_FORMAT"),
+        }
+
+
 class InboxFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Every status")), *ClaimStatus.choices],
     )
-    lot = forms.ModelChoiceField(
+    lot = LotChoiceField(
         label=_("Lot"), required=False, queryset=Lot.objects.none(), empty_label=_("Every lot")
     )
 

@@ -77,13 +77,13 @@ def claim_inbox_list(
 
 
 def claim_inbox_lots(*, actor: Membership) -> QuerySet[Lot]:
-    """The actor's lots that have claims, by title (the inbox's lot filter)."""
+    """The actor's lots that have claims, each once, by title and the newest first
+    (the inbox's lot filter, which names each with its publication date)."""
     return (
         lot_own_list(actor=actor)
         .prefetch_related(None)
-        .filter(claims__isnull=False)
-        .distinct()
-        .order_by("title", "id")
+        .filter(Exists(Claim.objects.filter(lot_id=OuterRef("pk"))))
+        .order_by("title", "-published_at", "-id")
     )
 
 

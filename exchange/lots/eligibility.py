@@ -252,6 +252,26 @@ def organisation_may_claim(
     )
 
 
+def claim_opens_for(
+    organisation: Organisation, lot: Lot, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When the organisation's own window on a published lot opens, while that is still
+    to come ("you can claim from 14 December"); None when it may claim now, or never
+    (not verified, its own lot, not published). The first window that admits its
+    eligibility kind on the day it opens: an accreditation that lapses before then
+    counts."""
+    now = now or timezone.now()
+    if not organisation.is_verified or lot.owner_id == organisation.pk:
+        return None
+    if lot.status != LotStatus.PUBLISHED or lot.published_at is None:
+        return None
+    for tier in TIERS:
+        opens = window_opens_at(lot, tier)
+        if tier_allows(tier, eligibility_kind(organisation, timezone.localdate(max(opens, now)))):
+            return opens if opens > now else None
+    return None
+
+
 def claim_window_from(organisation: Organisation, now: datetime.datetime) -> str | None:
     """The lot field (``OPENS_AT_FIELD``) from whose moment on the organisation may
     claim a published lot, other than its own: the opening of the first window its

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +18,7 @@ from exchange.common.forms import add_application_error
 from exchange.common.live import live_part_asked, live_still_running
 from exchange.common.storage import private_file_response
 from exchange.lots import selectors
-from exchange.lots.eligibility import WHO_MAY_CLAIM, window_now_and_next
+from exchange.lots.eligibility import WHO_MAY_CLAIM, claim_opens_for, window_now_and_next
 from exchange.lots.errors import LotError
 from exchange.lots.forms import (
     AttestationForm,
@@ -48,7 +49,7 @@ from exchange.lots.services.sanitisation import (
     sanitisation_gaps,
 )
 from exchange.organisations.models import Membership
-from exchange.organisations.web import member_required, web_actor
+from exchange.organisations.web import member_required, verified_required, web_actor
 
 CATALOGUE_PAGE_SIZE = 24
 MY_LOTS_PAGE_SIZE = 50
@@ -75,6 +76,10 @@ def catalogue(request):
     if tuple(lots.query.order_by) in (selectors.CLOSING_SOON, selectors.NEAREST):
         lots = selectors.KeyOrdered(lots)  # the page's ids first, then its lots
     page = Paginator(lots, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    if actor is not None:
+        now = timezone.now()
+        for lot in page.object_list:
+            lot.claim_opens_for_viewer = claim_opens_for(actor.organisation, lot, now)
     context = {
         "form": form,
         "page": page,
@@ -143,6 +148,7 @@ def mine(request, actor: Membership):
 
 
 @member_required(WHY_MEMBER)
+@verified_required
 def create(request, actor: Membership):
     form = LotForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
@@ -438,6 +444,7 @@ def sanitisation(request, actor: Membership, pk: int):
 
 
 @member_required(WHY_MEMBER)
+@verified_required
 def import_lots(request, actor: Membership):
     form = ImportForm(request.POST or None, request.FILES or None)
     report, problems = None, []

@@ -43,7 +43,7 @@ from exchange.matching.services.wanted import (
     wanted_withdraw,
 )
 from exchange.organisations.models import Membership, Region
-from exchange.organisations.web import member_required
+from exchange.organisations.web import member_required, verified_required
 
 WANTED_PAGE_SIZE = 50
 MATCHES_PAGE_SIZE = 30
@@ -86,6 +86,7 @@ def wanted_list_view(request, actor: Membership):
 
 
 @member_required(WHY_MEMBER)
+@verified_required
 def wanted_create_view(request, actor: Membership):
     form = WantedForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():

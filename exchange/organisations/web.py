@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from exchange.organisations.models import Membership
 from exchange.organisations.selectors import membership_for_user
@@ -36,3 +36,22 @@ def member_required(why):
         return wrapper
 
     return decorate
+
+
+def verified_required(view):
+    """For a page whose form only a verified organisation can use (under
+    ``member_required``): an organisation that waits for verification sees why and what
+    it can do meanwhile, instead of a form that would then fail."""
+
+    @wraps(view)
+    def wrapper(request, actor: Membership, *args, **kwargs):
+        if not actor.organisation.is_verified:
+            return render(
+                request,
+                "organisations/not_verified.html",
+                {"organisation": actor.organisation},
+                status=200 if request.method in ("GET", "HEAD") else 403,
+            )
+        return view(request, actor, *args, **kwargs)
+
+    return wrapper

@@ -17,7 +17,7 @@ from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.lots.models import Lot
 from exchange.organisations.models import Membership, Region
-from exchange.organisations.web import member_required
+from exchange.organisations.web import member_required, verified_required
 from exchange.reuse.forms import (
     ResultClaimForm,
     ReuseCheckForm,
@@ -66,6 +66,7 @@ def check_list_view(request, actor: Membership):
 
 
 @member_required(WHY_MEMBER)
+@verified_required
 @require_http_methods(["GET", "POST"])
 def check_create_view(request, actor: Membership):
     form = ReuseCheckForm(request.POST or None, actor=actor)

@@ -41,3 +41,108 @@ def test_the_status_of_a_lot_is_read_once_in_french_with_its_space(fed_admin, ca
     assert "Statut : " not in page and "Statut: " not in page
     # and in the table the column header says it: the badge does not say it again
     assert "Statut\u00a0:" not in mine
+
+
+def test_catalogue_cards_tell_the_viewer_when_its_own_window_opens(make_member, categories):
+    # given a lot published today by a federal service (windows of 10 and 10 days)
+    import datetime
+
+    from django.utils import formats, timezone
+
+    owner = make_member("admin", kind="federal", name="FPS Alpha")
+    lot = LotFactory(site=SiteFactory(organisation=owner.organisation), published=True)
+    federal = make_member(kind="federal")
+    enterprise = make_member(social_economy=True)
+    municipality = make_member(kind="public")
+    lapsing = make_member(social_economy=True)
+    lapsing.organisation.accreditation_valid_until = timezone.localdate() + datetime.timedelta(5)
+    lapsing.organisation.save(update_fields=["accreditation_valid_until"])
+
+    def card(member) -> str:
+        page = words(signed_in(member).get("/lots/"))
+        assert lot.title in page
+        return page
+
+    def day(days) -> str:
+        return formats.date_format(
+            timezone.localtime(lot.published_at + datetime.timedelta(days=days)),
+            "MONTH_DAY_FORMAT",
+        )
+
+    # then a federal service may claim now, and is told nothing more
+    assert "You can claim from" not in card(federal)
+    # a social-economy enterprise can claim once the federal window has closed
+    assert f"You can claim from {day(10)}" in card(enterprise)
+    # another public body once the social-economy window has closed too
+    assert f"You can claim from {day(20)}" in card(municipality)
+    # an enterprise whose accreditation lapses before then counts as a non-profit by then
+    assert f"You can claim from {day(20)}" in card(lapsing)
+    # and the owner is not told when it can claim its own lot
+    assert "You can claim from" not in card(owner)
+
+
+def test_the_owners_claim_filter_names_each_lot_once_with_its_date(make_member, categories):
+    # given two lots of the same title, published on different days, one with three claims
+    import datetime
+
+    from django.utils import formats, timezone
+
+    from exchange.claims.services import claim_create
+
+    owner = make_member("admin", kind="federal", name="FPS Alpha")
+    site = SiteFactory(organisation=owner.organisation)
+    earlier = timezone.now() - datetime.timedelta(days=3)
+    old = LotFactory(site=site, title="Desks", published=True, published_at=earlier)
+    new = LotFactory(site=site, title="Desks", published=True)
+    LotFactory(site=site, title="Chairs", published=True)  # no claim: not in the filter
+    for _ in range(3):
+        claim_create(actor=make_member(kind="federal"), lot=old, quantity=1)
+    claim_create(actor=make_member(kind="federal"), lot=new, quantity=1)
+
+    # when the owner opens the claims on its lots
+    html = signed_in(owner).get("/claims/inbox/").content.decode()
+
+    # then the lot filter names each claimed lot once, told apart by its date
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', html)
+    lots = [(int(pk), label) for pk, label in options if label.startswith(("Desks", "Chairs"))]
+
+    def label(lot):
+        date = formats.date_format(timezone.localtime(lot.published_at), "SHORT_DATE_FORMAT")
+        return f"Desks, published on {date}"
+
+    assert lots == [(new.pk, label(new)), (old.pk, label(old))]
+
+
+@pytest.mark.parametrize(
+    "path", ["/lots/new/", "/lots/import/", "/wanted/new/", "/reuse-checks/new/"]
+)
+def test_an_unverified_organisation_sees_why_instead_of_a_form_it_cannot_use(
+    make_member, categories, path
+):
+    # given the admin of an organisation that waits for verification, with a site
+    waiting = make_member("admin", kind="public", unverified=True, name="Gemeente Wachtend")
+    SiteFactory(organisation=waiting.organisation)
+    client = signed_in(waiting)
+
+    # when they open a page whose form needs a verified organisation
+    response = client.get(path)
+    html = response.content.decode()
+
+    # then it says why and what to do meanwhile, with no form but the header's
+    assert "A moderator still has to verify Gemeente Wachtend" in words(response)
+    main = html[html.index('<main id="main"') :]
+    assert '<form method="post"' not in main.split("</main>")[0]
+    # and a post anyway is refused, writing nothing
+    assert client.post(path, {"title": "Desks"}).status_code == 403
+
+
+def test_an_unverified_organisation_is_offered_no_form_that_would_fail(make_member, categories):
+    waiting = make_member("admin", kind="public", unverified=True, name="Gemeente Wachtend")
+    client = signed_in(waiting)
+
+    # the menu, the lists and the organisation's page lead to no form it cannot use
+    assert "Post a lot" not in words(client.get("/"))
+    assert "Import a spreadsheet" not in words(client.get("/lots/mine/"))
+    assert "Say what you need" not in words(client.get("/wanted/"))
+    assert "New reuse check" not in words(client.get("/reuse-checks/"))
+    assert "Invite a member" not in words(client.get(f"/organisations/{waiting.organisation_id}/"))
