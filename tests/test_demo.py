@@ -48,3 +48,17 @@ def test_demo_data_loads_twice_with_working_logins_and_a_living_catalogue(settin
     assert published.values("category").distinct().count() >= 10
     assert not LotPhoto.objects.exclude(status="ready").exists()
     assert Lot.objects.filter(status="draft", owner__name="FPS Demo Logistics").exists()
+
+
+def test_demo_photos_are_described_in_the_language_of_their_lot():
+    demo_seed()
+    described = {
+        (photo.lot.title, photo.alt_text)
+        for photo in LotPhoto.objects.select_related("lot").filter(position=0)
+    }
+    assert ("Bureaustoelen, zwart, verstelbaar", "Tekening: Bureaustoel, foto 1 van 1") in described
+    assert ("Chaises visiteurs empilables", "Dessin\u00a0: Chaise de bureau, photo 1 sur 3") in (
+        described
+    )
+    assert ("Ergonomic task chairs", "Drawing: Office chair, photo 1 of 1") in described
+    assert ("Écrans 22 pouces", "Dessin\u00a0: Écran, photo 1 sur 3") in described

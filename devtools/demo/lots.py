@@ -5,7 +5,8 @@ import io
 import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from exchange.categories.models import Category
@@ -59,6 +60,25 @@ PALETTE = {
     "furniture": [(139, 94, 60), (96, 125, 139), (121, 85, 72), (62, 39, 35)],
     "it": [(38, 50, 56), (55, 71, 79), (33, 150, 243), (0, 121, 107)],
 }
+
+
+# The language a lot is written in: its organisation's, but for these titles.
+TITLE_LANGUAGES = {"Chaises visiteurs empilables": "fr"}
+
+
+def demo_lot_language(organisation, title: str) -> str:
+    return TITLE_LANGUAGES.get(title, organisation.language)
+
+
+def demo_photo_description(category: Category, *, number: int, count: int, language: str) -> str:
+    """The photo's description (its alt text) in the lot's language: what the drawing
+    shows, and which of the lot's photos it is."""
+    with translation.override(language):
+        return _("Drawing: %(category)s, photo %(number)s of %(count)s") % {
+            "category": getattr(category, f"name_{language}", category.name_en),
+            "number": number,
+            "count": count,
+        }
 
 
 def demo_photo(category: Category, seed: int) -> bytes:
@@ -142,13 +162,15 @@ def demo_lots_seed(organisations: dict) -> int:
                 items=items,
             ),
         )
-        for n in range(1 + index % 3):
+        count = 1 + index % 3
+        for n in range(count):
             upload = SimpleUploadedFile(
                 f"demo-{index}-{n}.jpg", demo_photo(category, index * 7 + n)
             )
-            photo = lot_photo_add(
-                actor=actor, lot=lot, upload=upload, alt_text=f"{category.name_en} ({n + 1})"
+            alt_text = demo_photo_description(
+                category, number=n + 1, count=count, language=demo_lot_language(organisation, title)
             )
+            photo = lot_photo_add(actor=actor, lot=lot, upload=upload, alt_text=alt_text)
             lot_photo_process(photo_id=photo.pk)
         if category.requires_data_sanitisation:
             lot_sanitisation_attest(
