@@ -16,8 +16,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from exchange.categories.models import Category
-from exchange.claims.services import claim_approve, claim_create
+from exchange.claims.services import claim_approve, claim_collect, claim_create
 from exchange.claims.talk import claim_message_post
+from exchange.impact.services.records import impact_record_for_claim
 from exchange.matching.services.wanted import WantedInput, wanted_create
 from exchange.organisations.models import MembershipRole
 from tests.factories import LotFactory, OrganisationFactory, SiteFactory, UserFactory
@@ -66,6 +67,12 @@ def world(make_member, moderator, categories):
     claim = claim_create(actor=enterprise, lot=published, quantity=5, note="For our shop")
     claim_approve(actor=officer, claim=claim)
     claim_message_post(actor=enterprise, claim=claim, body="Can we come on Tuesday morning?")
+    # a handover already recorded: the statistics have figures, in tables
+    handed_over = claim_approve(
+        actor=officer, claim=claim_create(actor=enterprise, lot=published, quantity=3)
+    )
+    claim_collect(actor=officer, claim=handed_over, quantity=3)
+    impact_record_for_claim(claim_id=handed_over.pk)
     wanted_create(
         actor=enterprise,
         data=WantedInput(
