@@ -95,7 +95,9 @@ def world(make_member, moderator, categories):
         "/open-data/",
         "/verify/",
         "/api/docs/",
-        "/no-such-page/",
+        "/no-such-page/",  # the 404 page
+        "/organisations/invitations/not-a-link/",
+        "/verify/ABCDEFGHJKMN/",
     ]
     account = [
         "/accounts/",
@@ -155,7 +157,12 @@ def world(make_member, moderator, categories):
         "analyst": (analyst, [*public, *account, "/stats/"]),
         "moderator": (
             moderator,
-            [*public, "/organisations/verification/", f"/organisations/{waiting.pk}/"],
+            [
+                *public,
+                "/organisations/verification/",
+                f"/organisations/{waiting.pk}/",
+                "/admin/",  # the 403 page: a moderator is not admin-site staff
+            ],
         ),
         "admin site staff": (
             staff,
