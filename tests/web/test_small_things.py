@@ -146,3 +146,28 @@ def test_an_unverified_organisation_is_offered_no_form_that_would_fail(make_memb
     assert "Say what you need" not in words(client.get("/wanted/"))
     assert "New reuse check" not in words(client.get("/reuse-checks/"))
     assert "Invite a member" not in words(client.get(f"/organisations/{waiting.organisation_id}/"))
+
+
+def test_the_members_table_shows_each_members_phone(fed_admin, make_member):
+    # given a member who gave a phone number and one who did not
+    from exchange.organisations.models import Membership
+
+    fed_admin.phone = "+32 2 555 01 23"
+    fed_admin.save(update_fields=["phone"])
+    colleague = Membership.objects.create(
+        user=make_member().user, organisation=fed_admin.organisation, role="member"
+    )
+
+    # when the admin opens the organisation's page
+    html = signed_in(fed_admin).get(f"/organisations/{fed_admin.organisation_id}/").content
+    page = words_of(html)
+
+    # then each member's row says their phone, or that none was given
+    assert '<a href="tel:+3225550123">+32 2 555 01 23</a>' in html.decode()
+    name = colleague.user.get_full_name()
+    assert re.search(rf"{name} {colleague.user.email} not given Member", page)
+
+
+def words_of(html: bytes) -> str:
+    """The text of the page, a space between each element's."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
