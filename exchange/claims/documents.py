@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from exchange.claims.models import Claim, ClaimStatus
+from exchange.common.punctuation import labelled
 from exchange.lots.models import SanitisationAttestation
 from exchange.organisations.models import OrganisationKind
 
@@ -57,12 +58,13 @@ def _section(claim: Claim, styles) -> list:
     parties = [
         [
             _("Donor"),
-            f"{lot.owner.name}\n{_('Enterprise number')}: {lot.owner.enterprise_number_display}\n"
+            f"{lot.owner.name}\n{labelled(_('Enterprise number'))} "
+            f"{lot.owner.enterprise_number_display}\n"
             f"{lot.site.street}, {lot.site.postcode} {lot.site.municipality}",
         ],
         [
             _("Recipient"),
-            f"{claim.claimant.name}\n{_('Enterprise number')}: "
+            f"{claim.claimant.name}\n{labelled(_('Enterprise number'))} "
             f"{claim.claimant.enterprise_number_display}",
         ],
         [_("Goods"), f"{lot.title} ({lot.category.name})"],

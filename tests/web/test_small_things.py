@@ -171,3 +171,19 @@ def test_the_members_table_shows_each_members_phone(fed_admin, make_member):
 def words_of(html: bytes) -> str:
     """The text of the page, a space between each element's."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
+
+
+def test_labels_joined_by_code_follow_french_punctuation_too():
+    # the charts' tooltips, and the transfer document, join a label to its value in code
+    from django.utils import translation
+
+    from exchange.common.punctuation import labelled
+    from exchange.impact.presenters.charts import ChartPoint, column_chart
+
+    points = [ChartPoint(label="janvier 2026", value=12.0, display="12 kg")]
+    with translation.override("fr"):
+        chart = column_chart(chart_id="c", title="Poids", desc="Poids par mois", points=points)
+        assert labelled("Numéro d’entreprise") == "Numéro d’entreprise\u00a0:"
+    with translation.override("nl"):
+        assert labelled("Ondernemingsnummer") == "Ondernemingsnummer:"
+    assert "<title>janvier 2026\u00a0: 12 kg</title>" in chart

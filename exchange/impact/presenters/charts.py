@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from exchange.common.punctuation import labelled
 from exchange.impact.presenters.numbers import written_number
 
 BAR = "#0b6b4f"
@@ -153,7 +154,7 @@ def column_chart(
             out.append(
                 f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w:.1f}" '
                 f'height="{bar_h:.1f}" fill="{point.colour}">'
-                f"<title>{escape(point.label)}: {escape(point.display)}</title></rect>"
+                f"<title>{escape(labelled(point.label))} {escape(point.display)}</title></rect>"
             )
         centre = left + slot * index + slot / 2
         if index % every == 0:
@@ -200,7 +201,8 @@ def bar_chart(
         out.append(
             f'<text class="chart-label" x="{left}" y="{y + 14}">{text}</text>'
             f'<rect x="{left}" y="{y + shift + 20}" width="{max(bar_w, 1.5):.1f}" height="18" '
-            f'fill="{point.colour}"><title>{escape(point.label)}: {escape(point.display)}</title>'
+            f'fill="{point.colour}"><title>{escape(labelled(point.label))} '
+            f"{escape(point.display)}</title>"
             f"</rect>"
             f'<text class="chart-value" x="{left + bar_w + 6:.1f}" y="{y + shift + 34}">'
             f"{escape(point.display)}</text>"
@@ -250,7 +252,7 @@ def line_chart(
             segments[-1].append((centre, y))
             dots.append(
                 f'<circle cx="{centre:.1f}" cy="{y:.1f}" r="4" fill="{LINE}">'
-                f"<title>{escape(point.label)}: {escape(point.display)}</title></circle>"
+                f"<title>{escape(labelled(point.label))} {escape(point.display)}</title></circle>"
             )
         if index % every == 0:
             out.append(
