@@ -1,8 +1,9 @@
 """Pages that follow background work, in a browser (#12): the page says it is still
 searching or preparing, then shows the result in place once a real Celery worker (on
 the test broker) has run the job, without a reload; the status region
-(``role="status"``) says what came out. Screenshots at 1280 and 390 px go to
-EXCHANGE_SCREENSHOTS (default: the test's tmp_path)."""
+(``role="status"``) says what came out. Each page is checked with axe-core (no serious
+or critical violation) and for sideways scrolling at 390 px; screenshots at 1280 and
+390 px go to EXCHANGE_SCREENSHOTS (default: the test's tmp_path)."""
 
 import datetime
 import os
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.celery import app as celery_app
+from tests.browser.checks import axe_blocking_violations
 from tests.factories import LotFactory, SiteFactory
 from tests.web.test_lots_pages import jpeg
 
@@ -39,6 +41,7 @@ def shots(tmp_path):
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(page, name):
+        assert axe_blocking_violations(page) == []
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -186,3 +189,28 @@ def test_an_it_lot_lists_its_devices_erasure_records_from_the_start(
     page.get_by_role("button", name="Save as draft").click()
     missing = page.get_by_role("group", name="What is missing before it can be published")
     assert "No verified erasure record for device(s): SN-A, SN-B." in missing.inner_text()
+
+
+def test_a_lot_with_four_mistakes_shows_the_four_at_once_in_the_browser(
+    page_for, make_member, categories, shots
+):
+    owner = make_member("admin", kind="federal", name="FPS Alpha")
+    site = SiteFactory(organisation=owner.organisation, name="Alpha HQ")
+    page = page_for(owner)
+    page.goto("/lots/new/")
+    page.get_by_label("Title").fill("Desks")
+    page.get_by_label("Category").select_option(str(Category.objects.get(code="desk").pk))
+    page.get_by_label("Quantity").fill("-3")
+    page.get_by_label("Condition").select_option("good")
+    page.get_by_label("Unit weight (kg)").fill("-2")
+    page.get_by_label("Pickup site").select_option(str(site.pk))
+    page.get_by_label("Available until").fill("2020-03-01")
+    page.get_by_label("Federal window (days)").fill("30")
+    page.get_by_role("button", name="Save as draft").click()
+    summary = page.get_by_role("alert")
+    links = summary.get_by_role("link")
+    assert links.count() == 4
+    text = summary.inner_text()
+    for label in ("Quantity", "Unit weight (kg)", "Available until", "Federal window (days)"):
+        assert label in text
+    shots(page, "lot-four-errors")
