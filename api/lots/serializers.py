@@ -20,6 +20,7 @@ from exchange.lots.models import (
 )
 from exchange.lots.selectors import ITEM_COLUMNS, lot_items, lot_photos
 from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
+from exchange.lots.services.sanitisation import sanitisation_attestation_validate
 from exchange.organisations.models import Site
 
 
@@ -276,11 +277,23 @@ class LotInputSerializer(AllErrorsInputSerializer):
         )
 
 
-class SanitisationInputSerializer(serializers.Serializer):
+class SanitisationInputSerializer(AllErrorsInputSerializer):
+    """Field types; ``sanitisation_attestation_validate``'s rules on every field that
+    parsed (one 400, every error)."""
+
     method = serializers.ChoiceField(choices=SanitisationMethod.choices)
     performed_on = serializers.DateField()
     responsible_person = serializers.CharField(max_length=200)
     certificate = serializers.FileField(required=False, allow_null=True)
+
+    def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
+        sanitisation_attestation_validate(
+            method=values.get("method"),
+            performed_on=values.get("performed_on"),
+            responsible_person=values.get("responsible_person"),
+            certificate=values.get("certificate"),
+            invalid=invalid,
+        )
 
 
 class SanitisationAttestationOutputSerializer(serializers.ModelSerializer):

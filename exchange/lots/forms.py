@@ -28,6 +28,7 @@ from exchange.lots.models import (
     SanitisationMethod,
 )
 from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
+from exchange.lots.services.sanitisation import sanitisation_attestation_validate
 from exchange.organisations.models import Membership, Region
 from exchange.organisations.selectors import site_list
 
@@ -381,7 +382,10 @@ class PhotoUploadForm(forms.Form):
 # --- Sanitisation ----------------------------------------------------------------
 
 
-class AttestationForm(forms.Form):
+class AttestationForm(AllErrorsFormMixin, forms.Form):
+    """A sanitisation attestation; every rule of ``sanitisation_attestation_validate``
+    (a date not in the future, the certificate a clean PDF) on what parsed."""
+
     method = forms.ChoiceField(
         label=_("Method"),
         choices=[("", _("Choose a method")), *SanitisationMethod.choices],
@@ -397,6 +401,15 @@ class AttestationForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "application/pdf"}),
         help_text=_("Optional, at most 10 MB."),
     )
+
+    def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
+        sanitisation_attestation_validate(
+            method=data.get("method"),
+            performed_on=data.get("performed_on"),
+            responsible_person=data.get("responsible_person"),
+            certificate=data.get("certificate"),
+            invalid=invalid,
+        )
 
 
 class ErasureReportForm(forms.Form):

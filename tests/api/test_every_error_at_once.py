@@ -171,3 +171,20 @@ def test_a_site_answers_its_postcode_and_coordinates_mistakes_at_once(client_for
     response = client_for(owner.user).post("/api/v1/sites/", body, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"postcode", "latitude", "longitude"}
+
+
+# --- Sanitisation attestations ----------------------------------------------------------
+
+
+def test_an_attestation_answers_every_mistake_at_once(client_for, owner):
+    from exchange.categories.models import Category
+    from tests.factories import LotFactory
+
+    lot = LotFactory(site=owner.site, category=Category.objects.get(code="laptop"))
+    response = client_for(owner.user).post(
+        f"/api/v1/lots/{lot.pk}/sanitisation/",
+        {"method": "shred", "performed_on": "2999-01-01", "responsible_person": "  "},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"method", "performed_on", "responsible_person"}

@@ -187,3 +187,36 @@ def test_adding_a_site_shows_every_mistake_at_once(client, owner):
     assert response.status_code == 200
     errors = dict(response.context["site_form"].errors)
     assert set(errors) == {"postcode", "latitude", "longitude"}
+
+
+# --- Sanitisation attestations ----------------------------------------------------------
+
+
+def test_an_attestation_shows_a_future_date_beside_a_missing_person_and_a_bad_certificate(
+    client, owner
+):
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from exchange.categories.models import Category
+    from exchange.lots.models import SanitisationAttestation
+    from tests.factories import LotFactory
+
+    lot = LotFactory(site=owner.site, category=Category.objects.get(code="laptop"))
+    client.force_login(owner.user)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("lots:sanitisation", args=[lot.pk]),
+        {
+            "attest": "1",
+            "attest-method": "purge",
+            "attest-performed_on": tomorrow.isoformat(),
+            "attest-responsible_person": "",
+            "attest-certificate": SimpleUploadedFile("c.pdf", b"not a pdf"),
+        },
+    )
+    errors = dict(response.context["attest_form"].errors)
+    assert set(errors) == {"performed_on", "responsible_person", "certificate"}
+    assert not SanitisationAttestation.objects.exists()

@@ -3,6 +3,7 @@
 
 import datetime
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -110,6 +111,46 @@ def _check_pdf(upload: UploadedFile | None) -> None:
         upload.seek(0)
 
 
+def sanitisation_attestation_validate(
+    *,
+    method: str | None,
+    performed_on: datetime.date | None,
+    responsible_person: str | None,
+    certificate: UploadedFile | None = None,
+    invalid: Collection[str] = (),
+) -> None:
+    """Every rule on an attestation's fields, all errors at once (400), the
+    certificate's PDF checks included; ``invalid`` names fields that could not be
+    parsed (their own error says it)."""
+    errors: dict[str, list[ValidationError]] = {}
+    if method not in SanitisationMethod.values:
+        errors["method"] = [
+            ValidationError(
+                _("Choose one of: %(values)s.") % {"values": ", ".join(SanitisationMethod.values)},
+                code=CommonError.INVALID_CHOICE,
+            )
+        ]
+    if performed_on is None or performed_on > timezone.localdate():
+        errors["performed_on"] = [
+            ValidationError(
+                _("Give the date of the sanitisation (not in the future)."),
+                code=CommonError.INVALID_DATE,
+            )
+        ]
+    if not (responsible_person or "").strip():
+        errors["responsible_person"] = [
+            ValidationError(_("Name the person responsible."), code=CommonError.REQUIRED)
+        ]
+    if "certificate" not in invalid:
+        try:
+            _check_pdf(certificate)
+        except ApplicationError as exc:
+            errors["certificate"] = [ValidationError(exc.message, code=exc.code)]
+    errors = {name: found for name, found in errors.items() if name not in invalid}
+    if errors:
+        raise ApplicationError.from_validation_error(ValidationError(errors))
+
+
 def lot_sanitisation_attest(
     *,
     actor: Membership,
@@ -132,29 +173,12 @@ def lot_sanitisation_attest(
                 message=_("%(category)s holds no data: no attestation is needed.")
                 % {"category": lot.category.name},
             )
-        errors = {}
-        if method not in SanitisationMethod.values:
-            errors["method"] = [
-                ValidationError(
-                    _("Choose one of: %(values)s.")
-                    % {"values": ", ".join(SanitisationMethod.values)},
-                    code=CommonError.INVALID_CHOICE,
-                )
-            ]
-        if performed_on is None or performed_on > timezone.localdate():
-            errors["performed_on"] = [
-                ValidationError(
-                    _("Give the date of the sanitisation (not in the future)."),
-                    code=CommonError.INVALID_DATE,
-                )
-            ]
-        if not (responsible_person or "").strip():
-            errors["responsible_person"] = [
-                ValidationError(_("Name the person responsible."), code=CommonError.REQUIRED)
-            ]
-        if errors:
-            raise ApplicationError.from_validation_error(ValidationError(errors))
-        _check_pdf(certificate)
+        sanitisation_attestation_validate(
+            method=method,
+            performed_on=performed_on,
+            responsible_person=responsible_person,
+            certificate=certificate,
+        )
         attestation, _created = SanitisationAttestation.objects.update_or_create(
             lot=lot,
             defaults={
