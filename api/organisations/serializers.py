@@ -171,10 +171,28 @@ class SiteInputSerializer(AllErrorsInputSerializer):
     name = serializers.CharField(max_length=200)
     street = serializers.CharField(max_length=200)
     postcode = serializers.CharField(max_length=4)
-    municipality = serializers.CharField(max_length=100)
+    municipality = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Omitted or empty: the municipality of the postcode.",
+    )
     region = serializers.ChoiceField(choices=Region.choices, required=False)
-    latitude = serializers.DecimalField(max_digits=8, decimal_places=6)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        help_text="Omitted or null (with longitude): the point of the postcode, from the "
+        "table of Belgian postcodes the platform ships.",
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        help_text="Omitted or null (with latitude): the point of the postcode.",
+    )
 
     def service_rules(self, values: dict, *, invalid: frozenset[str]) -> None:
         site_validate(fields=values, site=self.context.get("site"), invalid=invalid)

@@ -14,6 +14,8 @@ class OrganisationError(StrEnum):
     ACCREDITATION_NOT_ALLOWED = "accreditation_not_allowed"
     INVALID_ROLE = "invalid_role"
     POSTCODE_INVALID = "postcode_invalid"
+    POSTCODE_UNKNOWN = "postcode_unknown"
+    POINT_INCOMPLETE = "point_incomplete"
     ENTERPRISE_NUMBER_FORMAT = "enterprise_number_format"
     ENTERPRISE_NUMBER_PREFIX = "enterprise_number_prefix"
     ENTERPRISE_NUMBER_CHECKSUM = "enterprise_number_checksum"

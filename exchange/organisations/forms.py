@@ -55,10 +55,33 @@ class SiteForm(AllErrorsFormMixin, forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     street = forms.CharField(label=_("Street and number"), max_length=200)
-    postcode = forms.CharField(label=_("Postcode"), max_length=4)
-    municipality = forms.CharField(label=_("Municipality"), max_length=100)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=8, decimal_places=6)
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6)
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    municipality = forms.CharField(
+        label=_("Municipality"),
+        max_length=100,
+        required=False,
+        help_text=_("Left empty, the municipality of the postcode."),
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=8,
+        decimal_places=6,
+        required=False,
+        help_text=_(
+            "Left empty, the point of the postcode; correct it if the pickup is elsewhere."
+        ),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        help_text=_("Left empty, the point of the postcode."),
+    )
 
     def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:
         fields = {name: data.get(name) for name in self.fields if name not in invalid}

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.services import audit_event_record
@@ -29,6 +29,7 @@ from exchange.organisations.models import (
     OrganisationKind,
     Site,
 )
+from exchange.organisations.postcodes import postcode_place
 from exchange.organisations.validators import (
     normalise_enterprise_number,
     organisation_name_key,
@@ -385,9 +386,58 @@ def site_validate(*, fields: dict, site: Site | None = None, invalid: Collection
     for name, value in fields.items():
         if name in SITE_FIELDS:
             setattr(candidate, name, value)
-    if site is not None and "postcode" in fields and "region" not in fields:
-        candidate.region = ""  # derived again from the new postcode
+    if site is not None:
+        _site_postcode_changed(candidate, fields)
     _errors_raise(_site_errors(candidate, invalid=invalid), invalid)
+
+
+def _site_postcode_changed(site: Site, fields: dict) -> None:
+    """A new postcode without a new region, point or municipality: they are derived
+    again from it."""
+    if "postcode" not in fields:
+        return
+    if "region" not in fields:
+        site.region = ""
+    if "latitude" not in fields and "longitude" not in fields:
+        site.latitude = site.longitude = None  # the new postcode's point
+    if "municipality" not in fields:
+        site.municipality = ""
+
+
+def _site_place_derive(site: Site, errors: dict[str, list[ValidationError]]) -> None:
+    """Fill what the person left empty from the postcode table: the point (both
+    coordinates, unless both are given) and the municipality's name."""
+    place = postcode_place(site.postcode)
+    if not site.municipality and place is not None:
+        site.municipality = place.municipality(
+            region=site.region or region_for_postcode(site.postcode) or "",
+            language=get_language() or "",
+        )
+    if site.latitude is not None and site.longitude is not None:
+        return
+    if place is None:
+        message = _(
+            "No point is known for postcode %(postcode)s: enter the latitude and longitude."
+        ) % {"postcode": site.postcode}
+        for name in ("latitude", "longitude"):
+            if getattr(site, name) is None:
+                errors.setdefault(name, []).append(
+                    ValidationError(message, code=OrganisationError.POSTCODE_UNKNOWN)
+                )
+        return
+    if site.latitude is None and site.longitude is None:
+        site.latitude, site.longitude = place.latitude, place.longitude
+    else:
+        name = "longitude" if site.longitude is None else "latitude"
+        errors.setdefault(name, []).append(
+            ValidationError(
+                _(
+                    "Give both the latitude and the longitude, or neither to take the point "
+                    "of the postcode."
+                ),
+                code=OrganisationError.POINT_INCOMPLETE,
+            )
+        )
 
 
 def _site_clean(site: Site) -> None:
@@ -418,6 +468,8 @@ def _site_errors(site: Site, *, invalid: Collection[str] = ()) -> dict[str, list
         ]
     # The region comes from the postcode: without a valid one it is not checked.
     unchecked = {"region"} if {"postcode"} & ({*errors, *invalid}) else set()
+    if postcode_region is not None and not {"latitude", "longitude"} & {*invalid}:
+        _site_place_derive(site, errors)
 
     def decimal(value):
         return None if value is None else Decimal(str(value))
@@ -454,8 +506,7 @@ def site_update(*, actor: Membership, site: Site, **fields) -> Site:
         if name not in SITE_FIELDS:
             raise ValueError(f"unknown site field: {name}")
         setattr(site, name, value)
-    if "postcode" in fields and "region" not in fields:
-        site.region = ""  # derived again from the new postcode
+    _site_postcode_changed(site, fields)
     _site_clean(site)
     site.save()
     audit_event_record(

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from exchange.accounts.selectors import user_has_verified_email
 from exchange.common.errors import ApplicationError
@@ -14,6 +15,8 @@ from exchange.organisations import invitations, selectors, services
 from exchange.organisations.access import require_moderator
 from exchange.organisations.forms import InvitationForm, OrganisationForm, SiteForm
 from exchange.organisations.models import Membership, MembershipRole
+from exchange.organisations.postcodes import postcode_place
+from exchange.organisations.validators import region_for_postcode
 
 
 def _visible_organisation(request, pk: int):
@@ -233,4 +236,24 @@ def invitation(request, token: str):
             "address_is_mine": request.user.is_authenticated
             and user_has_verified_email(user=request.user, email=found.email),
         },
+    )
+
+
+@login_required
+@require_GET
+def postcode(request, code: str):
+    """The place of a Belgian postcode (municipality, region and point) that the site form
+    fills in while the person types; 404 for a postcode the table does not know."""
+    place = postcode_place(code)
+    region = region_for_postcode(code)
+    if place is None or region is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "postcode": place.postcode,
+            "municipality": place.municipality(region=region, language=get_language() or ""),
+            "region": region,
+            "latitude": str(place.latitude),
+            "longitude": str(place.longitude),
+        }
     )

@@ -86,3 +86,47 @@ def test_a_site_that_still_has_lots_is_not_deleted_and_the_answer_says_why(clien
     # and a site nothing refers to is deleted
     empty = SiteFactory(organisation=fed_admin.organisation)
     assert client.delete(f"{URL}{empty.pk}/").status_code == 204
+
+
+def test_a_site_without_a_point_takes_its_postcodes_point(client_for, fed_admin):
+    # given an address in Ghent without municipality nor coordinates
+    fields = {"name": "Gent depot", "street": "Kouter 1", "postcode": "9000"}
+    # when it is added
+    response = client_for(fed_admin.user).post(URL, fields, format="json")
+    # then it lies where the postcode table puts 9000, in Flanders
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["latitude"], body["longitude"]) == ("51.039700", "3.714200")
+    assert (body["municipality"], body["region"]) == ("Gent", "VLG")
+
+
+def test_a_new_postcode_moves_the_point_unless_a_point_is_given(client_for, fed_admin):
+    client = client_for(fed_admin.user)
+    site = client.post(URL, SITE, format="json").json()
+    moved = client.patch(f"{URL}{site['id']}/", {"postcode": "1000"}, format="json").json()
+    assert (moved["latitude"], moved["longitude"], moved["region"]) == (
+        "50.846600",
+        "4.351700",
+        "BRU",
+    )
+    kept = client.patch(
+        f"{URL}{site['id']}/",
+        {"postcode": "4000", "latitude": "50.6", "longitude": "5.6"},
+        format="json",
+    ).json()
+    assert (kept["latitude"], kept["longitude"], kept["region"]) == ("50.600000", "5.600000", "WAL")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"latitude": "50.5"}, "longitude"),  # half a point
+        ({"postcode": "1299", "latitude": None, "longitude": None}, "latitude"),  # no point known
+    ],
+)
+def test_a_point_that_cannot_be_made_is_a_400(client_for, fed_admin, overrides, field):
+    fields = {k: v for k, v in SITE.items() if k not in ("latitude", "longitude")}
+    response = client_for(fed_admin.user).post(URL, {**fields, **overrides}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not Site.objects.exists()
