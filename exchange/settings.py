@@ -457,6 +457,8 @@ CELERY_BEAT_SCHEDULE = {
     # Send the invitations that a lost task never sent.
     "invitations-sweep": {"task": "organisations.invitations_send_sweep", "schedule": 600.0},
     "photos-sweep": {"task": "lots.lot_photos_sweep", "schedule": 120.0},
+    # Forget the import files kept after their dry run once their hour is over.
+    "import-files-sweep": {"task": "lots.lot_import_files_sweep", "schedule": 900.0},
     "emails-sweep": {"task": "notifications.notification_emails_sweep", "schedule": 120.0},
     "matching-sweep": {"task": "matching.matches_pending_sweep", "schedule": 120.0},
     "report-jobs-sweep": {"task": "impact.report_jobs_sweep", "schedule": 120.0},

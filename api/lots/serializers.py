@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -355,13 +356,35 @@ class PhotoInputSerializer(serializers.Serializer):
 
 
 class ImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV (UTF-8 or Windows-1252) or XLSX, one lot a row.")
+    file = serializers.FileField(
+        required=False,
+        help_text="CSV (UTF-8 or Windows-1252) or XLSX, one lot a row.",
+    )
+    file_token = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="Instead of the file: the file_token of a dry run without problems, to "
+        "import the file it checked without sending it again (kept an hour, for you and "
+        "the organisation you act for).",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("file")) == bool(attrs.get("file_token")):
+            raise serializers.ValidationError(
+                {"file": [_("Send either a file or the file_token of its dry run.")]}
+            )
+        return attrs
 
 
 class ImportProblemOutputSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     column = serializers.CharField()
     reason = serializers.CharField()
+    suggestions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="For an unknown category, condition or site: the known values closest "
+        "to it, best first.",
+    )
 
 
 class ImportOutputSerializer(serializers.Serializer):
@@ -369,3 +392,29 @@ class ImportOutputSerializer(serializers.Serializer):
     rows = serializers.IntegerField()
     created = serializers.ListField(child=serializers.IntegerField())
     problems = ImportProblemOutputSerializer(many=True)
+    file_token = serializers.CharField(
+        help_text="A dry run without problems: the token to import the checked file "
+        "(POST import/ with file_token); empty otherwise."
+    )
+    file_expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublishSelectedInputSerializer(serializers.Serializer):
+    lots = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=100,
+        help_text="Ids of your organisation's drafts to publish.",
+    )
+
+
+class PublishRefusalOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    missing = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PublishSelectedOutputSerializer(serializers.Serializer):
+    published = serializers.ListField(child=serializers.IntegerField())
+    refused = PublishRefusalOutputSerializer(many=True)

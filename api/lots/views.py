@@ -22,6 +22,8 @@ from api.lots.serializers import (
     LotOutputSerializer,
     LotPhotoOutputSerializer,
     PhotoInputSerializer,
+    PublishSelectedInputSerializer,
+    PublishSelectedOutputSerializer,
     SanitisationInputSerializer,
     SanitisationOutputSerializer,
 )
@@ -32,13 +34,19 @@ from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation
 from exchange.lots.services.closing import lot_close
-from exchange.lots.services.imports import import_template, lots_import
+from exchange.lots.services.imports import (
+    category_codes_table,
+    import_template,
+    lots_import,
+    lots_import_kept,
+)
 from exchange.lots.services.lots import (
     lot_create,
     lot_delete,
     lot_publish,
     lot_update,
     lot_withdraw,
+    lots_publish_many,
 )
 from exchange.lots.services.photos import lot_photo_add, lot_photo_delete
 from exchange.lots.services.sanitisation import (
@@ -297,7 +305,10 @@ class LotViewSet(
 
     @idempotent
     @extend_schema(
-        request={"multipart/form-data": ImportInputSerializer},
+        request={
+            "multipart/form-data": ImportInputSerializer,
+            "application/json": ImportInputSerializer,
+        },
         parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only")],
         responses={200: ImportOutputSerializer, 201: ImportOutputSerializer},
     )
@@ -306,17 +317,26 @@ class LotViewSet(
         methods=["post"],
         url_path="import",
         filterset_class=None,
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
     )
     def import_lots(self, request):
         """Bulk import from CSV or XLSX (columns: see the template). ``?dry_run=1`` lists
-        every bad row; without it, every row becomes a draft lot, or none does (400)."""
+        every bad row (an unknown category, condition or site with ``suggestions``) and,
+        when there is none, answers a ``file_token``; without it, every row becomes a
+        draft lot, or none does (400). ``{"file_token": ...}`` instead of the file imports
+        the file its dry run checked (400 ``import_file_gone`` once it expired, after an
+        hour, or was imported)."""
         serializer = ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        actor = self.require_actor()
+        token = serializer.validated_data.get("file_token")
+        if token:
+            report = lots_import_kept(actor=actor, token=token)
+            return Response(ImportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
         upload = serializer.validated_data["file"]
         dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
         report = lots_import(
-            actor=self.require_actor(), name=upload.name, data=upload.read(), dry_run=dry_run
+            actor=actor, name=upload.name, data=upload.read(), dry_run=dry_run, keep=dry_run
         )
         return Response(
             ImportOutputSerializer(report).data,
@@ -341,9 +361,75 @@ class LotViewSet(
         pagination_class=None,
     )
     def import_template(self, request):
-        """The import template with an example row."""
+        """The import template with an example row; the XLSX has typed columns and
+        drop-down lists of the category codes, the conditions and your sites."""
         file_format = "xlsx" if request.query_params.get("type") == "xlsx" else "csv"
-        content, content_type = import_template(file_format=file_format)
+        actor = self.actor
+        site_names = (
+            list(actor.organisation.sites.order_by("name").values_list("name", flat=True))
+            if actor
+            else []
+        )
+        content, content_type = import_template(file_format=file_format, site_names=site_names)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
         return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiTypes.BINARY,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="import/categories",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def import_categories(self, request):
+        """Every category code with its parent's and its names in NL, FR, DE and EN: what
+        the import's ``category`` column takes."""
+        file_format = "xlsx" if request.query_params.get("type") == "xlsx" else "csv"
+        content, content_type = category_codes_table(file_format=file_format)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="category-codes.{file_format}"'
+        return response
+
+    @extend_schema(
+        request=PublishSelectedInputSerializer, responses=PublishSelectedOutputSerializer
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="publish-selected",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def publish_selected(self, request):
+        """Publish several drafts in one step, each by the rule of ``publish``: the
+        answer lists the published ids and, for each refused lot, its code and reason
+        (and what is missing); a lot that is not yours is refused as not found."""
+        serializer = PublishSelectedInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = lots_publish_many(
+            actor=self.require_actor(), lot_ids=serializer.validated_data["lots"]
+        )
+        body = {
+            "published": [lot.pk for lot in result.published],
+            "refused": [
+                {
+                    "id": pk,
+                    "code": str(exc.code),
+                    "message": exc.message,
+                    **({"missing": exc.extra["missing"]} if "missing" in exc.extra else {}),
+                }
+                for pk, _lot, exc in result.refused
+            ],
+        }
+        return Response(PublishSelectedOutputSerializer(body).data)

@@ -25,3 +25,5 @@ class LotError(StrEnum):
     PHOTO_TOO_MANY_PIXELS = "photo_too_many_pixels"
     PHOTO_LIMIT = "photo_limit"
     IMPORT_INVALID = "import_invalid"
+    IMPORT_FILE_GONE = "import_file_gone"
+    PUBLISH_SELECTION = "publish_selection"

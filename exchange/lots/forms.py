@@ -438,3 +438,9 @@ class ImportForm(forms.Form):
         ),
         help_text=_("At most 1000 rows and 5 MB."),
     )
+
+
+class KeptImportForm(forms.Form):
+    """Import the file that passed its dry run, without choosing it again."""
+
+    file_token = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -329,3 +329,29 @@ class LotPhoto(TimeStampedModel):
     @property
     def thumbnail_url(self) -> str:
         return self.file_url("thumbnail")
+
+
+def import_file_upload_to(instance: "LotImportFile", filename: str) -> str:
+    return f"imports/{unguessable_name(filename)}"
+
+
+class LotImportFile(models.Model):
+    """A spreadsheet that passed its dry run, kept a short while so that the person
+    imports it without choosing it again: private, found by an unguessable token, and only
+    by the person who checked it, acting for the same organisation."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    file = models.FileField(
+        upload_to=import_file_upload_to, storage=private_storage, max_length=400
+    )
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"import file {self.name} of user {self.user_id}"

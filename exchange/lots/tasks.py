@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from exchange.common.tasks import RELIABLE, TRANSIENT_RETRY
+from exchange.lots.services.imports import lot_import_files_sweep
 from exchange.lots.services.lots import lots_advance
 from exchange.lots.services.photos import lot_photo_process, lot_photos_sweep
 
@@ -18,3 +19,8 @@ def lots_advance_task() -> dict:
 @shared_task(name="lots.lot_photos_sweep", **TRANSIENT_RETRY)
 def lot_photos_sweep_task() -> int:
     return lot_photos_sweep()
+
+
+@shared_task(name="lots.lot_import_files_sweep", **TRANSIENT_RETRY)
+def lot_import_files_sweep_task() -> int:
+    return lot_import_files_sweep()

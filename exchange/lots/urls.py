@@ -6,12 +6,18 @@ app_name = "lots"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("mine/", views.mine, name="mine"),
+    path("mine/publish/", views.publish_selected, name="publish_selected"),
     path("new/", views.create, name="create"),
     path("import/", views.import_lots, name="import"),
     re_path(
         r"^import/template\.(?P<file_format>csv|xlsx)$",
         views.import_template_download,
         name="import_template",
+    ),
+    re_path(
+        r"^import/categories\.(?P<file_format>csv|xlsx)$",
+        views.category_codes_download,
+        name="category_codes",
     ),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

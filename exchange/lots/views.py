@@ -8,9 +8,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from exchange.common.errors import ApplicationError, ErrorKind
@@ -25,6 +26,7 @@ from exchange.lots.forms import (
     CatalogueFilterForm,
     ErasureReportForm,
     ImportForm,
+    KeptImportForm,
     LotCloseForm,
     LotForm,
     LotStatusFilterForm,
@@ -33,14 +35,23 @@ from exchange.lots.forms import (
 from exchange.lots.models import Lot, LotStatus, PhotoStatus
 from exchange.lots.sections import lot_page_sections
 from exchange.lots.services.closing import lot_close
-from exchange.lots.services.imports import IMPORT_COLUMNS, import_template, lots_import
+from exchange.lots.services.imports import (
+    IMPORT_COLUMNS,
+    category_codes_rows,
+    category_codes_table,
+    import_template,
+    lots_import,
+    lots_import_kept,
+)
 from exchange.lots.services.lots import (
+    PUBLISH_MANY_MAX,
     lot_create,
     lot_delete,
     lot_publication_gaps,
     lot_publish,
     lot_update,
     lot_withdraw,
+    lots_publish_many,
 )
 from exchange.lots.services.photos import MAX_PHOTOS_PER_LOT, lot_photo_add, lot_photo_delete
 from exchange.lots.services.sanitisation import (
@@ -141,7 +152,9 @@ def mine(request, actor: Membership):
     status = form.cleaned_data["status"] if form.is_valid() else ""
     lots = selectors.lot_mine_list(actor=actor, status=status)
     page = Paginator(lots, MY_LOTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "lots/mine.html", {"form": form, "page": page, "actor": actor})
+    has_drafts = any(lot.status == LotStatus.DRAFT for lot in page.object_list)
+    context = {"form": form, "page": page, "actor": actor, "has_drafts": has_drafts}
+    return render(request, "lots/mine.html", context)
 
 
 # --- Writing a lot ---------------------------------------------------------------
@@ -355,6 +368,42 @@ def photo_delete(request, actor: Membership, pk: int, photo_id: int):
 # --- Sanitisation ----------------------------------------------------------------
 
 
+@member_required(WHY_MEMBER)
+@require_POST
+def publish_selected(request, actor: Membership):
+    """My lots' "publish selected": every chosen draft by the publish rule, each refused
+    one with its reason."""
+    chosen = request.POST.getlist("lots")[: PUBLISH_MANY_MAX + 1]
+    ids = [int(value) for value in chosen if value.isdigit() and len(value) < 12]
+    try:
+        result = lots_publish_many(actor=actor, lot_ids=ids)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("lots:mine")
+    if result.published:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s lot is published: %(titles)s.",
+                "%(count)s lots are published: %(titles)s.",
+                len(result.published),
+            )
+            % {
+                "count": len(result.published),
+                "titles": ", ".join(f"“{lot.title}”" for lot in result.published),
+            },
+        )
+    for _pk, lot, exc in result.refused:
+        messages.error(
+            request,
+            _("“%(title)s” is not published: %(reason)s")
+            % {"title": lot.title if lot else _pk, "reason": exc.message},
+        )
+    if request.POST.get("next_status") == "draft":
+        return redirect(f"{reverse('lots:mine')}?status=draft")
+    return redirect("lots:mine")
+
+
 def _erasure_problems(exc: ApplicationError) -> list[dict]:
     """A refusal of lot_erasures_record as rows of the problem table: errors on a record
     name its device (the service does not know the file's row numbers)."""
@@ -443,46 +492,81 @@ def sanitisation(request, actor: Membership, pk: int):
 # --- Import ----------------------------------------------------------------------
 
 
+def _category_name(row: list[str]) -> str:
+    """A row of category_codes_rows: the name in the reader's language."""
+    languages = ("nl", "fr", "de", "en")
+    language = (get_language() or "en")[:2]
+    return row[2 + languages.index(language if language in languages else "en")]
+
+
 @member_required(WHY_MEMBER)
 @verified_required
 def import_lots(request, actor: Membership):
     form = ImportForm(request.POST or None, request.FILES or None)
-    report, problems = None, []
-    dry_run = "import" not in request.POST
-    if request.method == "POST" and form.is_valid():
+    report, problems, status = None, [], 200
+    kept_import = "file_token" in request.POST
+    dry_run = "import" not in request.POST and not kept_import
+    if request.method == "POST" and kept_import:
+        form = ImportForm()
+        kept_form = KeptImportForm(request.POST)
+        try:
+            if not kept_form.is_valid():
+                raise ApplicationError(
+                    code=LotError.IMPORT_FILE_GONE, message=_("Choose the file again.")
+                )
+            report = lots_import_kept(actor=actor, token=kept_form.cleaned_data["file_token"])
+        except ApplicationError as exc:
+            status = 400
+            problems = exc.extra.get("problems", [])
+            messages.error(request, exc.message)
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = lots_import(actor=actor, name=upload.name, data=upload.read(), dry_run=dry_run)
+            report = lots_import(
+                actor=actor,
+                name=upload.name,
+                data=upload.read(),
+                dry_run=dry_run,
+                keep=dry_run,
+            )
         except ApplicationError as exc:
+            status = 400
             problems = exc.extra.get("problems", [])
             if not problems:
                 add_application_error(form, exc)
             else:
                 messages.error(request, exc.message)
         else:
-            if not dry_run:
-                count = len(report.created)
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s lot is imported as a draft.",
-                        "%(count)s lots are imported as drafts.",
-                        count,
-                    )
-                    % {"count": count},
-                )
-                return redirect("lots:mine")
             problems = report.problems
+    elif request.method == "POST":
+        status = 400
+    if report is not None and not report.dry_run:
+        count = len(report.created)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s lot is imported as a draft.",
+                "%(count)s lots are imported as drafts.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect(f"{reverse('lots:mine')}?status=draft")
     context = {
         "form": form,
         "report": report,
         "problems": problems,
+        "kept_name": request.FILES["file"].name if report and report.file_token else "",
         "columns": [
             {"name": name, "required": required, "description": description}
             for name, (required, description) in IMPORT_COLUMNS.items()
         ],
+        "categories": [
+            {"code": row[0], "parent": row[1], "name": _category_name(row)}
+            for row in category_codes_rows()
+        ],
     }
-    return render(request, "lots/import.html", context)
+    return render(request, "lots/import.html", context, status=status)
 
 
 @login_required
@@ -490,9 +574,24 @@ def import_lots(request, actor: Membership):
 def import_template_download(request, file_format: str):
     if file_format not in ("csv", "xlsx"):
         raise Http404
-    content, content_type = import_template(file_format=file_format)
+    actor = web_actor(request)
+    site_names = (
+        list(actor.organisation.sites.order_by("name").values_list("name", flat=True))
+        if actor
+        else []
+    )
+    content, content_type = import_template(file_format=file_format, site_names=site_names)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
+    return response
+
+
+@require_GET
+def category_codes_download(request, file_format: str):
+    """The category codes with their names in the four languages (CSV or XLSX)."""
+    content, content_type = category_codes_table(file_format=file_format)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="category-codes.{file_format}"'
     return response
 
 

@@ -635,3 +635,145 @@ def test_sorted_pages_follow_the_whole_order(client_for, owner, monkeypatch):
     # the first page of each, one lot at a time, names the same lots in the same order
     assert ids(client.get(URL, {**near, "page_size": 1}))[0] == by_distance[0]
     assert ids(client.get(URL, {**soon, "page_size": 1}))[0] == by_closing[0]
+
+
+def test_an_import_suggests_the_right_code_for_an_unknown_value(client_for, owner):
+    upload = csv_file(f"Chaises,chaise,10,god,{IN_A_MONTH},hq2,,")
+    response = client_for(owner.user).post(
+        f"{URL}import/?dry_run=1", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200
+    problems = {p["column"]: p for p in response.json()["problems"]}
+    assert problems["category"]["suggestions"] == ["office-chair", "wooden-chair"]
+    assert "Did you mean office-chair or wooden-chair?" in problems["category"]["reason"]
+    assert problems["condition"]["suggestions"] == ["good"]
+    assert problems["site"]["suggestions"] == ["HQ"]
+    assert response.json()["file_token"] == ""
+
+
+def test_a_dry_run_keeps_the_file_for_its_import_by_token(client_for, owner):
+    client = client_for(owner.user)
+    upload = csv_file(f"Chairs,office-chair,10,good,{IN_A_MONTH},HQ,12,")
+    dry = client.post(f"{URL}import/?dry_run=1", {"file": upload}, format="multipart").json()
+    assert dry["problems"] == [] and dry["file_token"] and dry["file_expires_at"]
+    # another organisation's member cannot use it
+    stranger = MembershipFactory(role="admin", organisation=OrganisationFactory(kind="federal"))
+    refused = client_for(stranger.user).post(
+        f"{URL}import/", {"file_token": dry["file_token"]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "import_file_gone"
+    # its own person imports it by token
+    response = client.post(f"{URL}import/", {"file_token": dry["file_token"]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert Lot.objects.get().title == "Chairs"
+    assert (
+        client.post(f"{URL}import/", {"file_token": dry["file_token"]}, format="json").status_code
+        == 400
+    )
+    # neither a file nor a token, or both: 400 naming the file
+    assert "file" in client.post(f"{URL}import/", {}, format="json").json()["errors"]
+
+
+def test_the_category_codes_list_has_every_code_in_four_languages(client_for, owner):
+    client = client_for(owner.user)
+    answer = client.get(f"{URL}import/categories/")
+    assert answer["Content-Type"].startswith("text/csv")
+    lines = answer.content.decode().splitlines()
+    assert lines[0] == "code,parent,name_nl,name_fr,name_de,name_en"
+    assert "office-chair,furniture,Bureaustoel,Chaise de bureau,Bürostuhl,Office chair" in lines
+    assert len(lines) == Category.objects.count() + 1
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"{URL}import/categories/", {"type": "xlsx"}).content)
+    ).active
+    assert [c.value for c in sheet[1]] == [
+        "code",
+        "parent",
+        "name_nl",
+        "name_fr",
+        "name_de",
+        "name_en",
+    ]
+    assert sheet.max_row == Category.objects.count() + 1
+
+
+def test_the_xlsx_template_has_typed_columns_and_lists(client_for, owner):
+    SiteFactory(organisation=owner.organisation, name="Annex")
+    content = client_for(owner.user).get(f"{URL}import/template/", {"type": "xlsx"}).content
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook["lots"]
+    header = [c.value for c in sheet[1]]
+    example = dict(zip(header, (c.value for c in sheet[2]), strict=True))
+    # numbers as numbers, the date as a date
+    assert isinstance(example["quantity"], int)
+    assert isinstance(example["unit_weight_kg"], float)
+    assert isinstance(example["available_until"], datetime.datetime)
+    assert sheet.cell(3, header.index("available_until") + 1).number_format == "yyyy-mm-dd"
+    # drop-down lists of category codes, conditions and the organisation's sites
+    lists = {
+        str(v.sqref).split(":")[0].rstrip("0123456789"): v
+        for v in sheet.data_validations.dataValidation
+    }
+
+    def column(name):
+        return chr(ord("A") + header.index(name))
+
+    assert lists[column("condition")].formula1 == '"new,good,fair,parts"'
+    assert lists[column("category")].type == "list"
+    assert lists[column("quantity")].type == "whole"
+    codes = workbook["codes"]
+    listed = [row[0] for row in codes.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert sorted(listed) == sorted(Category.objects.values_list("code", flat=True))
+    sites = [row[8] for row in codes.iter_rows(min_row=2, values_only=True) if row[8]]
+    assert sites == ["Annex", "HQ"]
+    assert lists[column("site")].formula1 == "'codes'!$I$2:$I$3"
+    # and the template, filled in as it comes, imports
+    out = io.BytesIO()
+    workbook.save(out)
+    response = client_for(owner.user).post(
+        f"{URL}import/?dry_run=1",
+        {"file": SimpleUploadedFile("lots.xlsx", out.getvalue())},
+        format="multipart",
+    )
+    assert response.status_code == 200
+    assert response.json()["problems"] == [], response.json()
+
+
+def test_publish_selected_publishes_each_publishable_draft_and_says_why_not(client_for, owner):
+    # given two ready drafts, a laptop lot without its attestation and a foreign lot
+    chairs = LotFactory(owner=owner.organisation, site=owner.site, status="draft")
+    desks = LotFactory(owner=owner.organisation, site=owner.site, status="draft")
+    laptops = LotFactory(
+        owner=owner.organisation,
+        site=owner.site,
+        status="draft",
+        category=Category.objects.get(code="laptop"),
+    )
+    foreign = LotFactory(status="draft")
+    # when they are published in one step
+    response = client_for(owner.user).post(
+        f"{URL}publish-selected/",
+        {"lots": [chairs.pk, laptops.pk, desks.pk, foreign.pk]},
+        format="json",
+    )
+    # then the ready ones are published, the others say why
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["published"] == [chairs.pk, desks.pk]
+    refused = {r["id"]: r for r in body["refused"]}
+    assert refused[laptops.pk]["code"] == "lot_not_publishable"
+    assert refused[laptops.pk]["missing"]
+    assert refused[foreign.pk]["code"] == "lot_not_found"
+    statuses = dict(Lot.objects.values_list("pk", "status"))
+    assert statuses == {
+        chairs.pk: "published",
+        desks.pk: "published",
+        laptops.pk: "draft",
+        foreign.pk: "draft",
+    }
+    assert (
+        client_for(owner.user)
+        .post(f"{URL}publish-selected/", {"lots": []}, format="json")
+        .status_code
+        == 400
+    )

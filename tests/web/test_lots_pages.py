@@ -2,7 +2,9 @@
 photos, attest the sanitisation, publish, and find it in the catalogue."""
 
 import datetime
+import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,13 +17,14 @@ from django.utils import timezone
 from PIL import Image
 
 from exchange.categories.models import Category
-from exchange.lots.models import Lot, LotItem, LotPhoto, LotStatus
+from exchange.lots.models import Lot, LotImportFile, LotItem, LotPhoto, LotStatus
+from exchange.lots.services.imports import lot_import_files_sweep
 from exchange.lots.services.lots import ItemInput
 from exchange.lots.services.photos import lot_photo_add, lot_photo_process
 from exchange.lots.views import CATALOGUE_PAGE_SIZE
 from exchange.organisations.models import MembershipRole
 from tests.exchange.lots.conftest import image_bytes
-from tests.factories import LotFactory, SiteFactory
+from tests.factories import LotFactory, MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -596,9 +599,41 @@ def test_an_import_dry_run_reports_every_bad_row_and_imports_nothing(owner_clien
     page = response.content.decode()
     assert response.status_code == 200
     assert "2 problems: nothing was imported." in page
-    assert "<td>3</td><td>quantity</td><td>Not a whole number: lots</td>" in page
-    assert "<td>4</td><td>category</td><td>Unknown category: spaceship</td>" in page
+    rows = problem_rows(page)
+    assert ("3", "quantity", "Not a whole number: lots") in rows
+    assert ("4", "category", "Unknown category: spaceship") in rows
     assert not Lot.objects.exists()
+
+
+def problem_rows(page: str) -> list[tuple[str, ...]]:
+    """The import report's problems as (row, column, reason), as a person reads them."""
+    table = page.split('id="problems-caption"', 1)[1].split("</table>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows.append(tuple(html.unescape(c) for c in cells))
+    return rows
+
+
+def test_unknown_values_are_answered_with_the_closest_known_ones(owner_client, owner):
+    # given a spreadsheet typed in French, with a site name misspelled
+    upload = import_file([f"Chaises,chaise,12,bon,{IN_A_MONTH.isoformat()},Headquaters"])
+    # when it is checked
+    response = owner_client.post(reverse("lots:import"), {"file": upload, "dry_run": "1"})
+    # then each unknown value says what was probably meant
+    rows = problem_rows(response.content.decode())
+    assert rows == [
+        (
+            "2",
+            "category",
+            "Unknown category: chaise. Did you mean office-chair or wooden-chair?",
+        ),
+        ("2", "condition", "Unknown condition: bon. Did you mean good?"),
+        ("2", "site", "Not one of your sites: Headquaters. Did you mean Headquarters?"),
+    ]
 
 
 def test_an_import_creates_drafts_after_a_clean_dry_run(owner_client, owner):
@@ -609,17 +644,86 @@ def test_an_import_creates_drafts_after_a_clean_dry_run(owner_client, owner):
     assert not Lot.objects.exists()
 
     response = owner_client.post(reverse("lots:import"), {"file": import_file(rows), "import": "1"})
-    assert response["Location"] == reverse("lots:mine")
+    assert response["Location"] == reverse("lots:mine") + "?status=draft"
     assert Lot.objects.get().status == LotStatus.DRAFT
+
+
+def test_the_checked_file_is_imported_without_choosing_it_again(owner_client, owner):
+    # given a clean dry run
+    rows = [f"Office chairs,office-chair,12,good,{IN_A_MONTH.isoformat()},Headquarters"]
+    dry = owner_client.post(reverse("lots:import"), {"file": import_file(rows), "dry_run": "1"})
+    page = dry.content.decode()
+    assert "Import the checked file (1 lot)" in page
+    token = re.search(r'name="file_token" value="([^"]+)"', page).group(1)
+    assert len(token) >= 40
+    # when someone else of the organisation sends the token, it is no file of theirs
+    colleague = MembershipFactory(organisation=owner.organisation, role=MembershipRole.MEMBER)
+    client = Client()
+    client.force_login(colleague.user)
+    other = client.post(reverse("lots:import"), {"file_token": token})
+    assert other.status_code == 400
+    assert "no longer kept" in other.content.decode()
+    assert not Lot.objects.exists()
+    # when the person who checked it imports it
+    response = owner_client.post(reverse("lots:import"), {"file_token": token})
+    # then the lot is a draft, and the file is gone
+    assert response.status_code == 302
+    assert Lot.objects.get().title == "Office chairs"
+    again = owner_client.post(reverse("lots:import"), {"file_token": token})
+    assert again.status_code == 400
+    assert Lot.objects.count() == 1
+
+
+def test_a_kept_file_expires(owner_client, owner):
+    rows = [f"Office chairs,office-chair,12,good,{IN_A_MONTH.isoformat()},Headquarters"]
+    dry = owner_client.post(reverse("lots:import"), {"file": import_file(rows), "dry_run": "1"})
+    token = re.search(r'name="file_token" value="([^"]+)"', dry.content.decode()).group(1)
+    kept = LotImportFile.objects.get(token=token)
+    with kept.file.open("rb") as stored:
+        assert b"Office chairs" in stored.read()
+    LotImportFile.objects.filter(pk=kept.pk).update(expires_at=timezone.now())
+    assert owner_client.post(reverse("lots:import"), {"file_token": token}).status_code == 400
+    assert lot_import_files_sweep() == 1
+    assert not LotImportFile.objects.exists()
+    assert not kept.file.storage.exists(kept.file.name)
+    assert not Lot.objects.exists()
 
 
 def test_the_import_page_offers_the_templates_and_lists_the_columns(owner_client):
     page = owner_client.get(reverse("lots:import")).content.decode()
     assert "/lots/import/template.csv" in page and "/lots/import/template.xlsx" in page
     assert "Name or id of one of your organisation&#x27;s sites" in page
+    assert "/lots/import/categories.csv" in page and "/lots/import/categories.xlsx" in page
+    assert "<code>wooden-chair</code>" in page
 
     csv_response = owner_client.get("/lots/import/template.csv")
     assert csv_response["Content-Type"].startswith("text/csv")
     assert csv_response.content.startswith(b"title,category,quantity")
     xlsx = owner_client.get("/lots/import/template.xlsx")
     assert xlsx.content[:2] == b"PK"
+
+
+def test_my_lots_publishes_the_ticked_drafts_in_one_step(owner_client, owner):
+    # given two drafts ready and one IT draft still missing its sanitisation
+    chairs = LotFactory(owner=owner.organisation, site=owner.site, status="draft", title="Chairs")
+    desks = LotFactory(owner=owner.organisation, site=owner.site, status="draft", title="Desks")
+    laptops = LotFactory(
+        owner=owner.organisation,
+        site=owner.site,
+        status="draft",
+        title="Laptops",
+        category=Category.objects.get(code="laptop"),
+    )
+    page = owner_client.get(reverse("lots:mine")).content.decode()
+    assert page.count('form="publish-selected"') == 3
+    assert "Publish selected" in page
+    # when all three are ticked and published
+    response = owner_client.post(
+        reverse("lots:publish_selected"), {"lots": [chairs.pk, desks.pk, laptops.pk]}, follow=True
+    )
+    # then two are published and the page says why the third is not
+    text = html.unescape(response.content.decode())
+    assert "2 lots are published: “Chairs”, “Desks”." in text
+    assert "“Laptops” is not published: The lot cannot be published yet" in text
+    statuses = dict(Lot.objects.values_list("title", "status"))
+    assert statuses == {"Chairs": "published", "Desks": "published", "Laptops": "draft"}

@@ -455,6 +455,53 @@ def lot_publish(*, actor: Membership, lot: Lot, now: datetime.datetime | None = 
     return lot
 
 
+PUBLISH_MANY_MAX = 100  # lots published in one step (a page of My lots holds 50)
+
+
+@dataclass
+class PublishManyResult:
+    published: list[Lot]
+    refused: list[tuple[int, Lot | None, ApplicationError]]  # (id, lot or None if unknown, why)
+
+
+def lots_publish_many(*, actor: Membership, lot_ids: list[int]) -> PublishManyResult:
+    """Publish the chosen drafts in one step: each one by ``lot_publish`` (its own
+    transaction), so a lot that may not be published yet is refused with its own reason
+    and the others are published all the same. An id that is not one of the
+    organisation's lots is refused as not found."""
+    require_writer(actor)
+    require_verified(actor)
+    ids = list(dict.fromkeys(lot_ids))
+    if not ids or len(ids) > PUBLISH_MANY_MAX:
+        raise ApplicationError(
+            code=LotError.PUBLISH_SELECTION,
+            field="lots",
+            message=_("Choose from 1 to %(max)s lots to publish.") % {"max": PUBLISH_MANY_MAX},
+        )
+    lots = Lot.objects.filter(owner_id=actor.organisation_id, pk__in=ids).in_bulk()
+    result = PublishManyResult(published=[], refused=[])
+    for pk in ids:
+        lot = lots.get(pk)
+        if lot is None:
+            result.refused.append(
+                (
+                    pk,
+                    None,
+                    ApplicationError(
+                        code=LotError.NOT_FOUND,
+                        kind=ErrorKind.NOT_FOUND,
+                        message=_("Lot %(id)s is not one of your lots.") % {"id": pk},
+                    ),
+                )
+            )
+            continue
+        try:
+            result.published.append(lot_publish(actor=actor, lot=lot))
+        except ApplicationError as exc:
+            result.refused.append((pk, lot, exc))
+    return result
+
+
 @transaction.atomic
 def lot_withdraw(*, actor: Membership, lot: Lot) -> Lot:
     require_writer(actor)

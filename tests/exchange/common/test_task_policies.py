@@ -30,6 +30,7 @@ TRANSIENT_ONLY = {
     "organisations.invitations_send_sweep",
     "impact.report_jobs_sweep",
     "lots.lot_photos_sweep",
+    "lots.lot_import_files_sweep",
     "matching.matches_pending_sweep",
     "notifications.notification_emails_sweep",
     "organisations.organisation_verified_notify_sweep",
