@@ -402,9 +402,11 @@ def naive_pairs(
 ) -> dict[tuple[int, int], float]:
     """Each request's matches by the rules of README "Wanted requests", checked pair by
     pair in Python: every lot that fits (the category subtree, the minimum condition,
-    the requesting organisation's claim window, the distance from its site (or the same
+    the request's maximum size by ``exchange.lots.dimensions.size_fits``, the
+    requesting organisation's claim window, the distance from its site (or the same
     region), not its own lot, something left, the request open and valid), scored, and
     the ``k`` best kept (highest score first, of equal scores the lower lot id)."""
+    from exchange.lots.dimensions import size_fits
     from exchange.matching.scoring import match_score
 
     pairs = {}
@@ -429,6 +431,8 @@ def naive_pairs(
             if lot["path"] != wanted["category_path"] and not lot["path"].startswith(prefix):
                 continue
             if lot["condition_rank"] < wanted["min_condition_rank"]:
+                continue
+            if not size_fits(lot["size"], wanted["max_size"]):
                 continue
             if kind == "federal":
                 window_open = True
@@ -495,6 +499,7 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
             **row,
             "latitude": float(row["latitude"]),
             "longitude": float(row["longitude"]),
+            "size": (row["width_cm"], row["depth_cm"], row["height_cm"]),
         }
         for row in Lot.objects.filter(pk__range=(lot_sample[0], lot_sample[-1])).values(
             "id",
@@ -509,6 +514,9 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
             "social_economy_opens_at",
             "open_opens_at",
             "available_until",
+            "width_cm",
+            "depth_cm",
+            "height_cm",
             path=F("category__path"),
         )
     ]
@@ -536,6 +544,7 @@ def _naive(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int]) -> 
                 "valid_until": wanted.valid_until,
                 "quantity": wanted.quantity,
                 "status": wanted.status,
+                "max_size": (wanted.max_width_cm, wanted.max_depth_cm, wanted.max_height_cm),
             }
         )
     # Each side NAIVE_RUNS times, taken in turn (so that the machine's other load falls

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
+from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.models import (
     MAX_QUANTITY,
     MAX_UNIT_WEIGHT_KG,
@@ -115,6 +116,9 @@ class LotOutputSerializer(serializers.ModelSerializer):
             "published_at",
             "available_until",
             "pickup_notes",
+            "width_cm",
+            "depth_cm",
+            "height_cm",
             "federal_window_days",
             "social_economy_window_days",
             "window_reason",
@@ -169,6 +173,9 @@ class LotOutputSerializer(serializers.ModelSerializer):
             "published_at": _moment(lot.published_at),
             "available_until": _day(lot.available_until),
             "pickup_notes": lot.pickup_notes,
+            "width_cm": lot.width_cm,
+            "depth_cm": lot.depth_cm,
+            "height_cm": lot.height_cm,
             "federal_window_days": lot.federal_window_days,
             "social_economy_window_days": lot.social_economy_window_days,
             "window_reason": lot.window_reason,
@@ -254,6 +261,20 @@ class LotInputSerializer(AllErrorsInputSerializer):
     available_until = serializers.DateField()
     pickup_notes = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
+    width_cm = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=DIMENSION_MAX_CM,
+        help_text="Width of one unit in cm; with depth_cm and height_cm, what a wanted "
+        "request's maximum size is checked against.",
+    )
+    depth_cm = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    height_cm = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
     )
     federal_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     social_economy_window_days = serializers.IntegerField(

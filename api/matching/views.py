@@ -11,6 +11,7 @@ from api.mixins import ScopedViewMixin
 from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import NOTE_MAX
+from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.models import Condition
 from exchange.matching import selectors
 from exchange.matching.models import (
@@ -50,6 +51,9 @@ class WantedOutputSerializer(serializers.ModelSerializer):
             "region",
             "valid_until",
             "note",
+            "max_width_cm",
+            "max_depth_cm",
+            "max_height_cm",
             "status",
             "created_at",
             "matches_new",
@@ -77,6 +81,20 @@ class WantedInputSerializer(AllErrorsInputSerializer):
     )
     valid_until = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    max_width_cm = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=DIMENSION_MAX_CM,
+        help_text="The largest unit that fits, in cm: a lot whose stated width (depth, "
+        "height) is larger is no match; a lot that states no size is not left out.",
+    )
+    max_depth_cm = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    max_height_cm = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
+    )
 
     def wanted_input(self, values: dict) -> WantedInput:
         wanted = self.context.get("wanted")

@@ -18,6 +18,7 @@ from exchange.common.limits import (
     date_ahead_limit,
 )
 from exchange.lots import selectors
+from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.eligibility import platform_window_days
 from exchange.lots.models import (
     MAX_QUANTITY,
@@ -224,6 +225,19 @@ class LotForm(AllErrorsFormMixin, forms.Form):
     unit_weight_measured = forms.BooleanField(
         label=_("The unit weight was measured on a scale"), required=False
     )
+    width_cm = forms.IntegerField(
+        label=_("Width (cm)"), required=False, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    depth_cm = forms.IntegerField(
+        label=_("Depth (cm)"), required=False, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    height_cm = forms.IntegerField(
+        label=_("Height (cm)"),
+        required=False,
+        min_value=1,
+        max_value=DIMENSION_MAX_CM,
+        help_text=_("Of one unit. Requests that ask for a maximum size find the lots that fit."),
+    )
     site = SiteChoiceField(
         label=_("Pickup site"), queryset=None, empty_label=_("Choose one of your sites")
     )
@@ -263,6 +277,7 @@ class LotForm(AllErrorsFormMixin, forms.Form):
     FIELDSETS = (
         (_("The lot"), ("title", "category", "quantity", "condition", "description")),
         (_("Weight"), ("unit_weight_kg", "unit_weight_measured")),
+        (_("Size of one unit"), ("width_cm", "depth_cm", "height_cm")),
         (_("Pickup"), ("site", "available_until", "pickup_notes")),
         (_("Devices (optional)"), ("items",)),
         (

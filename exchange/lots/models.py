@@ -72,6 +72,10 @@ class Lot(TimeStampedModel):
     unit_weight_measured = models.BooleanField(_("weighed"), default=False)
     condition = models.CharField(_("condition"), max_length=8, choices=Condition.choices)
     condition_rank = models.PositiveSmallIntegerField(editable=False)
+    # The size of one unit, in whole cm (exchange.lots.dimensions); empty: not stated.
+    width_cm = models.PositiveIntegerField(_("width (cm)"), null=True, blank=True)
+    depth_cm = models.PositiveIntegerField(_("depth (cm)"), null=True, blank=True)
+    height_cm = models.PositiveIntegerField(_("height (cm)"), null=True, blank=True)
     available_until = models.DateField(_("available until"))
     pickup_notes = models.TextField(_("pickup notes"), blank=True)
     status = models.CharField(
@@ -163,6 +167,18 @@ class Lot(TimeStampedModel):
     @property
     def effective_unit_weight_kg(self):
         return self.unit_weight_kg or self.category.unit_weight_kg
+
+    @property
+    def size(self) -> tuple[int | None, int | None, int | None]:
+        """(width, depth, height) of one unit in cm, None where not stated."""
+        return (self.width_cm, self.depth_cm, self.height_cm)
+
+    @property
+    def size_text(self) -> str:
+        """ "120 × 60 × 75 cm" (``exchange.lots.dimensions.size_text``)."""
+        from exchange.lots.dimensions import size_text
+
+        return size_text(self.size)
 
     def tier_at(self, moment: datetime.datetime | None = None) -> str | None:
         """The claim window open at ``moment`` (None before publication)."""

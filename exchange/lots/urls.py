@@ -31,6 +31,11 @@ urlpatterns = [
     path("<int:pk>/photos/<int:photo_id>/tile/", views.photo_tile, name="photo_tile"),
     path("<int:pk>/sanitisation/", views.sanitisation, name="sanitisation"),
     path(
+        "<int:pk>/sanitisation/erasure-report.csv",
+        views.erasure_template,
+        name="erasure_template",
+    ),
+    path(
         "<int:pk>/sanitisation/certificate.pdf",
         views.certificate_file,
         name="certificate_file",

@@ -55,6 +55,7 @@ from exchange.lots.services.lots import (
 )
 from exchange.lots.services.photos import MAX_PHOTOS_PER_LOT, lot_photo_add, lot_photo_delete
 from exchange.lots.services.sanitisation import (
+    erasure_report_template,
     lot_erasures_import,
     lot_sanitisation_attest,
     sanitisation_gaps,
@@ -485,8 +486,32 @@ def sanitisation(request, actor: Membership, pk: int):
         "devices": lot.items.all(),
         "gaps": sanitisation_gaps(lot),
         "can_edit": actor.can_write and lot.status == LotStatus.DRAFT,
+        "erasure_columns": ERASURE_COLUMN_HELP.items(),
     }
     return render(request, "lots/sanitisation.html", context, status=status)
+
+
+ERASURE_COLUMN_HELP = {
+    "serial_number": gettext_lazy("Serial number of the device (or of its disk)"),
+    "asset_tag": gettext_lazy("Inventory or asset tag; a serial number or an asset tag per row"),
+    "make_model": gettext_lazy("Make and model (optional)"),
+    "media_type": gettext_lazy("Storage media: SSD, HDD … (optional)"),
+    "method": gettext_lazy("clear, purge or destroy (NIST SP 800-88 names are understood)"),
+    "tool": gettext_lazy("Erasure tool and its version"),
+    "verified": gettext_lazy("Result of the verification: yes/passed or no/failed"),
+    "performer": gettext_lazy("Who erased it"),
+    "date": gettext_lazy("Date of the erasure, YYYY-MM-DD, not in the future"),
+}
+
+
+@member_required(WHY_MEMBER)
+@require_GET
+def erasure_template(request, actor: Membership, pk: int):
+    """A CSV erasure report to fill in, with the lot's devices listed."""
+    lot = _own_lot(actor, pk)
+    response = HttpResponse(erasure_report_template(lot), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="erasure-report-lot-{pk}.csv"'
+    return response
 
 
 # --- Import ----------------------------------------------------------------------

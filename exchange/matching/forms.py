@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.common.forms import AllErrorsFormMixin
 from exchange.common.limits import NOTE_MAX, date_ahead_limit
+from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM, WantedRequest
@@ -134,6 +135,15 @@ class WantedForm(AllErrorsFormMixin, PlaceForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For your colleagues: what it is for, who to ask …"),
     )
+    max_width_cm = forms.IntegerField(
+        label=_("Maximum width (cm)"), required=False, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    max_depth_cm = forms.IntegerField(
+        label=_("Maximum depth (cm)"), required=False, min_value=1, max_value=DIMENSION_MAX_CM
+    )
+    max_height_cm = forms.IntegerField(
+        label=_("Maximum height (cm)"), required=False, min_value=1, max_value=DIMENSION_MAX_CM
+    )
 
     def __init__(self, *args, actor: Membership, wanted: WantedRequest | None = None, **kwargs):
         if wanted is not None and "initial" not in kwargs:
@@ -166,6 +176,9 @@ class WantedForm(AllErrorsFormMixin, PlaceForm):
             **self.place_values(),
             valid_until=data.get("valid_until"),
             note=data.get("note") or "",
+            max_width_cm=data.get("max_width_cm"),
+            max_depth_cm=data.get("max_depth_cm"),
+            max_height_cm=data.get("max_height_cm"),
         )
 
     def service_rules(self, data: dict, *, invalid: frozenset[str]) -> None:

@@ -39,6 +39,10 @@ class WantedRequest(TimeStampedModel):
         "organisations.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     max_distance_km = models.PositiveIntegerField(_("maximum distance (km)"), null=True, blank=True)
+    # The largest unit that fits (exchange.lots.dimensions); empty: no limit.
+    max_width_cm = models.PositiveIntegerField(_("maximum width (cm)"), null=True, blank=True)
+    max_depth_cm = models.PositiveIntegerField(_("maximum depth (cm)"), null=True, blank=True)
+    max_height_cm = models.PositiveIntegerField(_("maximum height (cm)"), null=True, blank=True)
     region = models.CharField(_("region"), max_length=3, blank=True)
     # The box around the site that the distance spans, for indexed candidate search.
     min_latitude = models.FloatField(null=True, editable=False)

@@ -150,3 +150,60 @@ def test_the_wanted_list_counts_new_matches_in_constant_queries(
         rows = client.get("/api/v1/wanted/").json()["results"]
     assert sorted(row["matches_new"] for row in rows) == [0] * 5 + [1] * 5
     assert len(two.captured_queries) == len(ten.captured_queries)
+
+
+def test_a_request_with_a_maximum_size_matches_only_lots_that_fit(client_for, setup):
+    # given a request for desks of at most 140 × 70 cm, as a user posts it
+    client = client_for(setup["federal"].user)
+    response = client.post(
+        "/api/v1/wanted/", body(setup, max_width_cm=140, max_depth_cm=70), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    wanted_id = response.json()["id"]
+    assert (response.json()["max_width_cm"], response.json()["max_height_cm"]) == (140, None)
+    # and lots posted through the API with their sizes
+    owner = client_for(setup["owner"].user)
+
+    def post_lot(title, **size):
+        lot = owner.post(
+            "/api/v1/lots/",
+            {
+                "site": setup["owner_site"].pk,
+                "category": setup["desk"].pk,
+                "title": title,
+                "quantity": 10,
+                "condition": "good",
+                "available_until": LATER,
+                **size,
+            },
+            format="json",
+        )
+        assert lot.status_code == 201, lot.json()
+        owner.post(f"/api/v1/lots/{lot.json()['id']}/publish/")
+        return lot.json()
+
+    fits = post_lot("Desks 120", width_cm=120, depth_cm=60, height_cm=75)
+    too_wide = post_lot("Desks 160", width_cm=160, depth_cm=60, height_cm=75)
+    unknown = post_lot("Desks, size not stated")
+    assert (fits["width_cm"], fits["depth_cm"], fits["height_cm"]) == (120, 60, 75)
+    # when it is matched
+    match_wanted(wanted_id=wanted_id)
+    # then the desk that is too wide is no match
+    matched = {
+        m["lot"]["id"]
+        for m in client.get("/api/v1/matches/", {"wanted": wanted_id}).json()["results"]
+    }
+    assert matched == {fits["id"], unknown["id"]}
+    assert too_wide["id"] not in matched
+
+
+@pytest.mark.parametrize(
+    "size", [{"max_width_cm": 0}, {"max_height_cm": 2001}, {"max_depth_cm": "x"}]
+)
+def test_a_maximum_size_out_of_range_is_a_400(client_for, setup, size):
+    response = client_for(setup["federal"].user).post(
+        "/api/v1/wanted/", body(setup, **size), format="json"
+    )
+    assert response.status_code == 400
+    assert set(size) <= set(response.json()["errors"])
+    assert not WantedRequest.objects.exists()

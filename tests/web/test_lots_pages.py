@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from PIL import Image
 
 from exchange.categories.models import Category
@@ -331,13 +332,49 @@ def test_an_erasure_report_with_problems_lists_every_bad_row_and_records_nothing
         reverse("lots:sanitisation", args=[lot.pk]), {"erasures": "1", "erasures-report": report}
     )
 
-    page = response.content.decode()
-    assert "3 problems in the report: nothing was recorded." in page
-    assert "row 2" in page and "row 3" in page and "row 4" in page
-    assert "The method must be clear, purge or destroy." in page
-    assert "No serial number or asset tag." in page
-    assert "Not a date: yesterday" in page
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    # every problem at the top of the page, before the attestation and the devices
+    top = page.split('id="missing-heading"')[0]
+    assert "4 problems in the erasure report: nothing was recorded." in top
+    assert "Row 2 (method): The method must be clear, purge or destroy." in strip_tags(top)
+    assert "Row 3 (serial_number): No serial number or asset tag." in strip_tags(top)
+    assert "Row 4 (date): Not a date: yesterday" in strip_tags(top)
+    assert "Row 4 (serial_number): SN-3 is not one of the lot's devices" in strip_tags(top)
     assert not LotItem.objects.exclude(erasure_method="").exists()
+
+
+def test_an_erasure_report_names_the_row_of_a_failed_verification(owner_client, owner):
+    lot = LotFactory(
+        site=owner.site,
+        category=Category.objects.get(code="laptop"),
+        items=[ItemInput(serial_number="SN-1"), ItemInput(serial_number="SN-2")],
+    )
+    # the template lists the lot's devices under the columns the page explains
+    template = owner_client.get(reverse("lots:erasure_template", args=[lot.pk]))
+    assert template.content.decode().splitlines() == [
+        "serial_number,asset_tag,make_model,media_type,method,tool,verified,performer,date",
+        "SN-1,,,",
+        "SN-2,,,",
+    ]
+    page = owner_client.get(reverse("lots:sanitisation", args=[lot.pk])).content.decode()
+    assert "<code>verified</code>" in page
+    report = erasure_csv(
+        [
+            f"SN-1;purge;Eraser 7.2;Passed;IT desk;{TODAY.isoformat()}",
+            f"SN-2;purge;Eraser 7.2;Failed;IT desk;{TODAY.isoformat()}",
+        ]
+    )
+    response = owner_client.post(
+        reverse("lots:sanitisation", args=[lot.pk]), {"erasures": "1", "erasures-report": report}
+    )
+    top = strip_tags(html.unescape(response.content.decode()).split('id="missing-heading"')[0])
+    assert "1 problem in the erasure report: nothing was recorded." in top
+    assert "Row 3 (verified): The erasure of SN-2 failed its verification" in top
+    assert not LotItem.objects.exclude(erasure_method="").exists()
+    # a template from another organisation's lot is not found
+    other = LotFactory(category=Category.objects.get(code="laptop"))
+    assert owner_client.get(reverse("lots:erasure_template", args=[other.pk])).status_code == 404
 
 
 def test_a_picture_given_as_erasure_report_is_refused_with_400_naming_the_problem(
@@ -727,3 +764,46 @@ def test_my_lots_publishes_the_ticked_drafts_in_one_step(owner_client, owner):
     assert "“Laptops” is not published: The lot cannot be published yet" in text
     statuses = dict(Lot.objects.values_list("title", "status"))
     assert statuses == {"Chairs": "published", "Desks": "published", "Laptops": "draft"}
+
+
+def test_a_lot_states_its_size_and_the_catalogue_card_shows_it(owner_client, owner):
+    # given a desk lot typed with its size
+    form = lot_form(
+        owner,
+        title="Desks",
+        category=Category.objects.get(code="desk").pk,
+        items="",
+        width_cm="160",
+        depth_cm="80",
+        height_cm="75",
+    )
+    assert owner_client.post(reverse("lots:create"), form).status_code == 302
+    lot = Lot.objects.get()
+    assert lot.size == (160, 80, 75)
+    # an impossible size is refused with the field named
+    bad = owner_client.post(reverse("lots:create"), {**form, "height_cm": "0", "width_cm": "99999"})
+    assert bad.status_code == 200
+    assert Lot.objects.count() == 1
+    assert 'id="id_width_cm"' in bad.content.decode() and "aria-invalid" in bad.content.decode()
+    # when it is published, the catalogue card shows the size
+    owner_client.post(reverse("lots:publish", args=[lot.pk]))
+    page = owner_client.get(reverse("lots:catalogue")).content.decode()
+    assert "160 × 80 × 75 cm" in page
+    detail = owner_client.get(reverse("lots:detail", args=[lot.pk])).content.decode()
+    assert "160 × 80 × 75 cm" in detail
+
+
+def test_the_import_takes_the_size_columns(owner_client, owner):
+    header = "title,category,quantity,condition,available_until,site,width_cm,depth_cm,height_cm"
+    rows = [
+        f"Cupboards,cabinet,4,good,{IN_A_MONTH.isoformat()},Headquarters,100,45,198",
+        f"Desks,desk,2,good,{IN_A_MONTH.isoformat()},Headquarters,wide,80,",
+    ]
+    upload = SimpleUploadedFile("lots.csv", "\n".join([header, *rows]).encode(), "text/csv")
+    response = owner_client.post(reverse("lots:import"), {"file": upload, "dry_run": "1"})
+    assert problem_rows(response.content.decode()) == [
+        ("3", "width_cm", "Not a whole number: wide")
+    ]
+    upload = SimpleUploadedFile("lots.csv", "\n".join([header, rows[0]]).encode(), "text/csv")
+    owner_client.post(reverse("lots:import"), {"file": upload, "import": "1"})
+    assert Lot.objects.get().size == (100, 45, 198)

@@ -492,3 +492,18 @@ def test_the_match_notifications_service_refuses_unknown_values(seeker):
     assert user_match_notifications_set(user=seeker.user, value="daily").match_notifications == (
         "daily"
     )
+
+
+def test_a_request_asks_for_a_maximum_size_on_the_form(seeker, desk):
+    client = login(seeker)
+    page = text(client.get(reverse("matching:create")))
+    assert "Maximum size of one unit (optional)" in page
+    response = client.post(
+        reverse("matching:create"),
+        form_data(seeker.site, desk, max_width_cm="140", max_depth_cm="", max_height_cm="80"),
+    )
+    assert response.status_code == 302
+    wanted = WantedRequest.objects.get()
+    assert (wanted.max_width_cm, wanted.max_depth_cm, wanted.max_height_cm) == (140, None, 80)
+    bad = client.post(reverse("matching:create"), form_data(seeker.site, desk, max_width_cm="0"))
+    assert bad.status_code == 200 and WantedRequest.objects.count() == 1

@@ -21,6 +21,7 @@ from exchange.common.exports import csv_writer, xlsx_append
 from exchange.common.storage import delete_files_on_commit
 from exchange.common.suggestions import close_matches
 from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, zip_check
+from exchange.lots.dimensions import DIMENSION_MAX_CM, SIZE_FIELDS
 from exchange.lots.errors import LotError
 from exchange.lots.models import MAX_QUANTITY, MAX_UNIT_WEIGHT_KG, Condition, LotImportFile
 from exchange.lots.services.lots import ItemInput, LotInput, lot_create, lot_validate
@@ -58,6 +59,9 @@ IMPORT_COLUMNS = {
     ),
     "pickup_notes": (False, gettext_lazy("Dock, floor, dismantling needed ...")),
     "serial_numbers": (False, gettext_lazy("Serial numbers of the devices, separated by ; or |")),
+    "width_cm": (False, gettext_lazy("Width of one unit in cm, a whole number")),
+    "depth_cm": (False, gettext_lazy("Depth of one unit in cm, a whole number")),
+    "height_cm": (False, gettext_lazy("Height of one unit in cm, a whole number")),
 }
 TEMPLATE_EXAMPLE = {
     "title": "Office chairs, black, adjustable",
@@ -70,6 +74,9 @@ TEMPLATE_EXAMPLE = {
     "unit_weight_kg": 12.5,
     "pickup_notes": "Loading dock B, lift available",
     "serial_numbers": "",
+    "width_cm": 65,
+    "depth_cm": 65,
+    "height_cm": 110,
 }
 TEMPLATE_ROWS = 1000  # rows of the XLSX template that carry the lists and number checks
 # A file that passed its dry run is kept this long for the import without choosing it again.
@@ -281,6 +288,15 @@ def _row_input(number: int, row: dict[str, str], report: ImportReport, known: _K
                 number, "unit_weight_kg", _("Not a number: %(value)s") % {"value": excerpt(weight)}
             )
             data.unit_weight_kg = None
+    for name in SIZE_FIELDS:
+        raw = row.get(name, "").strip()
+        if raw:
+            try:
+                setattr(data, name, int(raw))
+            except ValueError:
+                report.problem(
+                    number, name, _("Not a whole number: %(value)s") % {"value": excerpt(raw)}
+                )
     raw_date = row.get("available_until", "")
     data.available_until = _parse_date(raw_date)
     if raw_date and data.available_until is None:
@@ -540,6 +556,14 @@ def _template_xlsx(columns: list[str], example: list, site_names: list[str]) -> 
         ),
         "0.0##",
     )
+    for name in SIZE_FIELDS:
+        check(
+            name,
+            DataValidation(
+                type="whole", operator="between", formula1="1", formula2=str(DIMENSION_MAX_CM)
+            ),
+            "0",
+        )
     check(
         "available_until",
         DataValidation(type="date", operator="greaterThanOrEqual", formula1="TODAY()"),

@@ -23,6 +23,7 @@ from exchange.common.limits import (
 )
 from exchange.common.services import audit_event_record
 from exchange.common.storage import delete_files_on_commit
+from exchange.lots.dimensions import SIZE_FIELDS, dimensions_check
 from exchange.lots.eligibility import (
     platform_window_days,
     tier_to_announce_condition,
@@ -78,6 +79,9 @@ class LotInput:
     condition: str = ""
     available_until: datetime.date | None = None
     pickup_notes: str = ""
+    width_cm: int | None = None
+    depth_cm: int | None = None
+    height_cm: int | None = None
     federal_window_days: int | None = None
     social_economy_window_days: int | None = None
     window_reason: str = ""
@@ -94,6 +98,9 @@ class LotInput:
         "condition",
         "available_until",
         "pickup_notes",
+        "width_cm",
+        "depth_cm",
+        "height_cm",
         "federal_window_days",
         "social_economy_window_days",
         "window_reason",
@@ -170,6 +177,7 @@ def lot_validate(*, actor: Membership, data: LotInput, lot: Lot | None = None) -
             "window_reason": (data.window_reason, REASON_MAX),
         },
     )
+    dimensions_check(errors, {name: getattr(data, name) for name in SIZE_FIELDS})
     _validate_windows(errors, data)
     if data.items is not None:
         _validate_items(errors, actor=actor, data=data, lot=lot)

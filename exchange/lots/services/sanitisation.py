@@ -2,6 +2,7 @@
 (NIST SP 800-88 Rev. 2 / IEEE 2883: clear, purge or destroy)."""
 
 import datetime
+import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.exports import csv_writer
 from exchange.common.services import audit_event_record
 from exchange.common.storage import atomic_with_files, delete_files_on_commit
 from exchange.common.uploads import UnreadableFile, csv_rows, excerpt, pdf_check
@@ -218,6 +220,7 @@ class ErasureInput:
     verified: bool | None = None
     performer: str = ""
     date: datetime.date | None = None
+    row: int | None = None  # its row in an erasure report, for messages
 
 
 # Header names as erasure tools export them, mapped to our fields.
@@ -384,6 +387,7 @@ def erasure_csv_parse(data: bytes) -> tuple[list[ErasureInput], list[dict]]:
             verified=verified,
             performer=cell("performer"),
             date=date,
+            row=number,
         )
         if not (record.serial_number or record.asset_tag):
             problems.append(
@@ -432,7 +436,9 @@ def lot_erasures_import(*, actor: Membership, lot: Lot, report: UploadedFile) ->
         raise ApplicationError(
             code=LotError.ERASURE_REPORT_INVALID, field="file", message=str(exc)
         ) from exc
+    problems += _report_device_problems(lot, records)
     if problems:
+        problems.sort(key=lambda p: (p["row"], p["column"]))
         raise ApplicationError(
             code=LotError.ERASURE_REPORT_INVALID,
             field="file",
@@ -441,9 +447,90 @@ def lot_erasures_import(*, actor: Membership, lot: Lot, report: UploadedFile) ->
         )
     try:
         return lot_erasures_record(actor=actor, lot=lot, records=records)
-    except ApplicationError as exc:  # name the devices its "records.<n>" errors concern
+    except ApplicationError as exc:  # its "records.<n>.<field>" errors: the report's rows
+        rows = [
+            {"row": records[int(index)].row, "column": column, "reason": str(reason)}
+            for key, reasons in exc.errors.items()
+            if key.startswith("records.") and len(parts := key.split(".")) == 3
+            for index, column in [parts[1:]]
+            if index.isdigit() and int(index) < len(records)
+            for reason in reasons
+        ]
+        if rows:
+            raise ApplicationError(
+                code=LotError.ERASURE_REPORT_INVALID,
+                field="file",
+                message=rows[0]["reason"],
+                extra={"problems": rows},
+            ) from exc
         exc.extra.setdefault("records", [r.serial_number or r.asset_tag for r in records])
         raise
+
+
+def _report_device_problems(lot: Lot, records: list[ErasureInput]) -> list[dict]:
+    """What an erasure report's rows say that cannot be recorded as they are: a failed
+    verification, and, where the lot lists its devices, a device it does not list (a
+    report of other machines, or a typing error)."""
+    items = list(lot.items.all())
+    serials = {i.serial_number for i in items if i.serial_number}
+    tags = {i.asset_tag for i in items if i.asset_tag}
+    problems = []
+    for record in records:
+        device = record.serial_number or record.asset_tag
+        if not device:
+            continue
+        if record.verified is False:
+            problems.append(
+                {
+                    "row": record.row,
+                    "column": "verified",
+                    "reason": _(
+                        "The erasure of %(device)s failed its verification: erase it again "
+                        "(or destroy its storage) and upload the new report."
+                    )
+                    % {"device": excerpt(device)},
+                }
+            )
+        known = (record.serial_number and record.serial_number in serials) or (
+            record.asset_tag and record.asset_tag in tags
+        )
+        if items and not known:
+            problems.append(
+                {
+                    "row": record.row,
+                    "column": "serial_number" if record.serial_number else "asset_tag",
+                    "reason": _(
+                        "%(device)s is not one of the lot's devices: check the serial "
+                        "number, or add the device to the lot's list first."
+                    )
+                    % {"device": excerpt(device)},
+                }
+            )
+    return problems
+
+
+ERASURE_TEMPLATE_COLUMNS = (
+    "serial_number",
+    "asset_tag",
+    "make_model",
+    "media_type",
+    "method",
+    "tool",
+    "verified",
+    "performer",
+    "date",
+)
+
+
+def erasure_report_template(lot: Lot) -> bytes:
+    """A CSV erasure report to fill in: our column names, one row a device the lot lists
+    (its serial number and asset tag filled in)."""
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(ERASURE_TEMPLATE_COLUMNS)
+    for item in lot.items.all():
+        writer.writerow([item.serial_number, item.asset_tag, item.make_model, item.media_type])
+    return out.getvalue().encode("utf-8")
 
 
 @transaction.atomic

@@ -25,6 +25,15 @@ from django.utils import timezone
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition, subtrees
 from exchange.common.geo import distance_km, distance_km_array
+from exchange.lots.dimensions import (
+    MAX_SIZE_FIELDS,
+    SIZE_FIELDS,
+    lots_fitting,
+    requests_admitting,
+    size_array,
+    size_fits_array,
+    wanted_size_limit,
+)
 from exchange.lots.eligibility import (
     ELIGIBILITY_FIELDS,
     OPENS_AT_FIELD,
@@ -72,6 +81,7 @@ def wanted_candidates_for_lot(lot: Lot, *, now=None) -> QuerySet[WantedRequest]:
             valid_until__gte=today,
         )
         .filter(place)
+        .filter(requests_admitting(lot.size))
         .filter(organisations_admitted(tier, today, prefix="organisation__"))
         .exclude(organisation_id=lot.owner_id)
         .select_related("site")
@@ -92,6 +102,7 @@ def lot_candidates_for_wanted(wanted: WantedRequest, *, now=None) -> QuerySet[Lo
         condition_rank__gte=wanted.min_condition_rank,
     )
     lots = lots.filter(claimable_lots(wanted.organisation, now))
+    lots = lots.filter(lots_fitting(wanted_size_limit(wanted)))
     if wanted.site_id is not None:
         lots = lots.filter(
             latitude__gte=wanted.min_latitude,
@@ -414,9 +425,11 @@ def _lot_arrays(lots: QuerySet[Lot], now) -> dict[str, np.ndarray]:
             "available_until",
             "region",
             *(f"open_{field}" for field in _WINDOW_FIELDS),
+            *SIZE_FIELDS,
         )
     )
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (9 + len(_WINDOW_FIELDS))
+    width = 9 + len(_WINDOW_FIELDS) + len(SIZE_FIELDS)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
     arrays = {
         "id": np.array(columns[0], dtype=np.int64),
         "category": np.array(columns[1], dtype=np.int64),
@@ -435,6 +448,7 @@ def _lot_arrays(lots: QuerySet[Lot], now) -> dict[str, np.ndarray]:
         np.array([bool(v) for v in columns[9 + i]], dtype=bool) for i in range(len(_WINDOW_FIELDS))
     ]
     arrays["opened"] = np.vstack(opened)
+    arrays["size"] = size_array([row[-len(SIZE_FIELDS) :] for row in rows])
     return arrays
 
 
@@ -470,6 +484,7 @@ def _block_fits(
     fit = (lots["rank"][columns][None, :] >= requests["min_rank"][rows][:, None]) & (
         lots["owner"][columns][None, :] != requests["organisation"][rows][:, None]
     )
+    fit &= size_fits_array(lots["size"][columns], requests["max_size"][rows])
     windows = requests["window"][rows]
     if windows.any():  # some may claim only from a later window on
         fit &= lots["opened"][:, columns][windows]
@@ -642,6 +657,7 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             "max_longitude",
             "site_lat",
             "site_lon",
+            *MAX_SIZE_FIELDS,
         )
     )
     if not request_rows:
@@ -661,6 +677,7 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
         "quantity": np.array(columns[4], dtype=np.int64),
         "min_rank": np.array(columns[5], dtype=np.int64),
         "window": np.array([windows.get(pk, -1) for pk in columns[1]], dtype=np.int64),
+        "max_size": size_array([row[14:17] for row in request_rows]),
     }
     for position, name in enumerate(
         ("max_km", "min_lat", "max_lat", "min_lon", "max_lon", "site_lat", "site_lon"), start=7

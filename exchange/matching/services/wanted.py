@@ -18,6 +18,7 @@ from exchange.common.geo import distance_box
 from exchange.common.limits import NOTE_MAX, date_ahead_error, texts_check
 from exchange.common.services import audit_event_record
 from exchange.common.tasks import task_send
+from exchange.lots.dimensions import MAX_SIZE_FIELDS, dimensions_check
 from exchange.lots.models import CONDITION_RANK, Condition
 from exchange.matching.errors import MatchingError
 from exchange.matching.models import MAX_DISTANCE_KM, MatchStatus, WantedRequest, WantedStatus
@@ -35,6 +36,9 @@ class WantedInput:
     region: str = ""
     valid_until: datetime.date | None = None
     note: str = ""
+    max_width_cm: int | None = None
+    max_depth_cm: int | None = None
+    max_height_cm: int | None = None
 
     FIELDS = (
         "category",
@@ -45,6 +49,9 @@ class WantedInput:
         "region",
         "valid_until",
         "note",
+        "max_width_cm",
+        "max_depth_cm",
+        "max_height_cm",
     )
 
     @classmethod
@@ -111,6 +118,7 @@ def wanted_validate(*, actor: Membership, data: WantedInput, invalid: Collection
     ) is not None:
         errors.setdefault("valid_until", []).append(late)
     texts_check(errors, {"note": (data.note, NOTE_MAX)})
+    dimensions_check(errors, {name: getattr(data, name) for name in MAX_SIZE_FIELDS})
     if errors:
         raise ApplicationError.from_validation_error(ValidationError(errors))
 
