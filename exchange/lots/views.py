@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -391,7 +391,10 @@ def publish_selected(request, actor: Membership):
             )
             % {
                 "count": len(result.published),
-                "titles": ", ".join(f"“{lot.title}”" for lot in result.published),
+                "titles": ", ".join(
+                    pgettext("a lot's title in a list", "“%(title)s”") % {"title": lot.title}
+                    for lot in result.published
+                ),
             },
         )
     for _pk, lot, exc in result.refused:
@@ -400,9 +403,7 @@ def publish_selected(request, actor: Membership):
             _("“%(title)s” is not published: %(reason)s")
             % {"title": lot.title if lot else _pk, "reason": exc.message},
         )
-    if request.POST.get("next_status") == "draft":
-        return redirect(f"{reverse('lots:mine')}?status=draft")
-    return redirect("lots:mine")
+    return redirect("lots:mine")  # every status: the published and those still drafts
 
 
 def _erasure_problems(exc: ApplicationError) -> list[dict]:
