@@ -777,3 +777,10 @@ def test_publish_selected_publishes_each_publishable_draft_and_says_why_not(clie
         .status_code
         == 400
     )
+
+
+@pytest.mark.parametrize("token", ["x" * 65, "../../etc/passwd", "", "' OR 1=1 --"])
+def test_a_made_up_file_token_is_a_400(client_for, owner, token):
+    response = client_for(owner.user).post(f"{URL}import/", {"file_token": token}, format="json")
+    assert response.status_code == 400
+    assert not Lot.objects.exists()

@@ -394,7 +394,9 @@ def _file_keep(*, actor: Membership, name: str, data: bytes, report: ImportRepor
         rows=report.rows,
         expires_at=timezone.now() + datetime.timedelta(minutes=KEPT_FILE_MINUTES),
     )
-    kept.file.save(name.rsplit("/", 1)[-1][-100:] or "import", ContentFile(data), save=False)
+    # Stored under a name of ours (the person's file name is only shown back to them).
+    stored_name = "import.xlsx" if data[:4] == b"PK\x03\x04" else "import.csv"
+    kept.file.save(stored_name, ContentFile(data), save=False)
     try:
         kept.save()
     except BaseException:
