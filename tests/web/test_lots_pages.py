@@ -646,7 +646,7 @@ def problem_rows(page: str) -> list[tuple[str, ...]]:
     """The import report's problems as (row, column, reason), as a person reads them."""
     table = page.split('id="problems-caption"', 1)[1].split("</table>", 1)[0]
     rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
         cells = [
             re.sub(r"<[^>]+>", "", c).strip()
             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
