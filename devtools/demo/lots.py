@@ -20,6 +20,14 @@ from exchange.lots.services.sanitisation import (
 )
 from exchange.organisations.models import Membership
 
+# The size of one unit (width, depth, height in cm) of the demo's furniture.
+DEMO_SIZES = {
+    "office-chair": (66, 64, 112),
+    "desk": (160, 80, 75),
+    "cabinet": (43, 58, 60),
+    "meeting-table": (240, 110, 75),
+}
+
 # owner key, category, title, quantity, condition, days since publication (None: draft)
 DEMO_LOTS = [
     ("fed", "office-chair", "Bureaustoelen, zwart, verstelbaar", 24, "good", 1),
@@ -160,6 +168,13 @@ def demo_lots_seed(organisations: dict) -> int:
                 available_until=today + datetime.timedelta(days=40 + index),
                 pickup_notes="Loading dock at the back; lift available." if index % 3 else "",
                 items=items,
+                **dict(
+                    zip(
+                        ("width_cm", "depth_cm", "height_cm"),
+                        DEMO_SIZES.get(code, ()),
+                        strict=False,
+                    )
+                ),
             ),
         )
         count = 1 + index % 3
