@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lots', '0009_import_files'),
+        ('lots', '0010_import_files'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lots', '0008_private_files'),
+        ('lots', '0009_lot_published_closing_index'),
         ('organisations', '0004_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
