@@ -101,7 +101,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
     alert = page.get_by_role("alert")
     assert "1 problème" in alert.inner_text()
     problems = page.get_by_role("table", name="Problèmes dans le fichier")
-    assert "Vouliez-vous dire office-chair ou wooden-chair ?" in problems.inner_text()
+    assert "Vouliez-vous dire office-chair ou wooden-chair\u00a0?" in problems.inner_text()
     _shots(page, shots, "import-problems")
     assert not Lot.objects.exists()
 
