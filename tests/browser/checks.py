@@ -1,7 +1,8 @@
 """What every page of a browser journey must hold, checked in one call per page:
 axe-core (pinned: axe-playwright-python bundles its axe.min.js) finds no serious or
-critical accessibility violation, a phone-wide page (390 px) does not scroll sideways, and
-a screenshot of the page is saved under var/screenshots/ for a person to look at.
+critical accessibility violation, a phone-wide page (390 px) does not scroll sideways, every
+image loads (lazy ones too), and a screenshot of the page is saved under var/screenshots/
+for a person to look at.
 
 Problems are gathered over the whole journey and reported together at its end, each
 with the page it was found on, so one run lists everything to fix."""
@@ -41,6 +42,25 @@ _OVERFLOWING = """() => {
   }
   return out;
 }"""
+
+
+# Lazy images load now (the screenshot shows them), then the ones that failed are named.
+_IMAGES_LOADED = """async () => {
+  const images = [...document.images];
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.race([
+    Promise.all(images.map((img) => img.complete ? null
+      : new Promise((done) => { img.onload = img.onerror = done; }))),
+    new Promise((done) => setTimeout(done, 5000)),
+  ]);
+  return images.filter((img) => img.complete && img.naturalWidth === 0)
+    .map((img) => img.currentSrc || img.src);
+}"""
+
+
+def broken_images(page) -> list[str]:
+    """Loads every image of the page; the ones that do not load, as problems."""
+    return [f"image does not load: {src}" for src in page.evaluate(_IMAGES_LOADED)]
 
 
 def axe_blocking_violations(page) -> list[str]:
@@ -84,11 +104,13 @@ class PageChecks:
         self.visited: list[str] = []
 
     def __call__(self, page, name: str) -> None:
+        """Check the page as it is now and save its screenshot."""
         page.wait_for_load_state("load")
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        found = broken_images(page)
         page.screenshot(path=str(self.folder / f"{self.count:02d}-{slug}.png"), full_page=True)
-        found = axe_blocking_violations(page)
+        found += axe_blocking_violations(page)
         if page.viewport_size["width"] <= PHONE_WIDTH:
             found += sideways_overflow(page)
         where = f"{name} ({page.url.split('/', 3)[-1] or '/'}, {self.width} px)"

@@ -1,6 +1,7 @@
 """The checks the day journeys run on every page find what they are meant to find: an
 image without a text alternative and an unlabelled field (axe-core, serious and
-critical), a table wider than a phone, content that needed a reload."""
+critical), a table wider than a phone, an image that does not load, content that needed
+a reload."""
 
 import pytest
 
@@ -12,6 +13,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><title>Broken</title></head><bo
 <main><h1>Broken</h1>
 <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
 <input type="text" name="quantity">
+<img src="/no-such-photo.jpg" alt="A photo that is not there">
 <table><tr><td style="min-width: 900px">a wide cell</td></tr></table>
 </main></body></html>"""
 
@@ -39,6 +41,7 @@ def test_checks_list_what_is_wrong_with_a_page(browser):
         assert "image-alt (critical)" in report
         assert "label (critical)" in report
         assert "scrolls sideways" in report and "td" in report
+        assert "image does not load: " in report and "no-such-photo.jpg" in report
         assert (checks.folder / "01-broken-page.png").exists()
     finally:
         context.close()
