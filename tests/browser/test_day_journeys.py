@@ -277,24 +277,32 @@ def test_a_day_of_the_federal_logistics_officer(day, width, worker):
     page.get_by_role("button", name=words("Check only (dry run)")).click()
     page.get_by_role("heading", name=words("Report")).wait_for()
     checks(page, "import checked")
-    page.get_by_label(words("Spreadsheet (CSV or XLSX)")).set_input_files(upload)
-    page.get_by_role("button", name=words("Import"), exact=True).click()
-    page.wait_for_url("**/lots/mine/")
+
+    # and imports the checked file without choosing it again
+    page.get_by_role(
+        "button",
+        name=words.plural(
+            "Import the checked file (%(counter)s lot)",
+            "Import the checked file (%(counter)s lots)",
+            3,
+        ),
+    ).click()
+    page.wait_for_url(re.compile(r"/lots/mine/\?status=draft$"))
     imported = Lot.objects.filter(
         title__in=["Archiefkasten grijs", "Bureaus 140x80", "Schermen 22 inch"], status="draft"
     )
     assert imported.count() == 3
     checks(page, "my lots after the import")
 
-    # and publishes the three drafts
-    for lot in imported.order_by("pk"):
-        page.goto(f"/lots/{lot.pk}/")
-        page.get_by_role("button", name=words("Publish"), exact=True).click()
-        page.locator(".owner-panel .status-published").wait_for()
-    assert not Lot.objects.filter(
-        owner=officer.organisation, title="Bureaus 140x80", status="draft"
-    ).exists()
-    page.goto("/lots/mine/")
+    # and publishes the three drafts in one step, from her drafts shown after the import
+    for lot in imported:
+        page.get_by_role(
+            "checkbox", name=words("Select “%(title)s” to publish", title=lot.title)
+        ).check()
+    checks(page, "my drafts, chosen")
+    page.get_by_role("button", name=words("Publish selected")).click()
+    page.wait_for_url(re.compile(r"/lots/mine/$"))
+    assert not Lot.objects.filter(pk__in=[lot.pk for lot in imported], status="draft").exists()
     checks(page, "my lots, all published")
 
     # when she opens the notification of the enterprise's question
