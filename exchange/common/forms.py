@@ -6,6 +6,17 @@ from django import forms
 from exchange.common.errors import ApplicationError
 
 
+class DateInput(forms.DateInput):
+    """A browser's date picker. Its value is always ISO 8601 (``2026-12-14``), whatever
+    the reader's language: an ``<input type="date">`` shows nothing for a localised
+    value such as ``14-12-2026``, so an edit form would come back with its date empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 def add_application_error(form: forms.Form, exc: ApplicationError) -> None:
     """Show a service's refusal on the form, by field where it names one."""
     if not exc.errors:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.categories.models import Category
+from exchange.common.forms import DateInput
 from exchange.impact.models import Outcome
 from exchange.impact.selectors.statistics import FIRST_YEAR, LAST_YEAR, StatsFilter
 from exchange.organisations.models import Membership, Organisation, OrganisationKind, Region
@@ -26,13 +27,6 @@ class CategoryFilterField(forms.ModelChoiceField):
 class OrganisationFilterField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Organisation) -> str:
         return obj.name
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class StatsFilterForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange.categories.models import Category
 from exchange.categories.selectors import category_list
 from exchange.common.errors import ApplicationError, CommonError
-from exchange.common.forms import AllErrorsFormMixin, add_application_error
+from exchange.common.forms import AllErrorsFormMixin, DateInput, add_application_error
 from exchange.common.limits import (
     DESCRIPTION_MAX,
     NOTE_MAX,
@@ -241,9 +241,7 @@ class LotForm(AllErrorsFormMixin, forms.Form):
     site = SiteChoiceField(
         label=_("Pickup site"), queryset=None, empty_label=_("Choose one of your sites")
     )
-    available_until = forms.DateField(
-        label=_("Available until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    available_until = forms.DateField(label=_("Available until"), widget=DateInput())
     pickup_notes = forms.CharField(
         label=_("Pickup notes"),
         required=False,
@@ -406,9 +404,7 @@ class AttestationForm(AllErrorsFormMixin, forms.Form):
         choices=[("", _("Choose a method")), *SanitisationMethod.choices],
         help_text=_("After NIST SP 800-88 Rev. 2 and IEEE 2883."),
     )
-    performed_on = forms.DateField(
-        label=_("Date of the sanitisation"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    performed_on = forms.DateField(label=_("Date of the sanitisation"), widget=DateInput())
     responsible_person = forms.CharField(label=_("Person responsible"), max_length=200)
     certificate = forms.FileField(
         label=_("Certificate (PDF)"),

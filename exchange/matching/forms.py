@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from exchange.common.forms import AllErrorsFormMixin
+from exchange.common.forms import AllErrorsFormMixin, DateInput
 from exchange.common.limits import NOTE_MAX, date_ahead_limit
 from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
@@ -125,7 +125,7 @@ class WantedForm(AllErrorsFormMixin, PlaceForm):
     )
     valid_until = forms.DateField(
         label=_("Valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("After this date the request expires and finds no more lots."),
     )
     note = forms.CharField(

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from exchange.common.forms import AllErrorsFormMixin
+from exchange.common.forms import AllErrorsFormMixin, DateInput
 from exchange.organisations.models import (
     AccreditationScheme,
     MembershipRole,
@@ -38,7 +38,7 @@ class OrganisationForm(AllErrorsFormMixin, forms.Form):
     accreditation_valid_until = forms.DateField(
         label=_("Accreditation valid until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, organisation=None, **kwargs):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from exchange.common.forms import AllErrorsFormMixin
+from exchange.common.forms import AllErrorsFormMixin, DateInput
 from exchange.lots.forms import CategoryChoiceField, SiteChoiceField
 from exchange.lots.models import Condition
 from exchange.matching.forms import IN_REGION, NEAR_SITE, PLACE_FIELDS, PlaceForm
@@ -51,9 +51,7 @@ class ReuseCheckForm(AllErrorsFormMixin, PlaceForm):
         required=False,
         empty_label=_("Choose one of your sites"),
     )
-    needed_by = forms.DateField(
-        label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput())
     estimated_value_eur = forms.DecimalField(
         label=_("Estimated purchase value (EUR)"),
         min_value=0,

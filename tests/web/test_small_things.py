@@ -187,3 +187,34 @@ def test_labels_joined_by_code_follow_french_punctuation_too():
     with translation.override("nl"):
         assert labelled("Ondernemingsnummer") == "Ondernemingsnummer:"
     assert "<title>janvier 2026\u00a0: 12 kg</title>" in chart
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_edit_forms_come_back_with_their_dates_in_every_language(fed_admin, categories, language):
+    # given a draft IT lot with a sanitisation attestation, whose owner reads `language`
+    import datetime
+
+    from django.utils import timezone
+
+    from exchange.categories.models import Category
+    from exchange.lots.models import SanitisationAttestation
+
+    until = timezone.localdate() + datetime.timedelta(days=45)
+    lot = LotFactory(
+        site=SiteFactory(organisation=fed_admin.organisation),
+        category=Category.objects.get(code="laptop"),
+        available_until=until,
+    )
+    done = timezone.localdate() - datetime.timedelta(days=3)
+    SanitisationAttestation.objects.create(
+        lot=lot, method="purge", performed_on=done, responsible_person="A. Peeters"
+    )
+    client = signed_in(fed_admin, language)
+
+    # when they open the lot's edit form and its sanitisation page
+    edit = client.get(f"/lots/{lot.pk}/edit/").content.decode()
+    sanitisation = client.get(f"/lots/{lot.pk}/sanitisation/").content.decode()
+
+    # then the date pickers hold the saved dates (ISO, the only value a picker shows)
+    assert re.search(rf'type="date"[^>]*value="{until.isoformat()}"', edit)
+    assert re.search(rf'type="date"[^>]*value="{done.isoformat()}"', sanitisation)
