@@ -26,6 +26,14 @@ from exchange.lots.services.sanitisation import sanitisation_attestation_validat
 from exchange.organisations.models import Site
 
 
+def centimetres_field(**kwargs) -> serializers.IntegerField:
+    """A size in whole centimetres, optional, within what ``exchange.lots.dimensions``
+    accepts (a lot's width, depth or height; a wanted request's maximum)."""
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM, **kwargs
+    )
+
+
 class LotCategoryOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
@@ -262,20 +270,12 @@ class LotInputSerializer(AllErrorsInputSerializer):
     pickup_notes = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=NOTE_MAX
     )
-    width_cm = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=DIMENSION_MAX_CM,
+    width_cm = centimetres_field(
         help_text="Width of one unit in cm; with depth_cm and height_cm, what a wanted "
-        "request's maximum size is checked against.",
+        "request's maximum size is checked against."
     )
-    depth_cm = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
-    )
-    height_cm = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
-    )
+    depth_cm = centimetres_field()
+    height_cm = centimetres_field()
     federal_window_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     social_economy_window_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=0

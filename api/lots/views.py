@@ -57,6 +57,19 @@ from exchange.lots.services.sanitisation import (
     sanitisation_gaps,
 )
 
+# A spreadsheet to download, CSV or XLSX as ``?type=`` asks (the import's template and
+# its list of category codes).
+SPREADSHEET_DOWNLOAD = extend_schema(
+    parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
+    responses={
+        (200, "text/csv"): OpenApiTypes.BINARY,
+        (
+            200,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ): OpenApiTypes.BINARY,
+    },
+)
+
 
 class LotViewSet(
     FileAnswersMixin,
@@ -343,16 +356,7 @@ class LotViewSet(
             status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
-        responses={
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            (
-                200,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ): OpenApiTypes.BINARY,
-        },
-    )
+    @SPREADSHEET_DOWNLOAD
     @action(
         detail=False,
         methods=["get"],
@@ -375,16 +379,7 @@ class LotViewSet(
         response["Content-Disposition"] = f'attachment; filename="lots-template.{file_format}"'
         return response
 
-    @extend_schema(
-        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"])],
-        responses={
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            (
-                200,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ): OpenApiTypes.BINARY,
-        },
-    )
+    @SPREADSHEET_DOWNLOAD
     @action(
         detail=False,
         methods=["get"],

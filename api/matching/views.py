@@ -6,12 +6,11 @@ from rest_framework.response import Response
 
 from api.claims.serializers import ClaimOutputSerializer
 from api.idempotency import idempotent
-from api.lots.serializers import LotPhotoOutputSerializer
+from api.lots.serializers import LotPhotoOutputSerializer, centimetres_field
 from api.mixins import ScopedViewMixin
 from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import NOTE_MAX
-from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.models import Condition
 from exchange.matching import selectors
 from exchange.matching.models import (
@@ -81,20 +80,12 @@ class WantedInputSerializer(AllErrorsInputSerializer):
     )
     valid_until = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
-    max_width_cm = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=DIMENSION_MAX_CM,
+    max_width_cm = centimetres_field(
         help_text="The largest unit that fits, in cm: a lot whose stated width (depth, "
-        "height) is larger is no match; a lot that states no size is not left out.",
+        "height) is larger is no match; a lot that states no size is not left out."
     )
-    max_depth_cm = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
-    )
-    max_height_cm = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=DIMENSION_MAX_CM
-    )
+    max_depth_cm = centimetres_field()
+    max_height_cm = centimetres_field()
 
     def wanted_input(self, values: dict) -> WantedInput:
         wanted = self.context.get("wanted")
