@@ -340,13 +340,31 @@ def _section_table(section: dict, data: dict, styles) -> Table:
     head = [_p(section["group_header"], styles["head"])] + [
         _p(title, styles["head_number"]) for _name, title in data["columns"]
     ]
+    # The figures are plain strings in the number style: their columns are as wide as
+    # the widest figure, so none wraps, and a paragraph per figure would cost most of
+    # the document's time (thousands of cells laid out word by word).
     body = [
-        [_p(row["label"], styles["cell"])] + [_p(text, styles["number"]) for text in row_texts]
+        [_p(row["label"], styles["cell"]), *row_texts]
         for row, row_texts in zip(section["rows"], texts, strict=True)
     ]
     table = ReportTable([head, *body], colWidths=[WIDTH - sum(figures), *figures], repeatRows=1)
     table.setStyle(_table_style(len(body)))
+    table.setStyle(_figure_cells_style(styles["number"]))
     return table
+
+
+def _figure_cells_style(style: ParagraphStyle) -> TableStyle:
+    """The body's figure cells (every column but the first) set as ``style`` sets a
+    paragraph: its font, size, leading and alignment."""
+    cells = (1, 1), (-1, -1)
+    return TableStyle(
+        [
+            ("FONTNAME", *cells, style.fontName),
+            ("FONTSIZE", *cells, style.fontSize),
+            ("LEADING", *cells, style.leading),
+            ("ALIGN", *cells, {TA_RIGHT: "RIGHT"}[style.alignment]),
+        ]
+    )
 
 
 def _title_page(data: dict, styles) -> list:
