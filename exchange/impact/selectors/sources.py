@@ -103,6 +103,11 @@ class Sums(dict):
         self["sum_co2e_avoided_kg"] += row["sum_co2e_avoided_kg"] or Decimal(0)
         self["sum_replacement_value_eur"] += row["sum_replacement_value_eur"] or Decimal(0)
 
+    def merge(self, other: "Sums") -> None:
+        """Add the sums of another group (its reused weight is counted already)."""
+        for key, value in other.items():
+            self[key] += value
+
 
 def breakdown_rows(groups: dict, *, in_order: bool = False) -> list[dict]:
     """Rows of ``{key: Sums}``: with ``in_order`` (months, years) every group in the

@@ -231,25 +231,35 @@ def _summarise(source, breakdowns: Iterable[str]) -> dict:
     if unknown:
         raise ValueError(sorted(unknown))
     categories = {c.pk: c for c in Category.objects.all()}
-    fine = {by: {} for by in breakdowns if by not in ("donor", "recipient")}
+    # Each row is added to the totals and to its group of each column the breakdowns
+    # come from (four additions a row, not one per breakdown); the breakdowns are then
+    # the merged groups: the kind of recipient follows from the outcome, the category
+    # group from the category, the year from the month.
+    columns: dict[str, dict] = {"outcome": {}, "category_id": {}, "region": {}, "period": {}}
     totals = Sums()
     for row in source.fine_rows():
-        category = categories[row["category_id"]]
-        keys = {
-            "outcome": row["outcome"],
-            "category": category.code,
-            "root_category": category.path.split("/")[0],
-            "region": row["region"],
-            "recipient_kind": recipient_kind(row["outcome"]),
-            "month": row["period"],
-            "year": row["period"].year,
-        }
         totals.add(row)
-        for by, groups in fine.items():
-            key = keys[by]
-            if key not in groups:
-                groups[key] = Sums()
-            groups[key].add(row)
+        for column, groups in columns.items():
+            sums = groups.get(row[column])
+            if sums is None:
+                sums = groups[row[column]] = Sums()
+            sums.add(row)
+    derived = {
+        "outcome": ("outcome", lambda outcome: outcome),
+        "recipient_kind": ("outcome", recipient_kind),
+        "category": ("category_id", lambda pk: categories[pk].code),
+        "root_category": ("category_id", lambda pk: categories[pk].path.split("/")[0]),
+        "region": ("region", lambda region: region),
+        "month": ("period", lambda month: month),
+        "year": ("period", lambda month: month.year),
+    }
+    fine = {}
+    for by in breakdowns:
+        if by in derived:
+            column, key = derived[by]
+            fine[by] = {}
+            for value, sums in columns[column].items():
+                fine[by].setdefault(key(value), Sums()).merge(sums)
     result = {}
     for by in breakdowns:
         if by in fine:
