@@ -1,9 +1,10 @@
 """Statistics on five years of history: 1 000 000 impact records.
 
-The issue's targets, in an analyst's scope (every record): the summary of one year with
-every breakdown under 300 ms (median), the monthly time series of five years under
-300 ms, the annual report as XLSX under 10 s and as PDF under 20 s, each under 500 MB
-of peak memory. Times are measured in this process after a warm-up; the memory in a
+The targets, in an analyst's scope (every record): the summary of one year with every
+breakdown under 98 ms (median), filtered by a category or a region under 300 ms, the
+monthly time series of five years under 16 ms, the annual report as XLSX and as PDF
+under 0.25 s (issue 16: what the earlier work reached stays), each under 500 MB of peak
+memory. Times are measured in this process after a warm-up; the memory in a
 fresh process per format, whose peak resident size (VmHWM) starts again at its exec.
 """
 
@@ -15,9 +16,13 @@ from pathlib import Path
 
 from common import Figure, percentile, reproduce, say
 
-TARGET_SUMMARY_MS = 300.0
-TARGET_TIMESERIES_MS = 300.0
-TARGET_REPORT_S = {"xlsx": 10.0, "pdf": 20.0}
+# Issue 16 keeps what the earlier work reached ("these figures stay as they are or get
+# better": summary 98 ms, series 16 ms, reports 0.2 s, measured to the tenth of a
+# second) and asks a summary filtered by category or region under 300 ms.
+TARGET_SUMMARY_MS = 98.0
+TARGET_FILTERED_SUMMARY_MS = 300.0
+TARGET_TIMESERIES_MS = 16.0
+TARGET_REPORT_S = {"xlsx": 0.25, "pdf": 0.25}
 TARGET_REPORT_MB = 500.0
 REPORT_RUNS = 3
 LANGUAGE = "en"
@@ -136,8 +141,8 @@ def measure(figures: list[Figure], *, runs: int, run_self) -> None:
                 "computed from the records",
                 f"median {median:.0f} ms, p95 {percentile(timings, 0.95):.0f} ms; "
                 f"{'the same' if same else 'DIFFERENT'} from the records",
-                f"median < {TARGET_SUMMARY_MS:.0f} ms, the same",
-                median < TARGET_SUMMARY_MS and same,
+                f"median < {TARGET_FILTERED_SUMMARY_MS:.0f} ms, the same",
+                median < TARGET_FILTERED_SUMMARY_MS and same,
                 reproduce("stats"),
             )
         )
@@ -183,9 +188,9 @@ def measure(figures: list[Figure], *, runs: int, run_self) -> None:
         figures += [
             Figure(
                 f"{label}: time, {REPORT_RUNS} runs after a warm-up",
-                f"median {median:.1f} s (max {max(timings) / 1000:.1f}; "
-                f"{fresh['seconds']:.1f} s in a fresh process; {fresh['bytes'] / 1024:.0f} KB)",
-                f"< {target:.0f} s",
+                f"median {median:.2f} s (max {max(timings) / 1000:.2f}; "
+                f"{fresh['seconds']:.2f} s in a fresh process; {fresh['bytes'] / 1024:.0f} KB)",
+                f"median < {target:.2f} s (issue 16: 0.2 s, to the tenth)",
                 median < target,
                 reproduce("stats"),
             ),
