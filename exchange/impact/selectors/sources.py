@@ -1,8 +1,8 @@
 """Where the statistics' sums come from, and how sums become rows.
 
 Every figure is a sum of impact records. A source gives the sums per month, outcome,
-category and region (``fine_rows``), per donor or recipient and outcome
-(``organisation_rows``), and its rows for series (``rows``, dated by ``date``, counted by
+category and region (``fine_rows``), per donor or recipient name, the reused weight
+among them (``organisation_rows``), and its rows for series (``rows``, dated by ``date``, counted by
 ``items``):
 
 - ``FromRecords``: the records themselves;
@@ -148,10 +148,11 @@ class FromRecords:
         )
 
     def organisation_rows(self, side: str) -> QuerySet:
+        """Sums per donor or recipient name, the reused weight among them."""
         return (
             self.rows.exclude(**{f"{side}_id": None})
-            .values("outcome", name=F(f"{side}__name"))
-            .annotate(**_group_sums(self.items))
+            .values(name=F(f"{side}__name"))
+            .annotate(**measures(self.items))
             .order_by()
         )
 
@@ -221,8 +222,8 @@ class FromMonthlyTotals:
     def organisation_rows(self, side: str) -> QuerySet:
         return (
             self._organisations.filter(role=side)
-            .values("outcome", name=F("organisation__name"))
-            .annotate(**_group_sums(self.items))
+            .values(name=F("organisation__name"))
+            .annotate(**measures(self.items))
             .order_by()
         )
 
@@ -258,9 +259,9 @@ class FromRecomputed:
             }
             month = record.occurred_on.replace(day=1)
             keys = [(fine, (record.outcome, record.category_id, record.region, month))]
-            keys.append((organisations, ("donor", record.outcome, record.donor.name)))
+            keys.append((organisations, ("donor", record.donor.name)))
             if record.recipient_id:
-                keys.append((organisations, ("recipient", record.outcome, record.recipient.name)))
+                keys.append((organisations, ("recipient", record.recipient.name)))
             for groups, key in keys:
                 if key not in groups:
                     groups[key] = Sums()
@@ -276,8 +277,8 @@ class FromRecomputed:
 
     def organisation_rows(self, side: str) -> list[dict]:
         return [
-            {"outcome": outcome, "name": name, **_raw(sums)}
-            for (role, outcome, name), sums in self._organisations.items()
+            {"name": name, **sums}
+            for (role, name), sums in self._organisations.items()
             if role == side
         ]
 

@@ -212,13 +212,12 @@ def _source(selection: Selection):
 
 
 def _by_organisation(rows: Iterable[dict]) -> list[dict]:
-    """Totals by donor or recipient name (organisations of the same name are one row,
-    as a GROUP BY name makes them)."""
+    """Totals by donor or recipient name, from rows of sums per name (organisations of
+    the same name are one row, as a GROUP BY name makes them)."""
     groups: dict[str, Sums] = {}
     for row in rows:
-        if row["name"] not in groups:
-            groups[row["name"]] = Sums()
-        groups[row["name"]].add(row)
+        groups[row.pop("name")] = sums = Sums()
+        sums.merge(row)
     return breakdown_rows(groups)
 
 

@@ -92,3 +92,34 @@ def test_a_members_figures_are_their_records_as_donor_and_recipient(history):
     assert figures(stats_summary(query)["totals"]) == records_sums(records)
     donors = {row["key"] for row in stats_summary(query)["breakdowns"]["donor"]}
     assert donors == {"FPS Alpha", "FPS Beta", "FPS Gamma"}
+
+
+@pytest.mark.parametrize("case", ["year", "category, a leaf", "region", "date_from, mid-month"])
+def test_each_donor_and_recipient_row_is_the_sum_of_its_records(history, case):
+    """Reused weight and diversion rate included, from the totals and from the records;
+    recomputed with a factor version, the donors add up to the recomputed totals."""
+    from exchange.categories.models import FactorVersion
+    from exchange.impact.selectors.statistics import stats_summary_recomputed
+
+    params, lookup = filter_cases(history)[case]
+    query = StatsQuery(filters=stats_filter_of(params))
+    records = ImpactRecord.objects.filter(**lookup)
+    for side in ("donor", "recipient"):
+        names = set(records.exclude(**{side: None}).values_list(f"{side}__name", flat=True))
+        assert names, side
+        for summary in (stats_summary(query), stats_summary(query.records())):
+            rows = {row["key"]: row for row in summary["breakdowns"][side]}
+            assert set(rows) == names, side
+            for name, row in rows.items():
+                sums = records_sums(records.filter(**{f"{side}__name": name}))
+                assert figures(row) == sums, (side, name)
+                rate = sums["reused_weight_kg"] / sums["weight_kg"] if sums["weight_kg"] else None
+                assert row["diversion_rate"] == (rate if rate is None else round(float(rate), 4))
+    recomputed = stats_summary_recomputed(query, version=FactorVersion.objects.get(is_current=True))
+    assert {row["key"] for row in recomputed["breakdowns"]["donor"]} == set(
+        records.values_list("donor__name", flat=True)
+    )
+    donors = [figures(row) for row in recomputed["breakdowns"]["donor"]]
+    assert {key: sum(row[key] for row in donors) for key in donors[0]} == figures(
+        recomputed["totals"]
+    )
