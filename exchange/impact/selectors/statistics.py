@@ -231,18 +231,9 @@ def _summarise(source, breakdowns: Iterable[str]) -> dict:
         raise ValueError(sorted(unknown))
     categories = {c.pk: c for c in Category.objects.all()}
     # Each row is added to the totals and to its group of each column the breakdowns
-    # come from (four additions a row, not one per breakdown); the breakdowns are then
-    # the merged groups: the kind of recipient follows from the outcome, the category
-    # group from the category, the year from the month.
-    columns: dict[str, dict] = {"outcome": {}, "category_id": {}, "region": {}, "period": {}}
-    totals = Sums()
-    for row in source.fine_rows():
-        totals.add(row)
-        for column, groups in columns.items():
-            sums = groups.get(row[column])
-            if sums is None:
-                sums = groups[row[column]] = Sums()
-            sums.add(row)
+    # asked for come from (at most four additions a row, not one per breakdown); the
+    # breakdowns are then the merged groups: the kind of recipient follows from the
+    # outcome, the category group from the category, the year from the month.
     derived = {
         "outcome": ("outcome", lambda outcome: outcome),
         "recipient_kind": ("outcome", recipient_kind),
@@ -252,6 +243,15 @@ def _summarise(source, breakdowns: Iterable[str]) -> dict:
         "month": ("period", lambda month: month),
         "year": ("period", lambda month: month.year),
     }
+    columns: dict[str, dict] = {derived[by][0]: {} for by in breakdowns if by in derived}
+    totals = Sums()
+    for row in source.fine_rows():
+        totals.add(row)
+        for column, groups in columns.items():
+            sums = groups.get(row[column])
+            if sums is None:
+                sums = groups[row[column]] = Sums()
+            sums.add(row)
     fine = {}
     for by in breakdowns:
         if by in derived:
