@@ -26,7 +26,7 @@ from common import Figure, manage_command, percentile, reproduce, say
 # match_lot and match_wanted: no slower than before the set-based engine (issue 16)
 TARGET_LOT_MS = 9.5
 TARGET_WANTED_MS = 14.6
-TARGET_REMATCH_S = 60.0
+TARGET_REMATCH_S = 60.0  # the night after, nothing changed
 TARGET_FULL_S = 60.0
 TARGET_NAIVE_RATIO = 10.0
 WORKER_QUEUE = "bench-matching"
@@ -37,9 +37,11 @@ SEED = 11
 # days, 50 000 requests made over 90, ~550 claims a day in the generated history):
 # (name, lots published with their job lost, requests made with their job lost, lots
 # claimed from since they were matched, lots whose claim window opened, its job lost).
+# Issue 16: "nightly repair 6.4 s (49 s after a day of lost jobs) [...] These figures
+# stay as they are or get better": the last item, each night's target in seconds.
 NIGHTS = (
-    ("a normal night (1 % of the day's jobs lost)", 33, 6, 600, 6),
-    ("a night after a day whose every matching job was lost", 3300, 550, 600, 600),
+    ("a normal night (1 % of the day's jobs lost)", 33, 6, 600, 6, 6.4),
+    ("a night after a day whose every matching job was lost", 3300, 550, 600, 600, 49.0),
 )
 
 
@@ -151,12 +153,36 @@ def _lots_delete(lot_ids: list[int]) -> None:
     matches_rematch(wanted_ids=sorted(touched))
 
 
+def _cold(wanted_ids: list[int]) -> int:
+    """The matching state of a fresh bench database: the generated requests without
+    matches, never matched (their matches deleted, the table vacuumed). Not timed.
+    Returns how many matches were deleted."""
+    from exchange.matching.models import Match, WantedRequest
+
+    deleted, _ = Match.objects.filter(wanted__organisation__in=_generated()).delete()
+    WantedRequest.objects.filter(pk__in=wanted_ids).update(
+        matched_at=None, match_floor=None, match_floor_lot_id=None
+    )
+    _vacuum_matches()
+    return deleted
+
+
+def _generated():
+    from devtools.load.lots import generated_organisations
+
+    return generated_organisations()
+
+
 def _full(figures: list[Figure], wanted_ids: list[int]) -> None:
     """The full recomputation (``matches_rematch_all(full=True)``, what an operator runs
-    with ``manage.py matches_rematch --full``), in this process, chunk after chunk."""
+    with ``manage.py matches_rematch --full``), in this process, from a cold state (no
+    match yet: every match is inserted, as on a fresh bench database), whatever state
+    an earlier run left."""
     from exchange.matching.models import Match
     from exchange.matching.services.engine import REQUESTS_PER_CHUNK, matches_rematch_all
 
+    deleted = _cold(wanted_ids)
+    say(f"Matching: {deleted} matches deleted (not timed) for a cold full recomputation.")
     started = time.perf_counter()
     result = matches_rematch_all(full=True)
     seconds = time.perf_counter() - started
@@ -164,8 +190,8 @@ def _full(figures: list[Figure], wanted_ids: list[int]) -> None:
     matches = Match.objects.filter(ranked=True).count()
     figures.append(
         Figure(
-            f"matches_rematch_all(full=True) in one process: every open request's {_k()} best "
-            f"lots computed again, {len(wanted_ids)} requests in chunks of "
+            f"matches_rematch_all(full=True) in one process, cold (no match yet): every open "
+            f"request's {_k()} best lots computed, {len(wanted_ids)} requests in chunks of "
             f"{REQUESTS_PER_CHUNK} ({result})",
             f"{seconds:.1f} s ({seconds / len(wanted_ids) * 1000:.2f} ms a request); "
             f"{matches} ranked matches",
@@ -307,7 +333,7 @@ def _repair(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int], ni
     NIGHTS: new lots and requests whose matching jobs were lost, lots with units claimed
     or given back, lots whose next claim window opened. Then again, with nothing to
     repair."""
-    name, LOST_LOTS, LOST_REQUESTS, CLAIMED_LOTS, OPENED_LOTS = night  # noqa: N806
+    name, LOST_LOTS, LOST_REQUESTS, CLAIMED_LOTS, OPENED_LOTS, target_s = night  # noqa: N806
     from django.utils import timezone
 
     from exchange.lots.models import Lot
@@ -358,8 +384,8 @@ def _repair(figures: list[Figure], lot_ids: list[int], wanted_ids: list[int], ni
             f"claimed from, {OPENED_LOTS} claim windows opened with their jobs lost",
             f"{seconds:.1f} s ({result}; {lost_matched} of the {LOST_LOTS} lost lots entered "
             f"some request's {_k()} best)",
-            f"< {TARGET_REMATCH_S:.0f} s",
-            seconds < TARGET_REMATCH_S,
+            f"< {target_s:g} s (issue 16: stays as it was, or gets better)",
+            seconds < target_s,
             reproduce("matching"),
         )
     )

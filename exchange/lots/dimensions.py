@@ -65,9 +65,18 @@ def requests_admitting(size: Size, prefix: str = "") -> Q:
 
 def size_fits_array(sizes: np.ndarray, limits: np.ndarray) -> np.ndarray:
     """``size_fits`` of every request (rows of ``limits``, shape (m, 3)) and lot (rows of
-    ``sizes``, shape (n, 3)) at once, NaN for what is not stated: booleans (m, n)."""
-    size, most = sizes[None, :, :], limits[:, None, :]
-    return (np.isnan(most) | np.isnan(size) | (size <= most)).all(axis=2)
+    ``sizes``, shape (n, 3)) at once, NaN for what is not stated: booleans that
+    broadcast to (m, n). A dimension that no request limits or no lot states excludes
+    nothing and is not compared (most requests state no maximum: then the answer is a
+    single True, at no cost for the m x n pairs)."""
+    fits = np.ones((1, 1), dtype=bool)
+    for dimension in range(limits.shape[1]):
+        most, size = limits[:, dimension], sizes[:, dimension]
+        unlimited, unstated = np.isnan(most), np.isnan(size)
+        if unlimited.all() or unstated.all():
+            continue
+        fits = fits & (unlimited[:, None] | unstated[None, :] | (size[None, :] <= most[:, None]))
+    return fits
 
 
 def size_array(rows: Sequence[Size]) -> np.ndarray:

@@ -112,8 +112,15 @@ class Match(TimeStampedModel):
     score = models.FloatField()
     reasons = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.NEW)
+    # Indexed where set only (match_claim_idx): nearly every match has no claim, and an
+    # index entry for each would be written by every match made.
     claim = models.ForeignKey(
-        "claims.Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "claims.Claim",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     notified_at = models.DateTimeField(null=True, blank=True)
     # One of the request's K best fitting lots. A match pushed out by better lots stays
@@ -129,7 +136,12 @@ class Match(TimeStampedModel):
                 condition=models.Q(score__gte=0, score__lte=1), name="match_score_range"
             ),
         ]
-        indexes = [models.Index(fields=["wanted", "status"], name="match_wanted_status_idx")]
+        indexes = [
+            models.Index(fields=["wanted", "status"], name="match_wanted_status_idx"),
+            models.Index(
+                fields=["claim"], condition=models.Q(claim__isnull=False), name="match_claim_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} ~ wanted {self.wanted_id} ({self.score:.2f})"

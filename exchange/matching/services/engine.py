@@ -6,6 +6,7 @@ constraint) and notified once."""
 
 import datetime
 import json
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -58,87 +59,122 @@ def _outranks(score: float, lot_id: int, floor: float | None, floor_lot_id: int 
 _INSERT_MATCHES = """
     INSERT INTO matching_match
         (created_at, updated_at, lot_id, wanted_id, score, reasons, status, notified_at, ranked)
-    SELECT %s, %s, t.lot_id, t.wanted_id, t.score, t.reasons::jsonb, %s, t.notified_at, TRUE
-    FROM unnest(%b::bigint[], %b::bigint[], %b::float8[], %b::text[], %b::timestamptz[])
-        AS t(lot_id, wanted_id, score, reasons, notified_at)
-    ON CONFLICT (lot_id, wanted_id) DO NOTHING
+    SELECT %(now)s, %(now)s, t.lot_id, t.wanted_id, t.score, r.reasons -> (t.n::int - 1),
+        %(status)s, CASE WHEN t.notified THEN %(now)s END, TRUE
+    FROM unnest(%(lot_ids)s::bigint[], %(wanted_ids)s::bigint[], %(scores)s::float8[],
+            %(notified)s::boolean[]) WITH ORDINALITY AS t(lot_id, wanted_id, score, notified, n),
+        (SELECT %(reasons)s::jsonb AS reasons) AS r
+    {on_conflict}
     RETURNING id, lot_id, wanted_id
 """
+# From this many pairs, an INSERT is first tried without ON CONFLICT (in a savepoint):
+# checking each row for a conflict before inserting it cost a third of the insert, and
+# a conflict (a concurrent job matched a pair meanwhile) is rare; then it is redone
+# with ON CONFLICT DO NOTHING. A few pairs (one lot, one request) go straight to it.
+PLAIN_INSERT_PAIRS = 1000
 
 
-def _insert_matches_postgresql(fits: list[Fit], notified_at: list) -> list[Match]:
-    """One INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING, its
-    arrays bound on the server: Django's bulk_create quotes every value into the SQL
-    text in Python, which costs more than the insert itself for thousands of rows."""
-    now = timezone.now()
-    params = [
-        now,
-        now,
-        MatchStatus.NEW.value,
-        [f[0] for f in fits],
-        [f[1] for f in fits],
-        [f[2] for f in fits],
-        [json.dumps(f[3]) for f in fits],
-        notified_at,
-    ]
+def _array_text(values) -> str:
+    """A PostgreSQL array literal of numbers or booleans (``{1,2,3}``): built by one
+    join, where psycopg's binary arrays cost microseconds an element in Python. A
+    float's repr is the shortest text that reads back as the same double."""
+    return "{" + ",".join(map(repr, values)) + "}"
+
+
+def _insert_matches_postgresql(fits: list[Fit], notified: list[bool], now) -> list[tuple]:
+    """One INSERT ... SELECT FROM unnest(...) RETURNING: the columns as array literals,
+    the reasons as one JSON array (one json.dumps for all, each row's element taken by
+    its position); returns (id, lot id, wanted id) of the rows inserted. Django's
+    bulk_create quotes every value into the SQL text in Python, which costs more than
+    the insert itself for thousands of rows."""
+    params = {
+        "now": now,
+        "status": MatchStatus.NEW.value,
+        "lot_ids": _array_text([f[0] for f in fits]),
+        "wanted_ids": _array_text([f[1] for f in fits]),
+        "scores": _array_text([f[2] for f in fits]),
+        "notified": "{" + ",".join("t" if told else "f" for told in notified) + "}",
+        "reasons": json.dumps([f[3] for f in fits]),
+    }
+    on_conflict = "ON CONFLICT (lot_id, wanted_id) DO NOTHING"
     connection.ensure_connection()
+    if len(fits) >= PLAIN_INSERT_PAIRS:
+        try:
+            with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(_INSERT_MATCHES.format(on_conflict=""), params)
+                return cursor.fetchall()
+        except psycopg.errors.UniqueViolation:
+            pass  # rolled back to the savepoint: the pairs not matched meanwhile, below
     with psycopg.Cursor(connection.connection) as cursor:  # Django's binds client-side
-        cursor.execute(_INSERT_MATCHES, params)
-        inserted = {(lot_id, wanted_id): pk for pk, lot_id, wanted_id in cursor.fetchall()}
-    matches = []
-    for (lot_id, wanted_id, score, reasons), notified in zip(fits, notified_at, strict=True):
-        pk = inserted.get((lot_id, wanted_id))
-        if pk is not None:
-            matches.append(
-                _loaded_match(
-                    id=pk,
-                    created_at=now,
-                    updated_at=now,
-                    lot_id=lot_id,
-                    wanted_id=wanted_id,
-                    score=score,
-                    reasons=reasons,
-                    status=MatchStatus.NEW.value,
-                    claim_id=None,
-                    notified_at=notified,
-                    ranked=True,
-                )
-            )
-    return matches
+        cursor.execute(_INSERT_MATCHES.format(on_conflict=on_conflict), params)
+        return cursor.fetchall()
 
 
-def _loaded_match(**values) -> Match:
-    """A Match as if read from the database, without Model.__init__ (which costs more
-    than the INSERT of the row when there are hundreds): every concrete field's value
-    goes straight into the instance, as Django's own loading does after __init__."""
+def _loaded_match(alias: str, **values) -> Match:
+    """A Match as if read from the database ``alias``, without Model.__init__ (which
+    costs more than the INSERT of the row when there are hundreds): every concrete
+    field's value goes straight into the instance, as Django's own loading does after
+    __init__."""
     match = Match.__new__(Match)
     match.__dict__.update(values)
     match._state = ModelState()
-    match._state.adding, match._state.db = False, connection.alias
+    match._state.adding, match._state.db = False, alias
     return match
 
 
-def _insert_matches(fits: list[Fit], notified_at: list) -> list[Match]:
-    """Insert the pairs that are not matched yet; returns the matches this call made
-    (a concurrent job may have matched some pairs in between: the unique constraint
-    decides, and those come back from that job only)."""
+def _insert_matches(
+    fits: list[Fit], notified: list[bool], now, *, listed: bool = True
+) -> tuple[int, list[Match]]:
+    """Insert the pairs that are not matched yet, those ``notified`` (nobody to tell)
+    notified at ``now``; returns how many this call made and those matches (a
+    concurrent job may have matched some pairs in between: the unique constraint
+    decides, and those come back from that job only). ``listed`` False: only the
+    matches still to notify are returned (the full recomputation counts the others)."""
     if connection.vendor == "postgresql":
-        return _insert_matches_postgresql(fits, notified_at)
+        inserted = {
+            (lot, wanted): pk for pk, lot, wanted in _insert_matches_postgresql(fits, notified, now)
+        }
+        matches, alias, status = [], connection.alias, MatchStatus.NEW.value
+        for (lot_id, wanted_id, score, reasons), told in zip(fits, notified, strict=True):
+            pk = inserted.get((lot_id, wanted_id))
+            if pk is not None and (listed or not told):
+                matches.append(
+                    _loaded_match(
+                        alias,
+                        id=pk,
+                        created_at=now,
+                        updated_at=now,
+                        lot_id=lot_id,
+                        wanted_id=wanted_id,
+                        score=score,
+                        reasons=reasons,
+                        status=status,
+                        claim_id=None,
+                        notified_at=now if told else None,
+                        ranked=True,
+                    )
+                )
+        return len(inserted), matches
     fresh = [
-        Match(lot_id=lot_id, wanted_id=wanted_id, score=score, reasons=reasons, notified_at=when)
-        for (lot_id, wanted_id, score, reasons), when in zip(fits, notified_at, strict=True)
+        Match(
+            lot_id=lot_id,
+            wanted_id=wanted_id,
+            score=score,
+            reasons=reasons,
+            notified_at=now if told else None,
+        )
+        for (lot_id, wanted_id, score, reasons), told in zip(fits, notified, strict=True)
     ]
     try:
         with transaction.atomic():
             Match.objects.bulk_create(fresh, batch_size=2000)
-        return fresh
     except IntegrityError:
         existing = set(
             Match.objects.filter(
                 lot_id__in={m.lot_id for m in fresh}, wanted_id__in={m.wanted_id for m in fresh}
             ).values_list("lot_id", "wanted_id")
         )
-        mine = [
+        fresh = [
             Match(
                 lot_id=m.lot_id,
                 wanted_id=m.wanted_id,
@@ -150,28 +186,32 @@ def _insert_matches(fits: list[Fit], notified_at: list) -> list[Match]:
             if (m.lot_id, m.wanted_id) not in existing
         ]
         with transaction.atomic():
-            Match.objects.bulk_create(mine)
-        return mine
+            Match.objects.bulk_create(fresh)
+    return len(fresh), [m for m in fresh if listed or m.notified_at is None]
 
 
-def _save_matches(fits: list[Fit], organisations: dict[int, int]) -> list[Match]:
+def _save_matches(
+    fits: list[Fit], organisations: dict[int, int], *, listed: bool = True
+) -> tuple[int, list[Match]]:
     """Insert the pairs not matched before and notify the requesting organisations;
-    returns the new matches, best first. ``organisations`` maps the fits' wanted
-    request ids to their organisations."""
+    returns how many new matches and those matches, best first (``listed`` False: none,
+    only the count). ``organisations`` maps the fits' wanted request ids to their
+    organisations."""
     if not fits:
-        return []
+        return 0, []
     people = _people(set(organisations.values()))
-    now = timezone.now()
     # A match whose organisation has nobody to tell is notified as it is made.
-    notified_at = [None if people.get(organisations[f[1]]) else now for f in fits]
-    matches = _insert_matches(fits, notified_at)
+    notified = [not people.get(organisations[f[1]]) for f in fits]
+    created, matches = _insert_matches(fits, notified, timezone.now(), listed=listed)
     matches_notify(
         [m for m in matches if m.notified_at is None],
         organisations=organisations,
         people=people,
     )
+    if not listed:
+        return created, []
     matches.sort(key=lambda m: (-m.score, -m.pk))
-    return matches
+    return created, matches
 
 
 # Lot texts matching never reads (the search vector is the largest column of a lot).
@@ -205,7 +245,7 @@ def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
         _lots_stamp([lot.pk], now)
         return []
     with _matching_transaction():
-        matches = _save_matches(entering, organisations)
+        _created, matches = _save_matches(entering, organisations)
         _rebalance({m.wanted_id for m in matches})
         _lots_stamp([lot.pk], now)
     return matches
@@ -237,10 +277,10 @@ def matches_lots_repair(*, lot_ids, now=None, matched_before=None) -> int:
             entering.extend(f for f in fits if _outranks(f[2], f[0], *floors[f[1]]))
             organisations.update(requesters)
         with _matching_transaction():
-            matches = _save_matches(entering, organisations)
+            made, matches = _save_matches(entering, organisations)
             _rebalance({m.wanted_id for m in matches})
             _lots_stamp(chunk, now)
-        created += len(matches)
+        created += made
     return created
 
 
@@ -256,16 +296,20 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
     with _matching_transaction():
-        return _settle([(wanted.pk, wanted.organisation_id, wanted_best(wanted, now=now))], now)
+        ranked = [(wanted.pk, wanted.organisation_id, wanted_best(wanted, now=now))]
+        return _settle(ranked, now)[1]
 
 
-def _settle(ranked: list[tuple[int, int, list[Fit]]], now) -> list[Match]:
+def _settle(
+    ranked: list[tuple[int, int, list[Fit]]], now, *, listed: bool = True
+) -> tuple[int, list[Match]]:
     """Make each request's matches its K best fits: ``ranked`` holds (request id, its
     organisation, its fits best first). New pairs are matched and notified, matches
     among the K are ranked (with today's score), the others are pushed out; then the
-    requests' floors and matched_at are written."""
+    requests' floors and matched_at are written. Returns how many new matches, and
+    those (best first; ``listed`` False: only the count)."""
     if not ranked:
-        return []
+        return 0, []
     k = matches_per_request()
     best = {wanted_id: {f[0]: f for f in fits} for wanted_id, _organisation, fits in ranked}
     existing: dict[int, dict[int, tuple]] = {pk: {} for pk in best}
@@ -291,7 +335,7 @@ def _settle(ranked: list[tuple[int, int, list[Fit]]], now) -> list[Match]:
         )
     _matches_rescore(rescored, now)
     _matches_push_out(pushed_out)
-    matches = _save_matches(fresh, organisations)
+    created, matches = _save_matches(fresh, organisations, listed=listed)
     floors = []
     for wanted_id, _organisation, fits in ranked:
         floor = fits[k - 1] if len(fits) >= k else None
@@ -299,7 +343,7 @@ def _settle(ranked: list[tuple[int, int, list[Fit]]], now) -> list[Match]:
             (wanted_id, floor and floor[2], floor and floor[0], now),
         )
     _wanted_floors_write(floors)
-    return matches
+    return created, matches
 
 
 def _rebalance(wanted_ids: set[int]) -> None:
@@ -443,11 +487,44 @@ def matches_rematch(*, wanted_ids, now=None) -> int:
     transaction, one read of their matches, one INSERT, one round of notices and one
     update of floors. Returns how many new matches it made."""
     now = now or timezone.now()
-    ranked = wanted_best_many(list(wanted_ids), now=now)
+    return _settle_all(wanted_best_many(list(wanted_ids), now=now), now)
+
+
+def _settle_all(ranked: list[tuple[int, int, list[Fit]]], now) -> int:
+    """``_settle`` of computed K bests, ``SETTLE_CHUNK`` requests a transaction."""
     created = 0
     for start in range(0, len(ranked), SETTLE_CHUNK):
         with _matching_transaction():
-            created += len(_settle(ranked[start : start + SETTLE_CHUNK], now))
+            created += _settle(ranked[start : start + SETTLE_CHUNK], now, listed=False)[0]
+    return created
+
+
+def _settle_all_apart(ranked: list[tuple[int, int, list[Fit]]], now) -> int:
+    """``_settle_all`` in a thread of its own, on the thread's own database connection
+    (closed when done)."""
+    try:
+        return _settle_all(ranked, now)
+    finally:
+        connection.close()
+
+
+def _rematch_chunks(chunks: list[list[int]], now) -> int:
+    """``matches_rematch`` of each chunk of requests, in turn. On PostgreSQL, outside a
+    transaction, a chunk's writes (a thread of their own, on its own connection) go on
+    while the next chunk's K bests are computed: the database inserts and checks the
+    matches of one while Python compares the pairs of the next, on two CPUs where
+    there are two, instead of each waiting for the other. One chunk is written at a
+    time, in order; each is its own transactions, as on the workers."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(chunks) < 2:
+        return sum(matches_rematch(wanted_ids=chunk, now=now) for chunk in chunks)
+    created, writing = 0, None
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        for chunk in chunks:
+            ranked = wanted_best_many(chunk, now=now)
+            if writing is not None:
+                created += writing.result()
+            writing = writer.submit(_settle_all_apart, ranked, now)
+        created += writing.result()
     return created
 
 
@@ -564,10 +641,11 @@ def matches_rematch_pending(plan: RematchPlan) -> int:
 
 
 def matches_rematch_all(*, now=None, full: bool = False) -> dict[str, int]:
-    """The nightly repair sweep (``matches_rematch_plan``) run here, chunk after chunk;
-    the Celery task spreads the same chunks over the workers instead."""
+    """The nightly repair sweep (``matches_rematch_plan``) run here, chunk after chunk
+    (``_rematch_chunks``: a chunk's writes overlap the next one's computation); the
+    Celery task spreads the same chunks over the workers instead."""
     plan = matches_rematch_plan(now=now, full=full)
-    created = sum(matches_rematch(wanted_ids=chunk, now=plan.now) for chunk in plan.request_chunks)
+    created = _rematch_chunks(plan.request_chunks, plan.now)
     created += sum(
         matches_lots_repair(lot_ids=chunk, now=plan.now, matched_before=plan.now)
         for chunk in plan.lot_chunks

@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from devtools.load.lots import lots_generate_load
@@ -14,6 +15,7 @@ from devtools.load.wanted import generated_wanted, wanted_generate_load
 from exchange.lots.models import Lot
 from exchange.matching.models import Match
 from exchange.matching.scoring import match_score, match_score_array, rounded_score_array
+from exchange.matching.services import engine
 from exchange.matching.services.engine import matches_rematch
 from exchange.matching.services.fits import wanted_best, wanted_best_many
 from exchange.organisations.models import Organisation
@@ -59,16 +61,72 @@ def test_among_given_lots_only(generated):
         assert together[wanted.pk] == wanted_best(wanted, now=now, lot_ids=lot_ids)
 
 
-def test_the_rematch_stores_each_requests_k_best(generated):
-    matches_rematch(wanted_ids=[w.pk for w in generated])
+def _stored_as_computed(requests) -> None:
+    """Each request's ranked matches are its K best: the same lots, scores and reasons."""
     now = timezone.now()
-    for wanted in generated[:40]:
+    for wanted in requests:
         stored = list(
             Match.objects.filter(wanted=wanted, ranked=True)
             .order_by("-score", "lot_id")
-            .values_list("lot_id", "score")
+            .values_list("lot_id", "score", "reasons")
         )
-        assert stored == [(f[0], f[2]) for f in wanted_best(wanted, now=now)]
+        assert stored == [(f[0], f[2], f[3]) for f in wanted_best(wanted, now=now)]
+
+
+def test_the_rematch_stores_each_requests_k_best(generated):
+    assert matches_rematch(wanted_ids=[w.pk for w in generated]) == Match.objects.count()
+    _stored_as_computed(generated)
+
+
+def test_pairs_matched_meanwhile_are_left_as_they_are(generated, monkeypatch):
+    """A batch of pairs of which some were matched meanwhile (by a concurrent job): the
+    others are inserted, those stay as they were and are not counted as new."""
+    monkeypatch.setattr(engine, "PLAIN_INSERT_PAIRS", 1)  # the batch path, for a few pairs
+    now = timezone.now()
+    fits = [
+        f
+        for _pk, _organisation, best in wanted_best_many([w.pk for w in generated][:30], now=now)
+        for f in best
+    ]
+    assert len(fits) > 20
+    taken = fits[::4]
+    for lot_id, wanted_id, _score, _reasons in taken:
+        Match.objects.create(lot_id=lot_id, wanted_id=wanted_id, score=0.5, reasons={"x": 1})
+    with transaction.atomic():
+        created, matches = engine._insert_matches(fits, [True] * len(fits), now)
+    assert created == len(matches) == len(fits) - len(taken)
+    assert {(m.lot_id, m.wanted_id) for m in matches} == {f[:2] for f in fits} - {
+        f[:2] for f in taken
+    }
+    stored = {(m.lot_id, m.wanted_id): (m.score, m.reasons) for m in Match.objects.all()}
+    for lot_id, wanted_id, score, reasons in fits:
+        if (lot_id, wanted_id) in {f[:2] for f in taken}:
+            assert stored[lot_id, wanted_id] == (0.5, {"x": 1})
+        else:
+            assert stored[lot_id, wanted_id] == (score, reasons)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_recomputation_writes_a_chunk_while_it_computes_the_next(generated, monkeypatch):
+    """In one process on PostgreSQL, each chunk's matches are written by a thread of
+    their own (its own connection) while the next chunk is computed: every request still
+    gets its K best, with their scores and reasons, and each chunk is written once."""
+    monkeypatch.setattr(engine, "REQUESTS_PER_CHUNK", 40)
+    apart = []
+    settle_all_apart = engine._settle_all_apart
+
+    def spied(ranked, now):
+        apart.append(len(ranked))
+        return settle_all_apart(ranked, now)
+
+    monkeypatch.setattr(engine, "_settle_all_apart", spied)
+    result = engine.matches_rematch_all(full=True)
+    assert result["created"] == Match.objects.count() > 100
+    _stored_as_computed(generated)
+    if connection.vendor == "postgresql":
+        assert sum(apart) == result["requests"] and len(apart) == -(-result["requests"] // 40) > 1
+    else:  # SQLite: one connection, chunk after chunk
+        assert apart == []
 
 
 def test_the_score_over_arrays_is_match_scores_to_the_last_bit():
