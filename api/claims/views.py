@@ -30,8 +30,6 @@ from exchange.claims.documents import claim_has_document, claim_transfer_documen
 from exchange.claims.errors import ClaimError
 from exchange.claims.models import Claim, ClaimStatus
 from exchange.common.errors import ApplicationError, ErrorKind
-from exchange.lots.errors import LotError
-from exchange.lots.selectors import lot_claim_target
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -77,8 +75,13 @@ class ClaimViewSet(
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "actor": self.actor, "now": timezone.now()}
 
-    def _answer(self, claim: Claim, code=status.HTTP_200_OK) -> Response:
-        claim = self.scoped_queryset().get(pk=claim.pk)
+    def _answer(
+        self, claim: Claim, code=status.HTTP_200_OK, *, read_again: bool = True
+    ) -> Response:
+        """The claim as the scoped list shows it; ``read_again=False``: ``claim`` was just
+        written, with its lot, owner, claimant and claimed_by in hand, and is shown as is."""
+        if read_again:
+            claim = self.scoped_queryset().get(pk=claim.pk)
         serializer = ClaimOutputSerializer(claim, context=self.get_serializer_context())
         return Response(serializer.data, status=code)
 
@@ -91,22 +94,13 @@ class ClaimViewSet(
         that does not exist or is another organisation's draft."""
         serializer = ClaimCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actor = self.require_actor()
-        lot = lot_claim_target(actor=actor, pk=serializer.validated_data["lot"])
-        if lot is None:
-            raise ApplicationError(
-                code=LotError.NOT_FOUND,
-                field="lot",
-                kind=ErrorKind.INVALID,
-                message=_("No published lot with this id."),
-            )
         claim = services.claim_create(
-            actor=actor,
-            lot=lot,
+            actor=self.require_actor(),
+            lot=serializer.validated_data["lot"],
             quantity=serializer.validated_data["quantity"],
             note=serializer.validated_data["note"],
         )
-        return self._answer(claim, status.HTTP_201_CREATED)
+        return self._answer(claim, status.HTTP_201_CREATED, read_again=False)
 
     @extend_schema(request=None, responses=ClaimOutputSerializer)
     @action(detail=True, methods=["post"])

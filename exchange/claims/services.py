@@ -10,8 +10,9 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Sum, Value, When
+from django.db.models.sql import InsertQuery
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,8 @@ from exchange.claims.signals import claim_collected
 from exchange.claims.transitions import CLAIM_TRANSITIONS, ClaimAction, transition_check
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.common.limits import NOTE_MAX, texts_check, texts_require
-from exchange.common.services import audit_event_record
+from exchange.common.models import AuditEvent
+from exchange.common.services import audit_event_build, audit_event_record
 from exchange.lots.eligibility import (
     eligibility_kind,
     first_tier,
@@ -37,10 +39,14 @@ from exchange.lots.eligibility import (
     tier_at,
     window_opens_at,
 )
+from exchange.lots.errors import LotError
 from exchange.lots.models import Lot, LotStatus, Tier
+from exchange.lots.selectors import lot_claim_target
+from exchange.notifications.models import Notification
+from exchange.notifications.services import notices_email, notices_render
 from exchange.organisations.access import require_verified, require_writer
 from exchange.organisations.models import Membership
-from exchange.organisations.notices import notify_organisation
+from exchange.organisations.notices import notify_organisation, organisation_people
 
 MAX_MEASURED_WEIGHT_KG = Decimal("1000000")
 
@@ -81,22 +87,38 @@ def claim_eligibility_check(*, actor: Membership, lot: Lot, now=None) -> None:
         )
 
 
-def _reserve(lot_id: int, quantity: int) -> bool:
+def _reserve(lot: Lot, quantity: int) -> bool:
     """Take ``quantity`` units of a published lot, all or nothing; the lot becomes
-    reserved when nothing is left. One UPDATE: the database arbitrates concurrency."""
-    return bool(
-        Lot.objects.filter(
-            pk=lot_id,
-            status=LotStatus.PUBLISHED,
-            quantity_reserved__lte=F("quantity") - quantity,
-        ).update(
-            quantity_reserved=F("quantity_reserved") + quantity,
-            status=Case(
-                When(quantity=F("quantity_reserved") + quantity, then=Value(LotStatus.RESERVED)),
-                default=F("status"),
-            ),
-            updated_at=timezone.now(),
-        )
+    reserved when nothing is left. One UPDATE: the database arbitrates concurrency, and
+    the lot's row stays locked until the transaction ends. On success ``lot`` holds what
+    the UPDATE wrote (its reserved units and status)."""
+    sql, params = _reserve_sql(lot, quantity)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    lot.quantity_reserved, lot.status, lot.updated_at = row
+    return True
+
+
+def _reserve_sql(lot: Lot, quantity: int) -> tuple[str, list]:
+    table = connection.ops.quote_name(Lot._meta.db_table)
+    return (
+        f"UPDATE {table} SET quantity_reserved = quantity_reserved + %s, "  # noqa: S608
+        "status = CASE WHEN quantity = quantity_reserved + %s THEN %s ELSE status END, "
+        "updated_at = %s "
+        "WHERE id = %s AND status = %s AND quantity_reserved <= quantity - %s "
+        "RETURNING quantity_reserved, status, updated_at",
+        [
+            quantity,
+            quantity,
+            LotStatus.RESERVED,
+            timezone.now(),
+            lot.pk,
+            LotStatus.PUBLISHED,
+            quantity,
+        ],
     )
 
 
@@ -127,53 +149,157 @@ def claim_validate(*, quantity: int | None, note: str = "", invalid: Collection[
         raise ApplicationError.from_validation_error(ValidationError(errors))
 
 
-def claim_create(*, actor: Membership, lot: Lot, quantity: int, note: str = "") -> Claim:
-    """Claim ``quantity`` units of a lot for the actor's organisation."""
+def claim_create(*, actor: Membership, lot: Lot | int, quantity: int, note: str = "") -> Claim:
+    """Claim ``quantity`` units of a lot for the actor's organisation.
+
+    A claim of more than the lot had left when read is refused at once (409), without
+    touching the lot's row. Otherwise everything the claim writes is made ready first
+    (the claim, its audit event, its notices rendered for their people), then written
+    together with the reservation, the one conditional UPDATE of the lot's counter, which
+    decides: when the units went meanwhile (or the lot closed), nothing is written and
+    the answer says why. Concurrent claimants of a lot wait on its row only while that
+    write runs: on PostgreSQL it is one statement (``_claim_write``). ``lot`` is read
+    again with its owner; given by its id (the API), it is looked up as
+    ``lot_claim_target`` says (400 ``lot_not_found`` for a lot the actor cannot name)."""
+    read = isinstance(lot, int)
+    if read:  # the API's lot id: its one read
+        lot = _claim_target(actor, lot)
     require_writer(actor)
     require_verified(actor)
     claim_validate(quantity=quantity, note=note)
-    lot = Lot.objects.select_related("owner").get(pk=lot.pk)
+    if not read:
+        lot = Lot.objects.select_related("owner").get(pk=lot.pk)
     claim_eligibility_check(actor=actor, lot=lot)
     if lot.quantity_available < quantity:
-        # Already too little left when read: refused at once, without waiting for the
-        # lot's row behind the claims being written (the UPDATE below stays the judge
-        # of every claim that may still fit).
         raise _not_enough_left(lot)
-    with transaction.atomic():
-        # The claim, its audit event and its notices first, the reservation last: the
-        # UPDATE locks the lot's row until the commit, and concurrent claimants of the
-        # lot wait on that lock, so it is held for as short a time as possible. When
-        # the reservation fails, everything before it is rolled back.
-        auto = lot.owner.auto_approve_claims
-        now = timezone.now()
-        claim = Claim.objects.create(
-            lot=lot,
-            claimant=actor.organisation,
-            claimed_by=actor.user,
-            quantity=quantity,
-            note=(note or "").strip(),
-            tier=lot.tier_at(now),
-            status=ClaimStatus.APPROVED if auto else ClaimStatus.PENDING,
-            decided_at=now if auto else None,
-            status_changed_at=now,
+    auto = lot.owner.auto_approve_claims
+    now = timezone.now()
+    claim = Claim(
+        lot=lot,
+        claimant=actor.organisation,
+        claimed_by=actor.user,
+        quantity=quantity,
+        note=(note or "").strip(),
+        tier=lot.tier_at(now),
+        status=ClaimStatus.APPROVED if auto else ClaimStatus.PENDING,
+        decided_at=now if auto else None,
+        status_changed_at=now,
+    )
+    notices = [_notices_render(claim, "created", to_owner=True)]
+    if auto:  # approved at once: the claimant hears what an approval tells
+        notices.append(
+            _notices_render(claim, CLAIM_TRANSITIONS[ClaimAction.APPROVE].notice, to_owner=False)
         )
-        audit_event_record(
-            actor=actor.user,
-            organisation=actor.organisation,
-            obj=claim,
-            action="create",
-            to_state=claim.status,
-            data={"lot": lot.pk, "quantity": quantity},
-        )
-        _notify(claim, "created", to_owner=True)
-        if auto:  # approved at once: the claimant hears what an approval tells
-            _notify(claim, CLAIM_TRANSITIONS[ClaimAction.APPROVE].notice, to_owner=False)
-        if not _reserve(lot.pk, quantity):
-            lot.refresh_from_db(fields=["quantity", "quantity_reserved", "status"])
-            if lot.status not in (LotStatus.PUBLISHED, LotStatus.RESERVED):
-                raise _conflict(ClaimError.LOT_NOT_OPEN, _("This lot takes no claims any more."))
-            raise _not_enough_left(lot)
+    if not _claim_write(actor, lot, claim, notices):
+        lot.refresh_from_db(fields=["quantity", "quantity_reserved", "status"])
+        if lot.status not in (LotStatus.PUBLISHED, LotStatus.RESERVED):
+            raise _conflict(ClaimError.LOT_NOT_OPEN, _("This lot takes no claims any more."))
+        raise _not_enough_left(lot)
     return claim
+
+
+def _claim_target(actor: Membership, lot_id: int) -> Lot:
+    """The lot a claim names by its id, with its owner (``lot_claim_target``)."""
+    lot = lot_claim_target(actor=actor, pk=lot_id)
+    if lot is None:
+        raise ApplicationError(
+            code=LotError.NOT_FOUND,
+            field="lot",
+            kind=ErrorKind.INVALID,
+            message=_("No published lot with this id."),
+        )
+    return lot
+
+
+def _claim_write(actor: Membership, lot: Lot, claim: Claim, notices: list) -> bool:
+    """Take the claim's units (``_reserve``) and write the claim, its audit event and
+    its notices (``_notices_render``'s), all or nothing; False (nothing written) when the
+    units are not there. The notices are e-mailed after commit."""
+    if connection.vendor == "postgresql":
+        return _claim_write_one_statement(actor, lot, claim, notices)
+    with transaction.atomic():
+        if not _reserve(lot, claim.quantity):
+            return False
+        claim.save(force_insert=True)
+        _claim_audit_event(actor, claim).save(force_insert=True)
+        for event, rendered in notices:
+            _notices_prepare(claim, event, rendered)
+            Notification.objects.bulk_create(rendered)
+            notices_email(rendered)
+    return True
+
+
+def _claim_audit_event(actor: Membership, claim: Claim) -> AuditEvent:
+    return audit_event_build(
+        actor=actor.user,
+        organisation=actor.organisation,
+        obj=claim,
+        action="create",
+        to_state=claim.status,
+        data={"lot": claim.lot_id, "quantity": claim.quantity},
+    )
+
+
+def _claim_write_one_statement(actor: Membership, lot: Lot, claim: Claim, notices: list) -> bool:
+    """``_claim_write`` on PostgreSQL: the reservation and every row in one statement,
+    each INSERT reading from the UPDATE (no row when the UPDATE took nothing). Outside a
+    transaction the statement commits by itself, so the lot's row is locked only while
+    PostgreSQL runs it, as for a bare UPDATE; inside one (a match claimed, an
+    Idempotency-Key) until that commits. The claim's id is drawn first (an id drawn for
+    a refused claim is never used)."""
+    claim_table = connection.ops.quote_name(Claim._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [claim_table])
+        claim.pk = cursor.fetchone()[0]
+        rows = [claim, _claim_audit_event(actor, claim)]
+        for event, rendered in notices:
+            rows += _notices_prepare(claim, event, rendered)
+        reserve, params = _reserve_sql(lot, claim.quantity)
+        ctes = [f"taken AS ({reserve})"]
+        for index, row in enumerate(rows):
+            sql, row_params = _insert_from_taken(row)
+            ctes.append(f"row{index} AS ({sql})")
+            params += row_params
+        notice_ids = ", ".join(
+            f"(SELECT id FROM row{index})"  # noqa: S608
+            for index, row in enumerate(rows)
+            if isinstance(row, Notification)
+        )
+        cursor.execute(
+            f"WITH {', '.join(ctes)} SELECT quantity_reserved, status, updated_at, "  # noqa: S608
+            f"ARRAY[{notice_ids}]::bigint[] FROM taken",
+            params,
+        )
+        taken = cursor.fetchone()
+    if taken is None:
+        claim.pk = None
+        return False
+    lot.quantity_reserved, lot.status, lot.updated_at, ids = taken
+    claim._state.adding, claim._state.db = False, connection.alias
+    written = [row for row in rows if isinstance(row, Notification)]
+    for notification, pk in zip(written, ids, strict=True):
+        notification.pk = pk
+        notification._state.adding, notification._state.db = False, connection.alias
+    notices_email(written)
+    return True
+
+
+def _insert_from_taken(row) -> tuple[str, list]:
+    """``INSERT INTO <row's table> (<columns>) SELECT <values> FROM taken`` for a model
+    instance, with the values Django itself would insert (``auto_now_add`` filled)."""
+    fields = [
+        field
+        for field in row._meta.local_concrete_fields
+        if not (field.primary_key and row.pk is None)
+    ]
+    query = InsertQuery(type(row))
+    query.insert_values(fields, [row])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [row._meta.pk] if row.pk is None else None
+    ((sql, params),) = compiler.as_sql()
+    head, rest = sql.split(" VALUES (", 1)
+    values, returning = rest.rsplit(")", 1)
+    return f"{head} SELECT {values} FROM taken{returning}", list(params)  # noqa: S608
 
 
 def _not_enough_left(lot: Lot) -> ApplicationError:
@@ -424,6 +550,28 @@ def _notify(claim: Claim, event: str, *, to_owner: bool, template: str | None = 
         context={"claim": claim, "lot": claim.lot},
         url=reverse("claims:detail", args=[claim.pk]),
     )
+
+
+def _notices_render(claim: Claim, event: str, *, to_owner: bool) -> tuple[str, list]:
+    """The notices of ``_notify`` for a claim not written yet: rendered for their
+    people, without their key and link (``_notices_prepare`` adds them)."""
+    organisation = claim.lot.owner if to_owner else claim.claimant
+    return event, notices_render(
+        users=organisation_people(organisation=organisation),
+        title=CLAIM_TITLES[event],
+        title_params={"lot": claim.lot.title},
+        template=f"claims/notifications/{event}.txt",
+        context={"claim": claim, "lot": claim.lot},
+    )
+
+
+def _notices_prepare(claim: Claim, event: str, notices: list) -> list:
+    """The rendered notices with the kind, key and link ``_notify`` gives them, now that
+    the claim has its id; a new claim's keys are new, so nobody has them yet."""
+    url = reverse("claims:detail", args=[claim.pk])
+    for notice in notices:
+        notice.kind, notice.key, notice.url = f"claim_{event}", f"claim:{claim.pk}:{event}", url
+    return notices
 
 
 CLAIM_TITLES = {

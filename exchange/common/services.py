@@ -18,7 +18,32 @@ def audit_event_record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append an audit event; call it inside the service's transaction."""
-    return AuditEvent.objects.create(
+    event = audit_event_build(
+        actor=actor,
+        obj=obj,
+        action=action,
+        organisation=organisation,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event_build(
+    *,
+    actor,
+    obj: models.Model,
+    action: str,
+    organisation=None,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """The audit event ``audit_event_record`` appends, not written yet (for a service
+    that writes it with others in one statement); ``obj`` must have its id."""
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         organisation=organisation,
         object_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),

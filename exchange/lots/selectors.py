@@ -209,10 +209,12 @@ def lot_items(lot: Lot) -> list[LotItem]:
 def lot_claim_target(*, actor: Membership, pk: int) -> Lot | None:
     """The lot a claim names: any lot that was ever published (a reserved, withdrawn or
     closed lot answers 409 from the claim service, saying why) or one of the actor's
-    own. Another organisation's draft stays invisible."""
+    own. Another organisation's draft stays invisible. With its owner (the claim
+    service reads its settings and notifies its people)."""
     return (
         Lot.objects.filter(Q(owner_id=actor.organisation_id) | ~Q(status=LotStatus.DRAFT))
         .filter(pk=pk)
+        .select_related("owner")
         .first()
     )
 

@@ -29,23 +29,64 @@ def notify_users(
     """Write one notification per person (once per ``key``) in their language, and
     (unless ``email`` is False: a digest sends it later) e-mail it after commit.
     ``title`` is an untranslated (gettext_noop) string."""
-    from exchange.notifications.tasks import notification_email_send_task
+    notices = notices_render(
+        users=users, title=title, template=template, context=context, title_params=title_params
+    )
+    return notices_write(notices, kind=kind, key=key, url=url, email=email)
 
-    created = []
+
+def notices_render(
+    *, users, title: str, template: str, context: dict, title_params: dict | None = None
+) -> list[Notification]:
+    """The notices of ``notify_users``, each in its person's language, not written yet
+    (``notices_write`` gives them their kind, key and link and writes them): a service
+    renders them before it locks anything, and writes them in its transaction."""
+    notices = []
     for user in users:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             text_title = mail_subject(translation.gettext(title) % (title_params or {}))
             body = text_render(template, {**context, "user": user}).strip()
-        notification, is_new = Notification.objects.get_or_create(
-            user=user,
-            key=key,
-            defaults={"kind": kind, "title": text_title[:200], "body": body, "url": url},
-        )
-        if is_new:
-            created.append(notification)
-            if email:
-                task_send(notification_email_send_task, notification.pk)
+        notices.append(Notification(user=user, title=text_title[:200], body=body))
+    return notices
+
+
+def notices_write(
+    notices: list[Notification],
+    *,
+    kind: str,
+    key: str,
+    url: str = "",
+    email: bool = True,
+    new_key: bool = False,
+) -> list[Notification]:
+    """Write rendered notices (``notices_render``), once per person and ``key``, and
+    e-mail each new one after commit. ``new_key``: nobody can have the key yet (it names
+    an object made in this transaction), so the notices go in with one INSERT."""
+    for notice in notices:
+        notice.kind, notice.key, notice.url = kind, key, url
+    if new_key:
+        created = Notification.objects.bulk_create(notices) if notices else []
+    else:
+        created = []
+        for notice in notices:
+            notification, is_new = Notification.objects.get_or_create(
+                user=notice.user,
+                key=key,
+                defaults={"kind": kind, "title": notice.title, "body": notice.body, "url": url},
+            )
+            if is_new:
+                created.append(notification)
+    if email:
+        notices_email(created)
     return created
+
+
+def notices_email(notices: list[Notification]) -> None:
+    """E-mail each of these notices (written in the current transaction) after commit."""
+    from exchange.notifications.tasks import notification_email_send_task
+
+    for notification in notices:
+        task_send(notification_email_send_task, notification.pk)
 
 
 def notification_email_send(*, notification_id: int) -> bool:

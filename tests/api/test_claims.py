@@ -2,6 +2,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exchange.categories.models import Category
@@ -164,6 +166,35 @@ def test_a_lot_that_is_gone_answers_409_and_another_draft_stays_hidden(client_fo
     response = late.post(CLAIMS, {"lot": draft.pk, "quantity": 1})
     assert (response.status_code, response.json()["code"]) == (400, "lot_not_found")
     assert Claim.objects.filter(lot=draft).count() == 0
+
+
+@pytest.mark.parametrize("auto_approve", [False, True])
+def test_the_created_claim_answers_what_reading_it_back_shows(client_for, parties, auto_approve):
+    """The 201 is built from what the claim wrote, not read again: it must be the
+    claim as the API shows it afterwards, the lot's new status included."""
+    from exchange.organisations.models import Organisation
+
+    Organisation.objects.filter(pk=parties["owner"].organisation_id).update(
+        auto_approve_claims=auto_approve
+    )
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_model(Claim)  # cached by every process after its first use
+    federal = client_for(parties["federal"].user)
+    lot = parties["lot"]
+    # PostgreSQL: the token, the acting membership, the lot with its owner, the owner's
+    # people (and the claimant's when approved at once), the claim's id, the write
+    with CaptureQueriesContext(connection) as queries:
+        response = federal.post(CLAIMS, {"lot": lot.pk, "quantity": 25, "note": " Ghent "})
+    assert response.status_code == 201, response.json()
+    if connection.vendor == "postgresql":
+        assert len(queries) == (7 if auto_approve else 6)
+    assert not [q for q in queries if q["sql"].startswith('SELECT "claims_claim"')]
+    created = response.json()
+    assert created["lot"]["status"] == "reserved"
+    assert created["status"] == ("approved" if auto_approve else "pending")
+    assert created["note"] == "Ghent"
+    assert created == federal.get(f"{CLAIMS}{created['id']}/").json()
 
 
 def test_claims_list_costs_constant_queries(client_for, parties, django_assert_max_num_queries):

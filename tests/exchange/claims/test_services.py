@@ -67,31 +67,57 @@ def test_a_claim_reserves_its_quantity_at_once_and_claims_add_up(lot):
     assert {c.pk for c in (first, third)} <= set(Claim.objects.values_list("pk", flat=True))
 
 
+def after_the_read(monkeypatch, change):
+    """``change`` happens to the lot right after the claim service read it (another
+    claimant, the owner, at that moment)."""
+    from exchange.claims import services
+
+    read = services.claim_eligibility_check
+
+    def then_change(*, actor, lot, **kwargs):
+        read(actor=actor, lot=lot, **kwargs)
+        change(lot)
+
+    monkeypatch.setattr(services, "claim_eligibility_check", then_change)
+
+
 def test_a_claim_that_loses_the_last_units_to_another_leaves_nothing_behind(
     lot, owner, monkeypatch
 ):
-    """The reservation comes last in the claim's transaction: when another claimant took
-    the units after this claim read the lot, the claim, its audit event and its notices
-    go with the refusal."""
-    from exchange.claims import services
+    """Another claimant took the units after this claim read the lot: the reservation
+    decides, and the claim, its audit event and its notices are not written."""
     from exchange.common.models import AuditEvent
 
-    reserve = services._reserve
-
-    def taken_meanwhile(lot_id, quantity):
-        Lot.objects.filter(pk=lot_id).update(quantity_reserved=10, status=LotStatus.RESERVED)
-        return reserve(lot_id, quantity)
-
-    monkeypatch.setattr(services, "_reserve", taken_meanwhile)
+    # given another claimant takes every unit right after this claim read the lot
+    after_the_read(
+        monkeypatch,
+        lambda read: Lot.objects.filter(pk=read.pk).update(
+            quantity_reserved=10, status=LotStatus.RESERVED
+        ),
+    )
+    # when
     with pytest.raises(ApplicationError) as excinfo:
         claim_create(actor=member(), lot=lot, quantity=2)
-    assert (excinfo.value.kind, excinfo.value.extra["quantity_available"]) == (
-        ErrorKind.CONFLICT,
-        0,
-    )
+    # then
+    assert (excinfo.value.kind, excinfo.value.code) == (ErrorKind.CONFLICT, "not_enough_left")
+    assert excinfo.value.extra["quantity_available"] == 0
+    assert "10" in excinfo.value.message  # what is left of how many, in any language
     assert not Claim.objects.exists()
     assert not AuditEvent.objects.filter(action="create", data__lot=lot.pk).exists()
     assert not Notification.objects.filter(user=owner.user).exists()
+    assert reserved(lot) == 10
+
+
+def test_a_claim_on_a_lot_withdrawn_after_it_was_read_takes_nothing(lot, owner, monkeypatch):
+    after_the_read(
+        monkeypatch,
+        lambda read: Lot.objects.filter(pk=read.pk).update(status=LotStatus.WITHDRAWN),
+    )
+    with pytest.raises(ApplicationError) as excinfo:
+        claim_create(actor=member(), lot=lot.pk, quantity=1)
+    assert (excinfo.value.kind, excinfo.value.code) == (ErrorKind.CONFLICT, "lot_not_open")
+    assert not Claim.objects.exists()
+    assert not Notification.objects.exists()
     assert reserved(lot) == 0
 
 
@@ -99,11 +125,49 @@ def test_a_claim_of_more_than_is_left_is_refused_before_anything_is_written(lot,
     from exchange.claims import services
 
     claim_create(actor=member(), lot=lot, quantity=9)
-    monkeypatch.setattr(services, "_reserve", lambda *args: pytest.fail("lot locked"))
+    monkeypatch.setattr(services, "_claim_write", lambda *args: pytest.fail("lot locked"))
     with pytest.raises(ApplicationError) as excinfo:
         claim_create(actor=member(), lot=lot, quantity=2)
     assert excinfo.value.extra["quantity_available"] == 1
     assert Claim.objects.count() == 1
+
+
+def test_a_claim_writes_itself_its_audit_event_and_its_notices_with_the_units(lot, owner):
+    from exchange.common.models import AuditEvent
+
+    # given the owner's organisation has two people (and one who left)
+    second = MembershipFactory(organisation=owner.organisation, role="member")
+    gone = MembershipFactory(organisation=owner.organisation, role="member")
+    gone.user.is_active = False
+    gone.user.save()
+    federal = member()
+    # when
+    claim = claim_create(actor=federal, lot=lot, quantity=10, note="  For Ghent  ")
+    # then the claim as read back is the claim returned
+    stored = Claim.objects.select_related("lot").get(pk=claim.pk)
+    assert (stored.quantity, stored.note, stored.status, stored.tier) == (
+        10,
+        "For Ghent",
+        ClaimStatus.PENDING,
+        "federal",
+    )
+    assert (stored.claimant_id, stored.claimed_by_id) == (federal.organisation_id, federal.user_id)
+    assert stored.created_at == claim.created_at
+    assert (claim.lot.status, claim.lot.quantity_reserved) == (LotStatus.RESERVED, 10)
+    assert (stored.lot.status, stored.lot.quantity_reserved) == (LotStatus.RESERVED, 10)
+    event = AuditEvent.objects.get(
+        action="create", object_type__model="claim", object_id=str(claim.pk)
+    )
+    assert (event.actor_id, event.organisation_id, event.to_state, event.data) == (
+        federal.user_id,
+        federal.organisation_id,
+        "pending",
+        {"lot": lot.pk, "quantity": 10},
+    )
+    notices = Notification.objects.filter(key=f"claim:{claim.pk}:created")
+    assert {n.user_id for n in notices} == {owner.user_id, second.user_id}
+    assert {(n.kind, n.url) for n in notices} == {("claim_created", f"/claims/{claim.pk}/")}
+    assert all("claims 10 of" in n.body and "For Ghent" in n.body for n in notices)
 
 
 @pytest.mark.parametrize("quantity", [0, -2])
@@ -201,8 +265,14 @@ def test_approve_decline_and_the_wrong_side_or_state(lot, owner):
 def test_organisations_may_approve_claims_automatically(owner, lot):
     owner.organisation.auto_approve_claims = True
     owner.organisation.save()
-    claim = claim_create(actor=member(), lot=lot, quantity=1)
+    claimant = member()
+    claim = claim_create(actor=claimant, lot=lot, quantity=1)
     assert claim.status == ClaimStatus.APPROVED
+    # the owner hears of the claim, the claimant of its approval, once each
+    assert Notification.objects.get(user=owner.user).key == f"claim:{claim.pk}:created"
+    told = Notification.objects.get(user=claimant.user)
+    assert (told.key, told.kind) == (f"claim:{claim.pk}:approved", "claim_approved")
+    assert "approved your claim" in told.body
 
 
 def test_pickup_slot_and_no_show(lot, owner):
