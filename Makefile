@@ -36,9 +36,12 @@ run: setup
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own test database
 # and broker queue. One test alone: make test PYTEST_ARGS="-n0 tests/api/test_lots.py::test_x"
+# Python keeps its bytecode and pytest its rewritten test modules in __pycache__ even where
+# the shell says PYTHONDONTWRITEBYTECODE: without them every worker, and every server or
+# worker process a test starts, compiles the whole project again (about 7 s of CPU each).
 TEST_WORKERS ?= 2
 test: messages
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install imports
 	$(VENV)/bin/ruff check .

@@ -1,23 +1,16 @@
 """Browser tests: whole journeys in headless Chromium (Playwright), against Django's live
 server. They run where a Chromium is installed (`/usr/bin/chromium`, Debian's package,
-or `EXCHANGE_CHROMIUM`), and are skipped, saying so, elsewhere."""
+or `EXCHANGE_CHROMIUM`), and are skipped, saying so, elsewhere. In a parallel run
+(`make test`) they spread over the workers like the other tests, each worker with a
+Chromium of its own: together they are about a quarter of the suite's time, too much for one
+worker while the other idles."""
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("EXCHANGE_CHROMIUM") or shutil.which("chromium")
-HERE = Path(__file__).resolve().parent
-
-
-def pytest_collection_modifyitems(items):
-    """In a parallel run (`make test`) the browser tests share one worker, so that one
-    Chromium starts instead of one per worker."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
