@@ -76,8 +76,13 @@ MEASUREMENTS = (
 )
 
 TARGET_LIST_MS = 50.0
+# Issue 16: "search 35 ms, near 31 ms, photo 150 ms ... stay as they are or get better"
+# (what make bench measured when the issue was written, connections kept between
+# requests). The same lists with a new connection per request, and the orderings,
+# keep TARGET_LIST_MS.
+TARGET_KEPT_MS = {"search": 35.0, "near": 31.0}
 PART = {"closing_soon": "order", "nearest": "order"}  # lists measured by a part of that name
-TARGET_PHOTO_MS = 300.0
+TARGET_PHOTO_MS = 150.0  # issue 16, as above
 TARGET_PHOTO_MB = 150.0
 TARGET_GENERATE_S = 60.0
 TARGET_GENERATE_IMPACT_S = 120.0
@@ -239,11 +244,17 @@ def time_requests(url: str, token: str, *, warmup: int, requests: int) -> tuple[
     return timings, count
 
 
+BRUSSELS_DEPOT = "Bench Brussels depot"
+
+
 def demo_site_id() -> int:
+    """fed.admin's first site by name (the demo's Charleroi office), never the bench's
+    Brussels depot: once part ``order`` had made it, the depot came first by name, and
+    ``near`` measured the densest area instead."""
     from exchange.organisations.models import Site
 
-    site = Site.objects.filter(organisation__memberships__user__username=DEMO_USER).first()
-    return site.pk
+    sites = Site.objects.filter(organisation__memberships__user__username=DEMO_USER)
+    return sites.exclude(name=BRUSSELS_DEPOT).first().pk
 
 
 def brussels_site_id() -> int:
@@ -254,7 +265,7 @@ def brussels_site_id() -> int:
     organisation = Site.objects.get(pk=demo_site_id()).organisation
     site, _created = Site.objects.get_or_create(
         organisation=organisation,
-        name="Bench Brussels depot",
+        name=BRUSSELS_DEPOT,
         defaults={
             "street": "Wetstraat 16",
             "postcode": "1000",
@@ -294,6 +305,7 @@ def measure_lists(figures: list[Figure], only: set[str], warmup: int, requests: 
             )
         )
     for label, environment, prefix in variants:
+        kept = not environment and configured != "0"  # connections kept between requests
         server = Server(environment)
         try:
             server.wait_ready()
@@ -308,13 +320,18 @@ def measure_lists(figures: list[Figure], only: set[str], warmup: int, requests: 
                     server.base + path, token, warmup=warmup, requests=requests
                 )
                 median, p95 = statistics.median(timings), percentile(timings, 0.95)
+                if kept and name in TARGET_KEPT_MS:
+                    target = TARGET_KEPT_MS[name]
+                    wording, passed = f"median <= {target:.0f} ms (issue 16)", median <= target
+                else:
+                    wording, passed = f"median < {TARGET_LIST_MS:.0f} ms", median < TARGET_LIST_MS
                 figures.append(
                     Figure(
                         f"GET {path} via gunicorn, {label} "
                         f"({count} lots; {requests} requests after {warmup} warm-up)",
                         f"median {median:.1f} ms, p95 {p95:.1f} ms",
-                        f"median < {TARGET_LIST_MS:.0f} ms",
-                        median < TARGET_LIST_MS,
+                        wording,
+                        passed,
                         prefix + reproduce(PART.get(name, name)),
                     )
                 )
@@ -431,8 +448,8 @@ def measure_photo(figures: list[Figure], runs: int, rss: dict) -> None:
         Figure(
             f"{label}: time over {runs} runs",
             f"median {median:.0f} ms (min {min(timings):.0f}, max {max(timings):.0f})",
-            f"median < {TARGET_PHOTO_MS:.0f} ms",
-            median < TARGET_PHOTO_MS,
+            f"median <= {TARGET_PHOTO_MS:.0f} ms (issue 16)",
+            median <= TARGET_PHOTO_MS,
             reproduce("photo"),
         )
     )

@@ -148,6 +148,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not shared-cache memory), so that concurrent threads and a
     # worker process see the same database and wait for locks instead of failing.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-exchange.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Sessions start in UTC, the zone Django reads and writes in (USE_TZ): otherwise
+    # Django sets it on every new connection, one more round trip before the first query.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c TimeZone=UTC".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------

@@ -113,12 +113,13 @@ class Lot(TimeStampedModel):
                 fields=["status", "region", "-published_at"], name="lot_status_region_idx"
             ),
             models.Index(fields=["status", "-published_at"], name="lot_status_published_idx"),
-            # The near-site filter's box; status and owner ride along so that counting
-            # the lots in a radius is an index-only scan (the distance needs only the
-            # coordinates, the visibility test only status and owner).
+            # The near-site filter's box; status, owner and id ride along so that
+            # counting the lots in a radius and reading the nearest page's ids are
+            # index-only scans (the distance needs only the coordinates, the visibility
+            # test only status and owner).
             models.Index(
                 fields=["latitude", "longitude"],
-                include=["status", "owner"],
+                include=["status", "owner", "id"],
                 name="lot_near_idx",
             ),
             models.Index(fields=["status", "available_until"], name="lot_status_until_idx"),

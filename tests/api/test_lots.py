@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from rest_framework import serializers
@@ -303,6 +304,32 @@ def test_search_by_text_in_any_language_region_category_and_condition(client_for
     }
     assert ids(client.get(URL, {"ordering": "closing_soon"}))[0] == c["monitors_bru"].pk
     assert client.get(URL, {"region": "XX"}).status_code == 400
+
+
+def test_a_search_within_a_region_shows_our_own_lots_in_every_status(client_for, owner, catalogue):
+    """A region's search reads the region's published lots (PostgreSQL: their own
+    full-text index) and our own lots apart (the owner index); with sequential scans
+    off, the indexes are what the database reads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    ours = LotFactory(site=owner.site, title="Stoelen, office chairs")  # our draft
+    theirs_bru = SiteFactory(region="BRU", postcode="1050", municipality="Ixelles")
+    published = LotFactory(site=theirs_bru, title="Chaises et chairs", published=True)
+    LotFactory(site=theirs_bru, title="Chairs in a draft")  # their draft: never shown
+    closed = LotFactory(site=theirs_bru, title="Closed chairs", published=True)
+    Lot.objects.filter(pk=closed.pk).update(status="closed")
+    search = {"q": "chair", "region": "BRU"}
+    found = ids(client_for(owner.user).get(URL, search))
+    assert sorted(found) == sorted([published.pk, catalogue["chairs_bru"].pk, ours.pk])
+    assert [pk for pk in found if pk != ours.pk] == [published.pk, catalogue["chairs_bru"].pk]
+    body = client_for(owner.user).get(URL, {**search, "page_size": 1}).json()
+    assert body["count"] == 3
+    other = MembershipFactory()
+    assert ids(client_for(other.user).get(URL, search)) == [
+        published.pk,
+        catalogue["chairs_bru"].pk,
+    ]
 
 
 def test_distance_from_one_of_my_sites(client_for, owner, catalogue):
