@@ -163,16 +163,17 @@ def lot_photo_delete(*, actor: Membership, lot: Lot, photo: LotPhoto) -> None:
     photo.delete()
 
 
-def _render(image: Image.Image, size: tuple[int, int]) -> bytes:
-    copy = image.copy()
-    copy.thumbnail(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    copy.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
     return out.getvalue()
 
 
 def photo_derivatives(content: bytes) -> tuple[bytes, bytes]:
-    """(web size, thumbnail) as JPEG from a cleaned original."""
+    """(web size, thumbnail) as JPEG from a cleaned original. The decoded image is ours:
+    it is scaled down in place to the web size, encoded, then scaled down again to the
+    thumbnail (from the web size's pixels, not from its JPEG: no copy of the image, no
+    second decode, one JPEG generation fewer for the thumbnail)."""
     with Image.open(io.BytesIO(content), formats=ALLOWED_FORMATS) as image:
         if image.format == "JPEG":
             # Let the JPEG decoder scale down by a power of two while decoding, to the
@@ -188,10 +189,10 @@ def photo_derivatives(content: bytes) -> tuple[bytes, bytes]:
             image = flat
         elif image.mode != "RGB":
             image = image.convert("RGB")
-        web = _render(image, WEB_SIZE)
-        with Image.open(io.BytesIO(web)) as web_image:
-            web_image.load()
-            thumbnail = _render(web_image, THUMBNAIL_SIZE)
+        image.thumbnail(WEB_SIZE, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        web = _jpeg(image)
+        image.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        thumbnail = _jpeg(image)
     return web, thumbnail
 
 

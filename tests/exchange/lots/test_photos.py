@@ -186,3 +186,27 @@ def test_another_organisation_cannot_add_photos(make_member, lot):
     with pytest.raises(ApplicationError) as excinfo:
         lot_photo_add(actor=stranger, lot=lot, upload=upload(image_bytes()))
     assert excinfo.value.kind == "forbidden"
+
+
+def test_the_web_size_and_thumbnail_look_like_the_photo():
+    """Both derivatives are the photo scaled down (LANCZOS, JPEG quality 82): a landscape
+    photo of a left-to-right gradient with a red square in its top-left corner keeps its
+    shape, its gradient and its square, within what JPEG changes."""
+    from PIL import ImageChops, ImageStat
+
+    from exchange.lots.services.photos import photo_derivatives
+
+    gradient = Image.linear_gradient("L").rotate(90, expand=True).resize((2600, 1800))
+    photo = Image.merge("RGB", (gradient, gradient, gradient))
+    photo.paste((255, 0, 0), (0, 0, 650, 450))
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=90)
+    web, thumbnail = photo_derivatives(out.getvalue())
+    for content, size in ((web, (1280, 886)), (thumbnail, (320, 222))):
+        with Image.open(io.BytesIO(content)) as derived:
+            assert derived.format == "JPEG" and derived.size == size
+            expected = photo.resize(size, Image.Resampling.LANCZOS)
+            difference = ImageStat.Stat(ImageChops.difference(derived.convert("RGB"), expected))
+            assert max(difference.mean) < 3, difference.mean
+            red, green, blue = derived.getpixel((size[0] // 10, size[1] // 10))
+            assert red > 200 and green < 60 and blue < 60
