@@ -7,7 +7,7 @@ preferred to intersect the full-text index over all lots (~21 600 matches for "c
 with the status/region index (~27 000 published lots in Brussels): two bitmaps of
 ~48 000 rows, ~30 ms before the first row. A region's index of its *published* lots
 alone answers the first half of "published, or your own" by itself and the owner index
-the second (a BitmapOr of ~6 000 and ~50 rows): the capped count 34 -> 9 ms on the
+the second (a BitmapOr of ~6 000 and ~50 rows): the capped count ~22 -> ~7 ms on the
 bench data. The lots found are the same: only the index changes.
 
 Nearest first: the page's ids (``KeyOrdered``) were read from the table for the few
