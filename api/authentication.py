@@ -4,16 +4,21 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from exchange.accounts.services import api_token_authenticate
+from exchange.organisations.selectors import api_token_with_membership
 
 
 class ApiTokenAuthentication(TokenAuthentication):
+    """The token, its user and the membership they act through when the request names
+    no organisation, read together (``api_token_with_membership``): the token is
+    ``request.auth``, the membership its ``acting_membership`` (api/mixins.py)."""
+
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        token = api_token_authenticate(key=key)
-        if token is None:
+        found = api_token_with_membership(key=key)
+        if found is None:
             raise exceptions.AuthenticationFailed(_("Unknown, revoked or expired token."))
+        token, token.acting_membership = found
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
         return (token.user, token)

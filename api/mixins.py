@@ -62,9 +62,10 @@ class ScopedViewMixin:
         user = self.request.user
         if not user.is_authenticated:
             return None
-        return membership_for_user(
-            user=user, organisation_id=self.request.META.get(ORGANISATION_HEADER)
-        )
+        named = self.request.META.get(ORGANISATION_HEADER)
+        if named in (None, "") and hasattr(self.request.auth, "acting_membership"):
+            return self.request.auth.acting_membership  # read with the API token
+        return membership_for_user(user=user, organisation_id=named)
 
     def require_actor(self) -> Membership:
         if self.actor is None:

@@ -22,6 +22,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        capped_count = getattr(self.object_list, "capped_count", None)
+        if capped_count is not None:  # a list that counts with its page (CataloguePage)
+            return capped_count(self.cap)
         capped = self.object_list.order_by().values("pk")[: self.cap + 1]
         return min(capped.count(), self.cap + 1)
 

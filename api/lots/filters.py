@@ -82,9 +82,24 @@ class LotFilter(django_filters.FilterSet):
             queryset, getattr(self.request, "acting_membership", None)
         )
 
+    def _given(self) -> bool:
+        return any(name in self.data for name in self.filters)
+
+    def is_valid(self) -> bool:
+        # No filter asked for (the plain catalogue): no form to build and check.
+        return not self._given() or super().is_valid()
+
+    @property
+    def qs(self):
+        if not self._given():
+            return self._placed(self.queryset.all(), {})
+        return super().qs
+
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
+        return self._placed(super().filter_queryset(queryset), self.form.cleaned_data)
+
+    def _placed(self, queryset, data: dict):
+        """The distance filter and the ordering, together (``data``: the cleaned filters)."""
         site, ordering = data.get("near_site"), data.get("ordering") or "newest"
         radius = data.get("radius_km")
         if radius is not None and not 0 < radius <= 500:

@@ -9,6 +9,7 @@ from api.validation import AllErrorsInputSerializer
 from exchange.categories.models import Category
 from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
 from exchange.lots.dimensions import DIMENSION_MAX_CM
+from exchange.lots.eligibility import next_tier, tier_at
 from exchange.lots.models import (
     MAX_QUANTITY,
     MAX_UNIT_WEIGHT_KG,
@@ -20,7 +21,7 @@ from exchange.lots.models import (
     SanitisationAttestation,
     SanitisationMethod,
 )
-from exchange.lots.selectors import ITEM_COLUMNS, lot_items, lot_photos
+from exchange.lots.selectors import ITEM_COLUMNS, CatalogueRow, lot_items, lot_photos
 from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
 from exchange.lots.services.sanitisation import sanitisation_attestation_validate
 from exchange.organisations.models import Site
@@ -63,20 +64,21 @@ class LotPhotoOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "thumbnail_url", "web_url", "width", "height", "alt_text"]
 
     def _url(self, photo: LotPhoto, size: str) -> str | None:
-        """The API address that serves this size to whoever may read the lot."""
         if not getattr(photo, size):
             return None
-        url = reverse(
-            "api:lot-photo-file", kwargs={"pk": photo.lot_id, "photo_id": photo.pk, "size": size}
-        )
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return _photo_url(photo.lot_id, photo.pk, size, self.context.get("request"))
 
     def get_thumbnail_url(self, photo: LotPhoto) -> str | None:
         return self._url(photo, "thumbnail")
 
     def get_web_url(self, photo: LotPhoto) -> str | None:
         return self._url(photo, "web")
+
+
+def _photo_url(lot_id: int, photo_id: int, size: str, request) -> str:
+    """The API address that serves this size to whoever may read the lot."""
+    url = reverse("api:lot-photo-file", kwargs={"pk": lot_id, "photo_id": photo_id, "size": size})
+    return request.build_absolute_uri(url) if request else url
 
 
 class LotItemOutputSerializer(serializers.ModelSerializer):
@@ -196,6 +198,98 @@ class LotOutputSerializer(serializers.ModelSerializer):
             "distance_km": self.get_distance_km(lot),
             "created_at": _moment(lot.created_at),
         }
+
+
+def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
+    """What ``LotOutputSerializer`` gives for each lot of a catalogue page, from the rows
+    of ``CataloguePage`` (the lot's columns with its category, site, owner, photos
+    and devices) instead of model instances: the same fields in the same order and
+    types, for the same rules (tier, next tier, weight, category name in the active
+    language). The test suite holds the two equal for every filter and ordering."""
+    shaped: dict = {}
+    output = []
+    for row in rows:
+        category = shaped.get(("category", row.category_id))
+        if category is None:
+            category = shaped["category", row.category_id] = _category_output(
+                Category(
+                    id=row.category_id,
+                    code=row.category_code,
+                    name_nl=row.category_name_nl,
+                    name_fr=row.category_name_fr,
+                    name_de=row.category_name_de,
+                    name_en=row.category_name_en,
+                    requires_data_sanitisation=row.category_requires_data_sanitisation,
+                )
+            )
+        site = shaped.get(("site", row.site_id))
+        if site is None:
+            site = shaped["site", row.site_id] = {
+                "id": row.site_id,
+                "name": row.site_name,
+                "street": row.site_street,
+                "postcode": row.site_postcode,
+                "municipality": row.site_municipality,
+                "region": row.site_region,
+            }
+        owner = shaped.get(("owner", row.owner_id))
+        if owner is None:
+            owner = shaped["owner", row.owner_id] = {
+                "id": row.owner_id,
+                "name": row.owner_name,
+                "kind": row.owner_kind,
+            }
+        weight = row.unit_weight_kg or row.category_unit_weight_kg  # effective_unit_weight_kg
+        tier = tier_at(row)
+        upcoming = next_tier(row)
+        distance = row.distance_km
+        output.append(
+            {
+                "id": row.id,
+                "title": row.title,
+                "description": row.description,
+                "category": category,
+                "quantity": row.quantity,
+                "quantity_available": row.quantity - row.quantity_reserved,
+                "unit_weight_kg": None if weight is None else _WEIGHT.to_representation(weight),
+                "unit_weight_measured": row.unit_weight_measured,
+                "condition": row.condition,
+                "site": site,
+                "owner": owner,
+                "status": row.status,
+                "tier": None if tier is None else str(tier),
+                # as get_next_tier: the moment as the JSON renderer writes it (UTC)
+                "next_tier": {"tier": upcoming[0], "opens_at": upcoming[1]} if upcoming else None,
+                "published_at": _moment(row.published_at),
+                "available_until": _day(row.available_until),
+                "pickup_notes": row.pickup_notes,
+                "width_cm": row.width_cm,
+                "depth_cm": row.depth_cm,
+                "height_cm": row.height_cm,
+                "federal_window_days": row.federal_window_days,
+                "social_economy_window_days": row.social_economy_window_days,
+                "window_reason": row.window_reason,
+                "photos": [_photo_row_output(row.id, photo, request) for photo in row.photos],
+                "items": row.items,  # json_build_object of ITEM_COLUMNS: the output itself
+                "distance_km": None if distance is None else round(distance, 1),
+                "created_at": _moment(row.created_at),
+            }
+        )
+    return output
+
+
+def _photo_row_output(lot_id: int, photo: dict, request) -> dict:
+    return {
+        "id": photo["id"],
+        "status": photo["status"],
+        "thumbnail_url": (
+            _photo_url(lot_id, photo["id"], "thumbnail", request) if photo["thumbnail"] else None
+        ),
+        "web_url": _photo_url(lot_id, photo["id"], "web", request) if photo["web"] else None,
+        "width": photo["width"],
+        "height": photo["height"],
+        "alt_text": photo["alt_text"],
+    }
 
 
 _WEIGHT = serializers.DecimalField(max_digits=9, decimal_places=3)

@@ -26,6 +26,7 @@ from api.lots.serializers import (
     PublishSelectedOutputSerializer,
     SanitisationInputSerializer,
     SanitisationOutputSerializer,
+    catalogue_rows_output,
 )
 from api.mixins import ScopedViewMixin
 from api.pagination import CappedPageNumberPagination
@@ -98,6 +99,27 @@ class LotViewSet(
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         request.acting_membership = self.actor  # for the request-scoped filters
+
+    def list(self, request, *args, **kwargs):
+        # On PostgreSQL a page of the catalogue is one statement (CataloguePage), shaped
+        # straight from its rows (no docstring: the schema shows the class's).
+        queryset = self.filter_queryset(self.get_queryset())
+        if not selectors.lot_catalogue_in_one_statement():
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page_size = self.paginator.get_page_size(request)
+        number = request.query_params.get(self.paginator.page_query_param, "1")
+        start = (int(number) - 1) * page_size if number.isdigit() and int(number) > 0 else 0
+        rows = self.paginator.paginate_queryset(
+            selectors.CataloguePage(
+                queryset,
+                expected=slice(start, start + page_size),
+                own_organisation_id=self.actor and self.actor.organisation_id,
+            ),
+            request,
+            view=self,
+        )
+        return self.get_paginated_response(catalogue_rows_output(rows, request=request))
 
     def paginate_queryset(self, queryset):
         # Sorted by closing date or distance: the page's ids first, then its lots.

@@ -115,21 +115,30 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The live token with this key, renewed by the use; None if unknown or expired.
-
-    The use is recorded (last use, expiry pushed back) at most once every
-    ``EXCHANGE_API_TOKEN_TOUCH_SECONDS``, so that a busy script does not write on every
-    request."""
+    """The live token with this key (``api_token_live``), renewed by the use
+    (``api_token_used``); None if unknown or expired."""
     if not key:
         return None
     now = timezone.now()
+    digest, after = api_token_live(key=key, now=now)
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_digest=api_token_digest(key), expires_at__gt=now)
+        .filter(key_digest=digest, expires_at__gt=after)
         .first()
     )
-    if token is None:
-        return None
+    return None if token is None else api_token_used(token=token, now=now)
+
+
+def api_token_live(*, key: str, now: datetime.datetime) -> tuple[str, datetime.datetime]:
+    """A token is live when its ``key_digest`` is this digest and its ``expires_at`` is
+    later than this moment: (digest, moment)."""
+    return api_token_digest(key), now
+
+
+def api_token_used(*, token: ApiToken, now: datetime.datetime) -> ApiToken:
+    """Record the use of a live token (last use, expiry pushed back), at most once every
+    ``EXCHANGE_API_TOKEN_TOUCH_SECONDS``, so that a busy script does not write on every
+    request."""
     touch_after = now - datetime.timedelta(seconds=settings.EXCHANGE_API_TOKEN_TOUCH_SECONDS)
     if token.last_used_at is None or token.last_used_at < touch_after:
         token.last_used_at = now

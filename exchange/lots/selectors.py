@@ -1,11 +1,13 @@
 """Reads on lots: what a person may see, and the catalogue's search and filters."""
 
 import datetime
+import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -18,7 +20,6 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.fields.files import FieldFile
-from django.db.models.functions import JSONObject
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition
@@ -35,15 +36,19 @@ from exchange.lots.models import (
     SanitisationAttestation,
 )
 from exchange.lots.search import SEARCH_CONFIG, search_terms
-from exchange.organisations.models import Membership, Site
+from exchange.organisations.models import Membership, Organisation, Site
 
 
 def lot_list(*, actor: Membership | None) -> QuerySet[Lot]:
     """Published lots for everyone; the acting organisation's own lots in every status."""
+    return _with_relations(Lot.objects.filter(_visible(actor)))
+
+
+def _visible(actor: Membership | None) -> Q:
     visible = Q(status=LotStatus.PUBLISHED)
     if actor is not None:
         visible |= Q(owner_id=actor.organisation_id)
-    return _with_relations(Lot.objects.filter(visible))
+    return visible
 
 
 def _with_relations(lots: QuerySet[Lot]) -> QuerySet[Lot]:
@@ -159,51 +164,215 @@ CATALOGUE_FIELDS = (
 )
 
 
+def lot_catalogue_in_one_statement() -> bool:
+    """Whether ``lot_catalogue`` is read a page at a time by ``CataloguePage``."""
+    return connection.vendor == "postgresql"
+
+
 def lot_catalogue(*, actor: Membership | None) -> QuerySet[Lot]:
-    """``lot_list`` for pages of many lots, with only the fields a page shows. On
-    PostgreSQL each lot's photos and devices come in the same query, as JSON arrays
-    (``photo_rows``, ``item_rows``; see ``lot_photos`` and ``lot_items``), instead of two
-    more queries: on a busy server every round trip waits its turn. Elsewhere they are
-    prefetched as in lot_list."""
-    queryset = lot_list(actor=actor).only(*CATALOGUE_FIELDS)
-    if connection.vendor != "postgresql":
-        return queryset
-    photos = LotPhoto.objects.filter(lot=OuterRef("pk")).order_by("position", "id")
-    items = LotItem.objects.filter(lot=OuterRef("pk")).order_by("id")
-    return queryset.prefetch_related(None).annotate(
-        photo_rows=ArraySubquery(
-            photos.values(row=JSONObject(**{name: name for name in PHOTO_COLUMNS}))
-        ),
-        item_rows=ArraySubquery(
-            items.values(row=JSONObject(**{name: name for name in ITEM_COLUMNS}))
-        ),
-    )
+    """The lots a catalogue page may show (``lot_list``'s rule), for the API's filters and
+    orderings. On PostgreSQL only the rule, without columns or relations: the filters
+    and the ordering choose a page's ids, and ``CataloguePage`` reads the page's
+    columns, photos, devices and the capped count around them in one statement.
+    Elsewhere ``lot_list`` with only the fields a page shows."""
+    if lot_catalogue_in_one_statement():
+        return Lot.objects.filter(_visible(actor))
+    return lot_list(actor=actor).only(*CATALOGUE_FIELDS)
 
 
 def lot_photos(lot: Lot) -> list[LotPhoto]:
-    """The lot's photos in order, from ``lot_catalogue``'s rows or the prefetch."""
-    rows = getattr(lot, "photo_rows", None)
-    if rows is None:
-        return list(lot.photos.all())
-    return [LotPhoto(lot_id=lot.pk, **row) for row in rows]
+    """The lot's photos in order (prefetched by ``lot_list``)."""
+    return list(lot.photos.all())
 
 
 def lot_items(lot: Lot) -> list[LotItem]:
-    """The lot's devices, from ``lot_catalogue``'s rows or the prefetch."""
-    rows = getattr(lot, "item_rows", None)
-    if rows is None:
-        return list(lot.items.all())
-    items = []
-    for row in rows:
-        erased = row["erasure_date"]
-        items.append(
-            LotItem(
-                lot_id=lot.pk,
-                owner_id=lot.owner_id,
-                **{**row, "erasure_date": erased and datetime.date.fromisoformat(erased)},
+    """The lot's devices (prefetched by ``lot_list``)."""
+    return list(lot.items.all())
+
+
+# --- A page of the catalogue in one statement (PostgreSQL) ---------------------------
+
+# The columns of a row of ``lot_catalogue_page``: the page's lot, its category, site
+# and owner, its photos and devices as JSON arrays (PHOTO_COLUMNS, ITEM_COLUMNS, in
+# that order), its distance when the list has one, and the capped count of the list.
+CatalogueRow = namedtuple(
+    "CatalogueRow",
+    (
+        "total",
+        "distance_km",
+        "id",
+        "created_at",
+        "title",
+        "description",
+        "quantity",
+        "quantity_reserved",
+        "unit_weight_kg",
+        "unit_weight_measured",
+        "condition",
+        "status",
+        "published_at",
+        "social_economy_opens_at",
+        "open_opens_at",
+        "available_until",
+        "pickup_notes",
+        "width_cm",
+        "depth_cm",
+        "height_cm",
+        "federal_window_days",
+        "social_economy_window_days",
+        "window_reason",
+        "category_id",
+        "category_code",
+        "category_name_nl",
+        "category_name_fr",
+        "category_name_de",
+        "category_name_en",
+        "category_requires_data_sanitisation",
+        "category_unit_weight_kg",
+        "site_id",
+        "site_name",
+        "site_street",
+        "site_postcode",
+        "site_municipality",
+        "site_region",
+        "owner_id",
+        "owner_name",
+        "owner_kind",
+        "photos",
+        "items",
+    ),
+)
+
+
+def _json_rows(alias: str, columns: tuple[str, ...]) -> str:
+    return "json_build_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
+
+
+# The lot's own columns of a CatalogueRow.
+_PAGE_LOT_COLUMNS = (
+    *CatalogueRow._fields[2 : CatalogueRow._fields.index("category_code")],
+    "site_id",
+    "owner_id",
+)
+
+
+@functools.cache
+def _catalogue_page_sql() -> str:
+    """The statement around a page's ids (``{ids}``: a query of ``id`` and
+    ``distance_km`` in page order) and the list's capped count (``{counted}``), made
+    once per process. The count is the one row every answer has: an empty page still
+    says how many lots the list holds."""
+    lot, category = Lot._meta.db_table, Category._meta.db_table
+    site, owner = Site._meta.db_table, Organisation._meta.db_table
+    photo, item = LotPhoto._meta.db_table, LotItem._meta.db_table
+    # Table and column names of the models only: every value is a parameter.
+    return f"""
+SELECT counted.total, page.distance_km, page.id, page.created_at, page.title,
+  page.description, page.quantity, page.quantity_reserved, page.unit_weight_kg,
+  page.unit_weight_measured, page.condition, page.status, page.published_at,
+  page.social_economy_opens_at, page.open_opens_at, page.available_until,
+  page.pickup_notes, page.width_cm, page.depth_cm, page.height_cm,
+  page.federal_window_days, page.social_economy_window_days, page.window_reason,
+  page.category_id, page.category_code, page.category_name_nl, page.category_name_fr,
+  page.category_name_de, page.category_name_en,
+  page.category_requires_data_sanitisation, page.category_unit_weight_kg,
+  page.site_id, page.site_name, page.site_street, page.site_postcode,
+  page.site_municipality, page.site_region, page.owner_id, page.owner_name,
+  page.owner_kind, page.photos, page.items
+FROM (SELECT count(*) AS total FROM ({{counted}}) AS capped) AS counted
+LEFT JOIN (
+  SELECT ids.position, ids.distance_km, {", ".join(f"lot.{c}" for c in _PAGE_LOT_COLUMNS)},
+    category.code AS category_code, category.name_nl AS category_name_nl,
+    category.name_fr AS category_name_fr, category.name_de AS category_name_de,
+    category.name_en AS category_name_en,
+    category.requires_data_sanitisation AS category_requires_data_sanitisation,
+    category.unit_weight_kg AS category_unit_weight_kg,
+    site.name AS site_name, site.street AS site_street, site.postcode AS site_postcode,
+    site.municipality AS site_municipality, site.region AS site_region,
+    owner.name AS owner_name, owner.kind AS owner_kind,
+    ARRAY(
+      SELECT {_json_rows("photo", PHOTO_COLUMNS)} FROM {photo} AS photo
+      WHERE photo.lot_id = lot.id ORDER BY photo.position, photo.id
+    ) AS photos,
+    ARRAY(
+      SELECT {_json_rows("item", ITEM_COLUMNS)} FROM {item} AS item
+      WHERE item.lot_id = lot.id ORDER BY item.id
+    ) AS items
+  FROM (
+    SELECT row_number() OVER () AS position, ids.* FROM ({{ids}}) AS ids(id, distance_km)
+  ) AS ids
+  JOIN {lot} AS lot ON lot.id = ids.id
+  JOIN {category} AS category ON category.id = lot.category_id
+  JOIN {site} AS site ON site.id = lot.site_id
+  JOIN {owner} AS owner ON owner.id = lot.owner_id
+) AS page ON true
+ORDER BY page.position"""  # noqa: S608
+
+
+class CataloguePage:
+    """A list of ``lot_catalogue`` (filtered and ordered) for a paginator, read a page
+    at a time in one statement: the capped count, and the page's lots as
+    ``CatalogueRow``s with their photos and devices. The ORM writes only the narrow
+    queries of the ids and of the count; the rest of the statement is made once per
+    process (``_catalogue_page_sql``). ``expected``: the slice the paginator will ask
+    for, read together with the count; another slice is read again.
+
+    Closing soon, the page's ids come from ``KeyOrdered`` first (two narrow queries);
+    every other order from the ordered query itself, inside the statement."""
+
+    ordered = True
+
+    def __init__(
+        self, queryset: QuerySet[Lot], *, expected: slice, own_organisation_id: int | None = None
+    ):
+        self.queryset = queryset
+        self.expected = expected
+        self.own_organisation_id = own_organisation_id
+        self.cap = 0
+        self._read: tuple[slice, int, list[CatalogueRow]] | None = None
+
+    def capped_count(self, cap: int) -> int:
+        """The number of lots in the list, up to ``cap`` + 1 (read with the expected
+        page)."""
+        self.cap = cap
+        return self._page(self.expected)[1]
+
+    def __getitem__(self, index: slice) -> list[CatalogueRow]:
+        read, _total, rows = self._page(index)
+        if index.start < read.start or index.stop > read.stop:
+            read, _total, rows = self._page(index, again=True)
+        return rows[index.start - read.start : index.stop - read.start]
+
+    def _page(self, index: slice, *, again: bool = False) -> tuple[slice, int, list]:
+        if self._read is None or again:
+            self._read = (index, *self._fetch(index))
+        return self._read
+
+    def _fetch(self, index: slice) -> tuple[int, list[CatalogueRow]]:
+        queryset = self.queryset
+        try:
+            counted, counted_params = (
+                queryset.order_by().values("pk")[: self.cap + 1].query.sql_with_params()
             )
-        )
-    return items
+            if tuple(queryset.query.order_by) == CLOSING_SOON:
+                ids = KeyOrdered(queryset, own_organisation_id=self.own_organisation_id)._ids(index)
+                ids_sql, ids_params = "SELECT unnest(%s::bigint[]), NULL::float8", (ids,)
+            elif "distance_km" in queryset.query.annotations:
+                ids = queryset.values_list("pk", "distance_km")[index]
+                ids_sql, ids_params = ids.query.sql_with_params()
+            else:
+                ids_sql, ids_params = queryset.values_list("pk")[index].query.sql_with_params()
+                ids_sql = f"SELECT ids.id, NULL::float8 FROM ({ids_sql}) AS ids(id)"  # noqa: S608
+        except EmptyResultSet:
+            return 0, []
+        sql = _catalogue_page_sql().format(counted=counted, ids=ids_sql)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*counted_params, *ids_params))
+            rows = cursor.fetchall()
+        total = rows[0][0]
+        if rows[0][2] is None:  # an empty page: the count alone
+            return total, []
+        return total, [CatalogueRow._make(row) for row in rows]
 
 
 def lot_claim_target(*, actor: Membership, pk: int) -> Lot | None:

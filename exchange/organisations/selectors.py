@@ -1,7 +1,15 @@
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from exchange.accounts.models import ApiToken
+from exchange.accounts.services import api_token_authenticate, api_token_live, api_token_used
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.rows import ModelColumns
 from exchange.organisations.models import Membership, Organisation, Site
 
 
@@ -32,6 +40,64 @@ def membership_for_user(*, user, organisation_id=None) -> Membership | None:
         if membership:
             return membership
     return memberships.order_by("created_at", "id").first()
+
+
+def api_token_with_membership(*, key: str) -> tuple[ApiToken, Membership | None] | None:
+    """The live token with this key and its user (``api_token_authenticate``, renewed by
+    the use), and the membership the user acts through when no organisation is named
+    (``membership_for_user``): on PostgreSQL in one statement, elsewhere in two. None:
+    no live token with this key."""
+    if not key:
+        return None
+    if connection.vendor != "postgresql":
+        token = api_token_authenticate(key=key)
+        return None if token is None else (token, membership_for_user(user=token.user))
+    now = timezone.now()
+    statement, parts = _token_and_membership()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, api_token_live(key=key, now=now))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    start, instances = 0, []
+    for part in parts:
+        instances.append(part.instance(row[start : start + part.width]))
+        start += part.width
+    token, user, membership, organisation = instances
+    token.user = user
+    if membership is not None:
+        membership.user, membership.organisation = user, organisation
+    return api_token_used(token=token, now=now), membership
+
+
+@functools.cache
+def _token_and_membership() -> tuple[str, tuple[ModelColumns, ...]]:
+    """The statement of ``api_token_with_membership`` (made once per process): the token
+    live by ``api_token_live`` (its digest and the moment as parameters), its user, and
+    ``membership_for_user``'s choice: the membership of the user's current organisation,
+    else the first."""
+    user_model = get_user_model()
+    parts = (
+        ModelColumns(ApiToken, "token"),
+        ModelColumns(user_model, "person"),
+        ModelColumns(Membership, "membership"),
+        ModelColumns(Organisation, "organisation"),
+    )
+    statement = f"""
+SELECT {", ".join(part.columns for part in parts)}
+FROM {ApiToken._meta.db_table} AS token
+JOIN {user_model._meta.db_table} AS person ON person.id = token.user_id
+LEFT JOIN LATERAL (
+  SELECT * FROM {Membership._meta.db_table} AS membership
+  WHERE membership.user_id = person.id
+  ORDER BY (membership.organisation_id = person.current_organisation_id) IS TRUE DESC,
+    membership.created_at, membership.id
+  LIMIT 1
+) AS membership ON true
+LEFT JOIN {Organisation._meta.db_table} AS organisation
+  ON organisation.id = membership.organisation_id
+WHERE token.key_digest = %s AND token.expires_at > %s"""  # noqa: S608 - names of the models
+    return statement, parts
 
 
 def organisation_list(*, user) -> QuerySet[Organisation]:

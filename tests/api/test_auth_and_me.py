@@ -50,6 +50,27 @@ def test_me_lists_memberships_and_the_acting_organisation(fed_admin, client_for)
     assert response.json()["language"] == "de"
 
 
+def test_a_token_acts_for_the_current_organisation_else_the_first(client_for):
+    """The membership read with the token is the one the person acts through: their
+    current organisation's, else their first membership's; none without one."""
+    # given a person in two organisations, the second one current
+    first = MembershipFactory(role="viewer")
+    person = first.user
+    second = MembershipFactory(user=person, role="admin")
+    person.current_organisation = second.organisation
+    person.save(update_fields=["current_organisation"])
+    client = client_for(person)
+    assert client.get("/api/v1/me/").json()["acting_organisation"] == second.organisation_id
+    # when they no longer belong to the current one, the first membership acts
+    second.delete()
+    assert client.get("/api/v1/me/").json()["acting_organisation"] == first.organisation_id
+    # and without any membership, nobody: lists answer, acts are refused
+    first.delete()
+    assert client.get("/api/v1/me/").json()["acting_organisation"] is None
+    assert client.get("/api/v1/lots/").status_code == 200
+    assert client.post("/api/v1/lots/", {}).status_code == 403
+
+
 def test_acting_for_an_organisation_i_do_not_belong_to_is_forbidden(fed_admin, client_for):
     stranger = OrganisationFactory()
     client = client_for(fed_admin.user, organisation=stranger)

@@ -182,13 +182,13 @@ def test_the_created_claim_answers_what_reading_it_back_shows(client_for, partie
     ContentType.objects.get_for_model(Claim)  # cached by every process after its first use
     federal = client_for(parties["federal"].user)
     lot = parties["lot"]
-    # PostgreSQL: the token, the acting membership, the lot with its owner, the owner's
-    # people (and the claimant's when approved at once), the claim's id, the write
+    # PostgreSQL: the token with the acting membership, the lot with its owner, the
+    # owner's people (and the claimant's when approved at once), the claim's id, the write
     with CaptureQueriesContext(connection) as queries:
         response = federal.post(CLAIMS, {"lot": lot.pk, "quantity": 25, "note": " Ghent "})
     assert response.status_code == 201, response.json()
     if connection.vendor == "postgresql":
-        assert len(queries) == (7 if auto_approve else 6)
+        assert len(queries) == (6 if auto_approve else 5)
     assert not [q for q in queries if q["sql"].startswith('SELECT "claims_claim"')]
     created = response.json()
     assert created["lot"]["status"] == "reserved"
