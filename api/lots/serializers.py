@@ -207,11 +207,19 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
     types, for the same rules (tier, next tier, weight, category name in the active
     language). The test suite holds the two equal for every filter and ordering."""
     shaped: dict = {}
+
+    def once(kind: str, pk: int, shape):
+        """The output of a category, site or owner, shaped once per page."""
+        if (kind, pk) not in shaped:
+            shaped[kind, pk] = shape()
+        return shaped[kind, pk]
+
     output = []
     for row in rows:
-        category = shaped.get(("category", row.category_id))
-        if category is None:
-            category = shaped["category", row.category_id] = _category_output(
+        category = once(
+            "category",
+            row.category_id,
+            lambda row=row: _category_output(
                 Category(
                     id=row.category_id,
                     code=row.category_code,
@@ -221,24 +229,25 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
                     name_en=row.category_name_en,
                     requires_data_sanitisation=row.category_requires_data_sanitisation,
                 )
-            )
-        site = shaped.get(("site", row.site_id))
-        if site is None:
-            site = shaped["site", row.site_id] = {
+            ),
+        )
+        site = once(
+            "site",
+            row.site_id,
+            lambda row=row: {
                 "id": row.site_id,
                 "name": row.site_name,
                 "street": row.site_street,
                 "postcode": row.site_postcode,
                 "municipality": row.site_municipality,
                 "region": row.site_region,
-            }
-        owner = shaped.get(("owner", row.owner_id))
-        if owner is None:
-            owner = shaped["owner", row.owner_id] = {
-                "id": row.owner_id,
-                "name": row.owner_name,
-                "kind": row.owner_kind,
-            }
+            },
+        )
+        owner = once(
+            "owner",
+            row.owner_id,
+            lambda row=row: {"id": row.owner_id, "name": row.owner_name, "kind": row.owner_kind},
+        )
         weight = row.unit_weight_kg or row.category_unit_weight_kg  # effective_unit_weight_kg
         tier = tier_at(row)
         upcoming = next_tier(row)
