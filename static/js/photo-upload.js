@@ -4,7 +4,8 @@
  * all chosen files at once to the page itself. With it, each file gets its own
  * description field and progress bar and is posted on its own (XMLHttpRequest, for its
  * upload progress events) to the form's data-upload-url; the server answers JSON with
- * the new photo's list item, which is added to the list. Messages come translated from
+ * the new photo's list item, which is added to the list, and the file leaves the queue (a
+ * failed one stays with its reason). Messages come translated from
  * the form's data-text-* attributes and are announced in the aria-live status region.
  */
 (function () {
@@ -184,7 +185,18 @@
     });
     chain.then(function () {
       setBusy(false);
-      rows = []; // the finished rows stay on screen; a new choice starts a new batch
+      // A photo that is in the list leaves the queue; a failed file stays with its
+      // reason, without a description field that nothing would send any more. A new
+      // choice starts a new batch.
+      batch.forEach(function (row) {
+        if (row.item.classList.contains("is-done")) {
+          row.item.remove();
+        } else {
+          row.alt.parentNode.remove();
+        }
+      });
+      rows = [];
+      queue.hidden = queue.children.length === 0;
       input.value = "";
       if (sharedAlt) {
         sharedAlt.hidden = false;

@@ -115,17 +115,30 @@ def test_a_photo_tile_shows_its_thumbnail_once_made_without_a_reload(
     lot = LotFactory(site=SiteFactory(organisation=owner.organisation), title="Meeting table, oak")
     photo_file = tmp_path / "table.jpg"
     photo_file.write_bytes(jpeg(size=(800, 600)))
+    broken_file = tmp_path / "broken.jpg"
+    broken_file.write_bytes(b"not a picture at all")
 
-    # when the owner uploads a photo on the lot's photo page (the upload script)
+    # when the owner uploads a photo and a broken file on the lot's photo page (the
+    # upload script)
     page = page_for(owner)
     page.goto(f"/lots/{lot.pk}/photos/")
     mark_document(page)
-    page.locator("#id_images").set_input_files(str(photo_file))
+    page.locator("#id_images").set_input_files([str(photo_file), str(broken_file)])
+    page.get_by_label("Description of table.jpg").fill("Oak table, top view")
     page.get_by_role("button", name="Upload").click()
     tile = page.locator("#photo-list .photo-item").first
     tile.wait_for()
     # then the tile says the photo is being prepared
     assert "Photo being prepared" in tile.inner_text()
+    assert "Oak table, top view" in tile.inner_text()
+    # and once both are sent, the photo has left the queue and nothing in it asks for a
+    # description any more; the broken file stays with its reason
+    page.locator("#upload-status", has_text="Finished: 1 added, 1 failed.").wait_for()
+    queue = page.locator("#upload-queue")
+    assert queue.locator(".upload-item").count() == 1
+    assert "broken.jpg:" in queue.inner_text()
+    assert queue.get_by_role("textbox").count() == 0
+    assert page.get_by_label("Description of the photos").is_visible()  # for the next batch
     shots(page, "photo-preparing")
 
     # when the worker makes its sizes
