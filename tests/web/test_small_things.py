@@ -218,3 +218,72 @@ def test_edit_forms_come_back_with_their_dates_in_every_language(fed_admin, cate
     # then the date pickers hold the saved dates (ISO, the only value a picker shows)
     assert re.search(rf'type="date"[^>]*value="{until.isoformat()}"', edit)
     assert re.search(rf'type="date"[^>]*value="{done.isoformat()}"', sanitisation)
+
+
+LANDMARK_ROLES = {"region", "navigation", "search", "form", "complementary", "main", "banner"}
+LANDMARK_TAGS = {"section": "region", "form": "form", "nav": "navigation", "aside": "complementary"}
+
+
+def landmark_names(content: str) -> list[tuple[str, str]]:
+    """Each named landmark of a page as (role, name): sections, forms, navigation and
+    anything with a landmark role that has an accessible name (aria-labelledby resolved
+    to the text of the elements it names, or aria-label)."""
+    from html.parser import HTMLParser
+
+    class Landmarks(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []  # (role, labelledby ids, aria-label)
+            self.texts = {}  # id -> its text
+            self.open = []  # ids whose text is being read
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            role = attrs.get("role") or LANDMARK_TAGS.get(tag)
+            if role in LANDMARK_ROLES and (attrs.get("aria-labelledby") or attrs.get("aria-label")):
+                self.found.append((role, attrs.get("aria-labelledby"), attrs.get("aria-label")))
+            if attrs.get("id"):
+                self.texts[attrs["id"]] = ""
+                self.open.append((tag, attrs["id"]))
+
+        def handle_endtag(self, tag):
+            if self.open and self.open[-1][0] == tag:
+                self.open.pop()
+
+        def handle_data(self, data):
+            for _tag, element_id in self.open:
+                self.texts[element_id] += data
+
+    parser = Landmarks()
+    parser.feed(content)
+    return [
+        (role, " ".join(" ".join(parser.texts.get(i, "").split()) for i in ids.split()))
+        if ids
+        else (role, label)
+        for role, ids, label in parser.found
+    ]
+
+
+def test_every_landmark_of_an_it_lots_pages_has_a_name_of_its_own(fed_admin, categories):
+    # given a laptop lot with its devices, seen by the federal service that owns it
+    from exchange.categories.models import Category
+    from exchange.lots.services.lots import ItemInput
+
+    lot = LotFactory(
+        site=SiteFactory(organisation=fed_admin.organisation),
+        category=Category.objects.get(code="laptop"),
+        quantity=2,
+        items=[ItemInput(serial_number="SN-1"), ItemInput(serial_number="SN-2")],
+    )
+    client = signed_in(fed_admin)
+
+    # when a screen reader lists the landmarks of the lot's page, its erasure page and
+    # the import page, every landmark is told apart by its name (axe's landmark-unique)
+    for url in (f"/lots/{lot.pk}/", f"/lots/{lot.pk}/sanitisation/", "/lots/import/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        landmarks = landmark_names(response.content.decode())
+        repeated = {landmark for landmark in landmarks if landmarks.count(landmark) > 1}
+        assert not repeated, (url, repeated)
+        if url == f"/lots/{lot.pk}/":
+            assert ("region", "Devices") in landmarks  # the scrolling table keeps its name
