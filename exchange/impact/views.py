@@ -2,6 +2,7 @@
 downloads (and the page of a report being built), and the anonymous open-data page.
 They parse what people ask, call one selector, service or presenter, and render."""
 
+import datetime
 import json
 from dataclasses import replace
 
@@ -18,7 +19,13 @@ from django.views.decorators.http import require_GET
 
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.live import live_part_asked, live_still_running
+from exchange.common.live import (
+    LIVE_LATE_TEXT,
+    live_pace,
+    live_pace_kept,
+    live_part_asked,
+    live_still_running,
+)
 from exchange.common.storage import private_file_response
 from exchange.impact.forms import OpenDataYearForm, StatsFilterForm
 from exchange.impact.models import ImpactRecord, ReportJob
@@ -133,24 +140,39 @@ def annual_report(request, year: str, file_format: str):
     return response
 
 
+# A report usually takes a minute or two (the page says so); its page says the wait is
+# longer than usual only after five.
+REPORT_USUAL_WAIT = datetime.timedelta(minutes=5)
+
+
 @login_required
 @require_GET
 def report_job(request, pk: int):
     """A report being built: its progress, and the download link once it is ready."""
     job = get_object_or_404(report_job_list(user=request.user), pk=pk)
     building = job.status == ReportJob.Status.PENDING
+    pace = live_pace(job.created_at, usual=REPORT_USUAL_WAIT)
+    building_text = LIVE_LATE_TEXT if pace.late else _("Still preparing your report…")
     if live_part_asked(request, "job"):
-        if building:
+        if building and live_pace_kept(request, pace):
             return live_still_running()
-        status_text = (
-            _("The report is built: its download link is below.")
-            if job.status == ReportJob.Status.READY
-            else _("The report could not be built.")
-        )
-        context = {"job": job, "building": False, "oob": True, "status_text": status_text}
+        if building:  # the part again, at its new pace
+            status_text = building_text
+        elif job.status == ReportJob.Status.READY:
+            status_text = _("The report is built: its download link is below.")
+        else:
+            status_text = _("The report could not be built.")
+        context = {
+            "job": job,
+            "building": building,
+            "pace": pace,
+            "oob": True,
+            "still_running": building,
+            "status_text": status_text,
+        }
         return render(request, "impact/_report_job_part.html", context)
-    status_text = _("Still preparing your report…") if building else ""
-    context = {"job": job, "building": building, "status_text": status_text}
+    status_text = building_text if building else ""
+    context = {"job": job, "building": building, "pace": pace, "status_text": status_text}
     return render(request, "impact/report_job.html", context)
 
 

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
-from exchange.common.live import live_part_asked, live_still_running
+from exchange.common.live import (
+    LIVE_LATE_TEXT,
+    live_pace,
+    live_pace_kept,
+    live_part_asked,
+    live_still_running,
+)
 from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.eligibility import WHO_MAY_CLAIM, claim_opens_for, window_now_and_next
@@ -101,6 +107,22 @@ def catalogue(request):
     return render(request, "lots/catalogue.html", context)
 
 
+def _photos_waiting(photos) -> list:
+    """The photos whose sizes are being made, each with the ``pace`` its tile asks at
+    (``exchange.common.live``): the longer one has waited, the less often."""
+    waiting = [photo for photo in photos if photo.status == PhotoStatus.PROCESSING]
+    for photo in waiting:
+        photo.pace = live_pace(photo.created_at)
+    return waiting
+
+
+def _photos_status(waiting: list) -> str:
+    """The status region's sentence while photos are being prepared."""
+    if any(photo.pace.late for photo in waiting):
+        return LIVE_LATE_TEXT
+    return _("Preparing the photos…")
+
+
 @require_GET
 def detail(request, pk: int):
     actor = web_actor(request)
@@ -110,16 +132,21 @@ def detail(request, pk: int):
     is_owner = actor is not None and lot.owner_id == actor.organisation_id
     photos = lot.photos.all()
     # The owner waits for the sizes of photos just uploaded: the gallery follows them.
-    preparing = is_owner and any(p.status == PhotoStatus.PROCESSING for p in photos)
+    waiting = _photos_waiting(photos) if is_owner else []
+    preparing = bool(waiting)
+    # the gallery asks at the pace of the photo that has waited longest
+    pace = min(waiting, key=lambda photo: photo.created_at).pace if waiting else None
     if live_part_asked(request, "gallery"):
-        if preparing:
+        if preparing and live_pace_kept(request, pace):
             return live_still_running()
         context = {
             "lot": lot,
             "photos": photos,
-            "photos_preparing": False,
+            "photos_preparing": preparing,
+            "pace": pace,
             "oob": is_owner,
-            "status_text": _("The photos are ready."),
+            "still_running": preparing,
+            "status_text": _photos_status(waiting) if preparing else _("The photos are ready."),
         }
         return render(request, "lots/_gallery.html", context)
     context = {
@@ -129,7 +156,8 @@ def detail(request, pk: int):
         "can_edit": is_owner and actor.can_write,
         "photos": photos,
         "photos_preparing": preparing,
-        "status_text": _("Preparing the photos…") if preparing else "",
+        "pace": pace,
+        "status_text": _photos_status(waiting) if preparing else "",
         "items": lot.items.all(),
         **dict(zip(("window_now", "window_next"), window_now_and_next(lot), strict=True)),
         "who_may_claim": WHO_MAY_CLAIM.values(),
@@ -289,7 +317,8 @@ def photos(request, actor: Membership, pk: int):
             )
         return redirect("lots:photos", pk=pk)
     photos = lot.photos.all()
-    preparing = any(photo.status == PhotoStatus.PROCESSING for photo in photos)
+    waiting = _photos_waiting(photos)
+    preparing = bool(waiting)
     context = {
         "lot": lot,
         "photos": photos,
@@ -297,7 +326,7 @@ def photos(request, actor: Membership, pk: int):
         "max_photos": MAX_PHOTOS_PER_LOT,
         "can_edit": actor.can_write,
         "photos_preparing": preparing,
-        "photos_status": _("Preparing the photos…") if preparing else "",
+        "photos_status": _photos_status(waiting) if preparing else "",
     }
     return render(request, "lots/photos.html", context)
 
@@ -310,20 +339,23 @@ def photo_tile(request, actor: Membership, pk: int, photo_id: int):
     status region."""
     lot = _own_lot(actor, pk)
     photo = get_object_or_404(lot.photos.all(), pk=photo_id)
-    if photo.status == PhotoStatus.PROCESSING:
+    waiting = _photos_waiting([photo])
+    if waiting and live_pace_kept(request, photo.pace):
         return live_still_running()
     number = photo.position + 1
-    status_text = (
-        _("Photo %(number)s is ready.") % {"number": number}
-        if photo.status == PhotoStatus.READY
-        else _("Photo %(number)s could not be prepared.") % {"number": number}
-    )
+    if waiting:  # still being made: the tile again, at its new pace
+        status_text = _photos_status(waiting)
+    elif photo.status == PhotoStatus.READY:
+        status_text = _("Photo %(number)s is ready.") % {"number": number}
+    else:
+        status_text = _("Photo %(number)s could not be prepared.") % {"number": number}
     context = {
         "photo": photo,
         "lot": lot,
         "can_edit": actor.can_write,
         "index": number,
         "oob": True,
+        "still_running": bool(waiting),
         "status_text": status_text,
     }
     return render(request, "lots/_photo_item.html", context)
@@ -344,6 +376,7 @@ def photo_upload(request, actor: Membership, pk: int):
     except ApplicationError as exc:
         status = {ErrorKind.CONFLICT: 409, ErrorKind.FORBIDDEN: 403}.get(exc.kind, 400)
         return JsonResponse({"error": str(exc.message)}, status=status)
+    _photos_waiting([photo])
     html = render_to_string(
         "lots/_photo_item.html",
         {"photo": photo, "lot": lot, "can_edit": True, "index": photo.position + 1},

@@ -18,7 +18,14 @@ from exchange.accounts.services import user_match_notifications_set
 from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
-from exchange.common.live import live_part_asked, live_still_running
+from exchange.common.live import (
+    LIVE_LATE_TEXT,
+    LivePace,
+    live_pace,
+    live_pace_kept,
+    live_part_asked,
+    live_still_running,
+)
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.forms import MatchNotificationsForm, WantedForm
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
@@ -224,8 +231,9 @@ def matches_view(request, actor: Membership, pk: int):
     that it shows as seen (their "new" badge shows this once)."""
     wanted = _own_wanted(actor, pk)
     searching = wanted_searching(wanted)
+    pace = live_pace(wanted.updated_at)  # saved or changed then: its job was sent then
     polled = live_part_asked(request, "matches")
-    if polled and searching:
+    if polled and searching and live_pace_kept(request, pace):
         return live_still_running()
     show_dismissed = request.GET.get("show") == "dismissed"
     matches, counts = wanted_match_list(actor=actor, wanted_id=wanted.pk, dismissed=show_dismissed)
@@ -244,19 +252,24 @@ def matches_view(request, actor: Membership, pk: int):
         "show_dismissed": show_dismissed,
         "counts": counts,
         "searching": searching,
-        "status_text": _matches_status(wanted, counts, searching),
+        "pace": pace,
+        "status_text": _matches_status(wanted, counts, searching, pace),
     }
-    if polled:  # the job has run: the matches, and the sentence for the status region
-        return render(request, "matching/_matches_part.html", {**context, "oob": True})
+    if polled:  # the matches (or the wait at its new pace), and the status region's sentence
+        return render(
+            request,
+            "matching/_matches_part.html",
+            {**context, "oob": True, "still_running": searching},
+        )
     if not searching:
         context["status_text"] = ""  # said by the page itself; the region stays for updates
     return render(request, "matching/matches.html", context)
 
 
-def _matches_status(wanted: WantedRequest, counts: dict, searching: bool) -> str:
+def _matches_status(wanted: WantedRequest, counts: dict, searching: bool, pace: LivePace) -> str:
     """The page's status sentence: still searching, or what the search found."""
     if searching:
-        return _("Still searching for lots that fit this request…")
+        return LIVE_LATE_TEXT if pace.late else _("Still searching for lots that fit this request…")
     if wanted.status != WantedStatus.OPEN:
         return ""
     return ngettext(
