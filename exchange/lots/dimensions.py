@@ -100,8 +100,10 @@ def dimensions_check(errors: dict, values: dict[str, int | None]) -> None:
             )
 
 
-def size_text(size: Size) -> str:
-    """ "120 × 60 × 75 cm", with "?" for a dimension not stated; "" when none is."""
+def size_text(size: Size, *, unstated: str = "?") -> str:
+    """ "120 × 60 × 75 cm", with ``unstated`` ("?") for a dimension not stated; "" when
+    none is. A wanted request's maximum size reads "120 × – × 75 cm" (``unstated="–"``:
+    no limit)."""
     if all(v is None for v in size):
         return ""
-    return " × ".join("?" if v is None else str(v) for v in size) + " cm"
+    return " × ".join(unstated if v is None else str(v) for v in size) + " cm"

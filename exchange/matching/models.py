@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from exchange.common.models import TimeStampedModel
+from exchange.lots.dimensions import size_text, wanted_size_limit
 from exchange.lots.models import Condition
 
 MAX_DISTANCE_KM = 500
@@ -88,6 +89,11 @@ class WantedRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.category} for {self.organisation}"
+
+    @property
+    def max_size_text(self) -> str:
+        """ "120 × – × 75 cm" (– : that dimension is not limited); "" when none is."""
+        return size_text(wanted_size_limit(self), unstated="–")
 
 
 class MatchStatus(models.TextChoices):

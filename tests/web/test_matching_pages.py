@@ -507,3 +507,23 @@ def test_a_request_asks_for_a_maximum_size_on_the_form(seeker, desk):
     assert (wanted.max_width_cm, wanted.max_depth_cm, wanted.max_height_cm) == (140, None, 80)
     bad = client.post(reverse("matching:create"), form_data(seeker.site, desk, max_width_cm="0"))
     assert bad.status_code == 200 and WantedRequest.objects.count() == 1
+
+
+def test_a_request_shows_its_maximum_size_in_the_list_and_on_its_matches(seeker, desk):
+    # given a request for desks at most 160 cm wide and 75 cm high, and one without limit
+    limited = wanted_for(seeker, desk, max_width_cm=160, max_height_cm=75)
+    wanted_for(seeker, desk, quantity=3)
+    client = login(seeker)
+
+    # when its organisation reads the list of its requests, in English and in French
+    html = client.get(reverse("matching:list")).content.decode()
+    # then the limited one shows its maximum, the open dimension as "–", the other "—"
+    cells = re.findall(r'data-label="Maximum size \(W × D × H\)">([^<]*)</td>', html)
+    assert sorted(cells) == ["160 × – × 75 cm", "—"]
+    seeker.user.language = "fr"
+    seeker.user.save(update_fields=["language"])
+    assert "Taille maximale (L × P × H)" in text(client.get(reverse("matching:list")))
+
+    # and the request's matches page says it too
+    matches = text(client.get(reverse("matching:matches", args=[limited.pk])))
+    assert "au plus 160 × – × 75 cm (L × P × H)" in matches
