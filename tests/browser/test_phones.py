@@ -1,5 +1,6 @@
 """Every page on a phone (390 px wide) and on a desktop (1280 px): nothing scrolls sideways,
-tables become stacked cards on the phone, the menu folds behind a button that works with
+tables become stacked cards on the phone whose labels break between words in every
+language, never inside one, the menu folds behind a button that works with
 the keyboard, and the catalogue shows its results first with the filters behind a button.
 
 The pages are those of each kind of person: the public, an officer of a federal service
@@ -293,3 +294,38 @@ def test_the_catalogue_shows_results_first_on_a_phone(browser, live_server, worl
     assert page.get_by_role("search").is_visible()
     assert page.get_by_role("button", name="Filters and sorting").is_hidden()
     context.close()
+
+
+# Each label of a card (td[data-label]::before) against the widest word it holds, measured
+# in the label's own font: a label narrower than one of its words breaks inside it.
+BROKEN_LABEL_WORDS = """() => {
+  const pen = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('main table.stack td[data-label]')].flatMap((cell) => {
+    const label = getComputedStyle(cell, '::before');
+    if (label.display === 'none' || !cell.getClientRects().length) return [];
+    pen.font = `${label.fontWeight} ${label.fontSize} ${label.fontFamily}`;
+    const room = parseFloat(label.width);
+    return cell.dataset.label.split(/[\\s\\u00ad]+|(?<=-)/)  // soft and hard hyphens break too
+      .filter((word) => pen.measureText(word).width > room + 0.5)
+      .map((word) => `${word} (${Math.round(pen.measureText(word).width)}px in ${room}px)`);
+  });
+}"""
+
+
+def test_a_cards_labels_break_between_words_never_inside_one(browser, live_server, world):
+    # given the officer and the enterprise, each reading their pages of cards on a phone in
+    # the languages of long words (English has none longer than a label)
+    broken = []
+    for who in ("federal officer", "social-economy enterprise"):
+        user, paths = world[who]
+        context, page = _signed_in(browser, live_server, user, PHONE)
+        for language in ("nl", "de", "fr"):
+            user.language = language
+            user.save(update_fields=["language"])
+            for path in paths:
+                page.goto(path)
+                # then no label of a card is narrower than one of its words
+                found = page.evaluate(BROKEN_LABEL_WORDS)
+                broken += [f"{who} {language} {path}: {word}" for word in found]
+        context.close()
+    assert broken == []
