@@ -7,28 +7,12 @@ from django.utils import timezone
 from exchange.common.models import AuditEvent, IdempotentRequest
 
 
-def audit_event_record(
-    *,
-    actor,
-    obj: models.Model,
-    action: str,
-    organisation=None,
-    from_state: str = "",
-    to_state: str = "",
-    data: dict | None = None,
-) -> AuditEvent:
-    """Append an audit event; call it inside the service's transaction."""
-    event = audit_event_build(
-        actor=actor,
-        obj=obj,
-        action=action,
-        organisation=organisation,
-        from_state=from_state,
-        to_state=to_state,
-        data=data,
-    )
-    event.save(force_insert=True)
-    return event
+def audit_event_record(**event) -> AuditEvent:
+    """Append an audit event (the arguments of ``audit_event_build``); call it inside the
+    service's transaction."""
+    built = audit_event_build(**event)
+    built.save(force_insert=True)
+    return built
 
 
 def audit_event_build(

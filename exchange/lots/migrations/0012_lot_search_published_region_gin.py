@@ -19,25 +19,31 @@ from django.db import migrations, models
 REGIONS = ("BRU", "VLG", "WAL")
 
 
+def region_search_indexes(schema_editor, *, published: bool) -> None:
+    """Each region's search index: of its published lots only (``published``), or of all
+    its lots (0006's, which the reverse restores); the other kind is dropped."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for region in REGIONS:
+        name = f"lot_search_{region.lower()}"
+        where = f"region = '{region}'"
+        old, new = (f"{name}_gin", f"{name}_published_gin")
+        if published:
+            where += " AND status = 'published'"
+        else:
+            old, new = new, old
+        schema_editor.execute(f"DROP INDEX IF EXISTS {old}")
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {new} ON lots_lot USING gin (search_vector) WHERE {where}"
+        )
+
+
 def published_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for region in REGIONS:
-            schema_editor.execute(f"DROP INDEX IF EXISTS lot_search_{region.lower()}_gin")
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS lot_search_{region.lower()}_published_gin "
-                f"ON lots_lot USING gin (search_vector) "
-                f"WHERE region = '{region}' AND status = 'published'"
-            )
+    region_search_indexes(schema_editor, published=True)
 
 
 def region_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for region in REGIONS:
-            schema_editor.execute(f"DROP INDEX IF EXISTS lot_search_{region.lower()}_published_gin")
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS lot_search_{region.lower()}_gin "
-                f"ON lots_lot USING gin (search_vector) WHERE region = '{region}'"
-            )
+    region_search_indexes(schema_editor, published=False)
 
 
 class Migration(migrations.Migration):
