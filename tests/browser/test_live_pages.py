@@ -13,12 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.celery import app as celery_app
 from tests.browser.checks import axe_blocking_violations
+from tests.conftest import worker_thread
 from tests.factories import LotFactory, SiteFactory
 from tests.web.test_lots_pages import jpeg
 
@@ -29,9 +29,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 def worker():
     """A real Celery worker (a thread of this process) on the configured broker, started
     only when the test has seen the page wait for it."""
-    with start_worker(
-        celery_app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
-    ):
+    with worker_thread():
         yield
 
 
