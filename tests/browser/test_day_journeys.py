@@ -13,9 +13,10 @@ import contextlib
 import datetime
 import io
 import re
+import shutil
 
 import pytest
-from celery.contrib.testing.worker import start_worker
+from django.test import override_settings
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -28,6 +29,8 @@ from exchange.claims.talk import claim_message_post
 from exchange.lots.models import Lot
 from exchange.organisations.models import Membership
 from tests.browser.checks import DESKTOP_WIDTH, PHONE_WIDTH, NoReload, PageChecks
+from tests.conftest import worker_thread
+from tests.support.snapshot import DatabaseSnapshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -63,12 +66,38 @@ class Words:
         return translated % {"counter": count, **values}
 
 
+@pytest.fixture(scope="session")
+def demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo seeded once in this test process, kept as the rows of the database and
+    the files of its photos (tests/support/snapshot.py); the database is then put back
+    as it was, for the tests that run next."""
+    files = tmp_path_factory.mktemp("demo")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            DEMO_PASSWORD="demo",
+            MEDIA_ROOT=files / "media",
+            PRIVATE_MEDIA_ROOT=files / "private",
+        ),
+    ):
+        before = DatabaseSnapshot.take()
+        seeded = demo_seed()
+        after = DatabaseSnapshot.take()
+        before.restore()
+    return seeded, after, files
+
+
 @pytest.fixture
-def demo(settings, transactional_db):
-    """The demo's organisations, people, catalogue and two years of history; the jobs
-    that seeding queued (matching every demo lot) are not this day's and go."""
+def demo(demo_seeded, settings, _media_root, transactional_db):
+    """The demo's organisations, people, catalogue and two years of history, as seeding
+    leaves them (its rows and photo files, restored); the jobs that seeding queued
+    (matching every demo lot) are not this day's and go."""
     settings.DEMO_PASSWORD = "demo"
-    seeded = demo_seed()
+    seeded, rows, files = demo_seeded
+    rows.restore()
+    for folder, setting in (("media", "MEDIA_ROOT"), ("private", "PRIVATE_MEDIA_ROOT")):
+        if (files / folder).exists():
+            shutil.copytree(files / folder, getattr(settings, setting), dirs_exist_ok=True)
     celery_app.control.purge()
     return seeded
 
@@ -84,15 +113,7 @@ def worker(demo):
     def start() -> None:
         if not started:
             started.append(True)
-            running.enter_context(
-                start_worker(
-                    celery_app,
-                    pool="threads",
-                    concurrency=1,
-                    perform_ping_check=False,
-                    shutdown_timeout=10,
-                )
-            )
+            running.enter_context(worker_thread())
 
     yield start
     running.close()
