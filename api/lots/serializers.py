@@ -20,8 +20,15 @@ from exchange.lots.models import (
     LotPhoto,
     SanitisationAttestation,
     SanitisationMethod,
+    effective_unit_weight_kg,
 )
-from exchange.lots.selectors import ITEM_COLUMNS, CatalogueRow, lot_items, lot_photos
+from exchange.lots.selectors import (
+    CATALOGUE_RELATED_COLUMNS,
+    ITEM_COLUMNS,
+    CatalogueRow,
+    lot_items,
+    lot_photos,
+)
 from exchange.lots.services.lots import ItemInput, LotInput, lot_validate
 from exchange.lots.services.sanitisation import sanitisation_attestation_validate
 from exchange.organisations.models import Site
@@ -46,7 +53,7 @@ class LotCategoryOutputSerializer(serializers.ModelSerializer):
 class LotSiteOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "name", "street", "postcode", "municipality", "region"]
+        fields = list(CATALOGUE_RELATED_COLUMNS["site"])  # what the catalogue reads
 
 
 class LotOwnerOutputSerializer(serializers.Serializer):
@@ -231,24 +238,9 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
                 )
             ),
         )
-        site = once(
-            "site",
-            row.site_id,
-            lambda row=row: {
-                "id": row.site_id,
-                "name": row.site_name,
-                "street": row.site_street,
-                "postcode": row.site_postcode,
-                "municipality": row.site_municipality,
-                "region": row.site_region,
-            },
-        )
-        owner = once(
-            "owner",
-            row.owner_id,
-            lambda row=row: {"id": row.owner_id, "name": row.owner_name, "kind": row.owner_kind},
-        )
-        weight = row.unit_weight_kg or row.category_unit_weight_kg  # effective_unit_weight_kg
+        site = once("site", row.site_id, lambda row=row: _related_row_output(row, "site"))
+        owner = once("owner", row.owner_id, lambda row=row: _related_row_output(row, "owner"))
+        weight = effective_unit_weight_kg(row.unit_weight_kg, row.category_unit_weight_kg)
         tier = tier_at(row)
         upcoming = next_tier(row)
         distance = row.distance_km
@@ -285,6 +277,14 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
             }
         )
     return output
+
+
+def _related_row_output(row: CatalogueRow, relation: str) -> dict:
+    """A site's or owner's output from a catalogue row: its columns as read."""
+    return {
+        column: getattr(row, f"{relation}_{column}")
+        for column in CATALOGUE_RELATED_COLUMNS[relation]
+    }
 
 
 def _photo_row_output(lot_id: int, photo: dict, request) -> dict:
@@ -324,18 +324,11 @@ def _category_output(category: Category) -> dict:
 
 
 def _site_output(site: Site) -> dict:
-    return {
-        "id": site.pk,
-        "name": site.name,
-        "street": site.street,
-        "postcode": site.postcode,
-        "municipality": site.municipality,
-        "region": str(site.region),
-    }
+    return {column: getattr(site, column) for column in CATALOGUE_RELATED_COLUMNS["site"]}
 
 
 def _owner_output(owner) -> dict:
-    return {"id": owner.pk, "name": owner.name, "kind": owner.kind}
+    return {column: getattr(owner, column) for column in CATALOGUE_RELATED_COLUMNS["owner"]}
 
 
 class LotItemInputSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -11,6 +12,14 @@ from exchange.common.storage import private_storage, unguessable_name
 
 MAX_QUANTITY = 100_000
 MAX_UNIT_WEIGHT_KG = 5_000
+
+
+def effective_unit_weight_kg(
+    unit_weight_kg: Decimal | None, category_unit_weight_kg: Decimal | None
+) -> Decimal | None:
+    """What one unit of a lot weighs: the lot's own weight (estimated or measured), else
+    its category's default (``Lot.effective_unit_weight_kg``, and the catalogue's rows)."""
+    return unit_weight_kg or category_unit_weight_kg
 
 
 class LotStatus(models.TextChoices):
@@ -167,7 +176,7 @@ class Lot(TimeStampedModel):
 
     @property
     def effective_unit_weight_kg(self):
-        return self.unit_weight_kg or self.category.unit_weight_kg
+        return effective_unit_weight_kg(self.unit_weight_kg, self.category.unit_weight_kg)
 
     @property
     def size(self) -> tuple[int | None, int | None, int | None]:

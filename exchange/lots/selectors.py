@@ -14,6 +14,9 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
+    Field,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -36,7 +39,7 @@ from exchange.lots.models import (
     SanitisationAttestation,
 )
 from exchange.lots.search import SEARCH_CONFIG, search_terms
-from exchange.organisations.models import Membership, Organisation, Site
+from exchange.organisations.models import Membership, Site
 
 
 def lot_list(*, actor: Membership | None) -> QuerySet[Lot]:
@@ -123,25 +126,14 @@ ITEM_COLUMNS = (
 )
 
 
-# What a catalogue page shows of a lot (api/lots/serializers.py), its tier and weight
-# included: half the columns, so half the values to read and turn into objects.
-CATALOGUE_FIELDS = (
+# What a catalogue page reads of a lot (api/lots/serializers.py shows it, its tier and
+# weight included), declared once: the lot's own columns, then each relation's. About
+# half the lot's columns: half the values to read and turn into objects. The ORM's page
+# reads these fields (``CATALOGUE_FIELDS``), the page in one statement these columns
+# (``CatalogueRow``, ``_catalogue_page_sql``); the site's and owner's output are these.
+CATALOGUE_LOT_COLUMNS = (
     "id",
     "created_at",
-    "owner__name",
-    "owner__kind",
-    "site__name",
-    "site__street",
-    "site__postcode",
-    "site__municipality",
-    "site__region",
-    "category__code",
-    "category__name_nl",
-    "category__name_fr",
-    "category__name_de",
-    "category__name_en",
-    "category__requires_data_sanitisation",
-    "category__unit_weight_kg",
     "title",
     "description",
     "quantity",
@@ -149,18 +141,40 @@ CATALOGUE_FIELDS = (
     "unit_weight_kg",
     "unit_weight_measured",
     "condition",
+    "status",
+    "published_at",
+    "social_economy_opens_at",
+    "open_opens_at",
     "available_until",
     "pickup_notes",
     "width_cm",
     "depth_cm",
     "height_cm",
-    "status",
     "federal_window_days",
     "social_economy_window_days",
     "window_reason",
-    "published_at",
-    "social_economy_opens_at",
-    "open_opens_at",
+)
+CATALOGUE_RELATED_COLUMNS = {
+    "category": (
+        "id",
+        "code",
+        "name_nl",
+        "name_fr",
+        "name_de",
+        "name_en",
+        "requires_data_sanitisation",
+        "unit_weight_kg",
+    ),
+    "site": ("id", "name", "street", "postcode", "municipality", "region"),
+    "owner": ("id", "name", "kind"),
+}
+CATALOGUE_FIELDS = (
+    *CATALOGUE_LOT_COLUMNS,
+    *(
+        f"{relation}__{column}"
+        for relation, columns in CATALOGUE_RELATED_COLUMNS.items()
+        for column in columns
+    ),
 )
 
 
@@ -192,52 +206,22 @@ def lot_items(lot: Lot) -> list[LotItem]:
 
 # --- A page of the catalogue in one statement (PostgreSQL) ---------------------------
 
-# The columns of a row of ``lot_catalogue_page``: the page's lot, its category, site
-# and owner, its photos and devices as JSON arrays (PHOTO_COLUMNS, ITEM_COLUMNS, in
-# that order), its distance when the list has one, and the capped count of the list.
+# A row of ``CataloguePage``'s statement: the capped count of the list, the lot's
+# distance when the list has one, the lot's columns and its category's, site's and
+# owner's (``CATALOGUE_LOT_COLUMNS``; ``<relation>_<column>`` of
+# ``CATALOGUE_RELATED_COLUMNS``), and its photos and devices as JSON arrays
+# (PHOTO_COLUMNS, ITEM_COLUMNS).
 CatalogueRow = namedtuple(
     "CatalogueRow",
     (
         "total",
         "distance_km",
-        "id",
-        "created_at",
-        "title",
-        "description",
-        "quantity",
-        "quantity_reserved",
-        "unit_weight_kg",
-        "unit_weight_measured",
-        "condition",
-        "status",
-        "published_at",
-        "social_economy_opens_at",
-        "open_opens_at",
-        "available_until",
-        "pickup_notes",
-        "width_cm",
-        "depth_cm",
-        "height_cm",
-        "federal_window_days",
-        "social_economy_window_days",
-        "window_reason",
-        "category_id",
-        "category_code",
-        "category_name_nl",
-        "category_name_fr",
-        "category_name_de",
-        "category_name_en",
-        "category_requires_data_sanitisation",
-        "category_unit_weight_kg",
-        "site_id",
-        "site_name",
-        "site_street",
-        "site_postcode",
-        "site_municipality",
-        "site_region",
-        "owner_id",
-        "owner_name",
-        "owner_kind",
+        *CATALOGUE_LOT_COLUMNS,
+        *(
+            f"{relation}_{column}"
+            for relation, columns in CATALOGUE_RELATED_COLUMNS.items()
+            for column in columns
+        ),
         "photos",
         "items",
     ),
@@ -248,48 +232,42 @@ def _json_rows(alias: str, columns: tuple[str, ...]) -> str:
     return "json_build_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
 
 
-# The lot's own columns of a CatalogueRow.
-_PAGE_LOT_COLUMNS = (
-    *CatalogueRow._fields[2 : CatalogueRow._fields.index("category_code")],
-    "site_id",
-    "owner_id",
-)
+def _catalogue_columns() -> str:
+    """The page's lot, category, site and owner columns of ``CatalogueRow``, in its
+    order, aliased by its names."""
+    columns = [
+        f"lot.{Lot._meta.get_field(name).column} AS {name}" for name in CATALOGUE_LOT_COLUMNS
+    ]
+    for relation, names in CATALOGUE_RELATED_COLUMNS.items():
+        model = Lot._meta.get_field(relation).related_model
+        columns += [
+            f"{relation}.{model._meta.get_field(name).column} AS {relation}_{name}"
+            for name in names
+        ]
+    return ",\n    ".join(columns)
 
 
 @functools.cache
 def _catalogue_page_sql() -> str:
-    """The statement around a page's ids (``{ids}``: a query of ``id`` and
-    ``distance_km`` in page order) and the list's capped count (``{counted}``), made
-    once per process. The count is the one row every answer has: an empty page still
-    says how many lots the list holds."""
-    lot, category = Lot._meta.db_table, Category._meta.db_table
-    site, owner = Site._meta.db_table, Organisation._meta.db_table
-    photo, item = LotPhoto._meta.db_table, LotItem._meta.db_table
+    """The statement around a page's ids (``{ids}``: a query of ``id``, ``distance_km``
+    and ``position``, the lot's place in the page's order) and the list's capped count
+    (``{counted}``), made once per process. The count is the one row every answer has:
+    an empty page still says how many lots the list holds. The rows come in the order
+    of ``position``."""
+    joins = "\n  ".join(
+        f"JOIN {field.related_model._meta.db_table} AS {relation} "
+        f"ON {relation}.{field.target_field.column} = lot.{field.column}"
+        for relation in CATALOGUE_RELATED_COLUMNS
+        for field in [Lot._meta.get_field(relation)]
+    )
+    lot, photo, item = Lot._meta.db_table, LotPhoto._meta.db_table, LotItem._meta.db_table
     # Table and column names of the models only: every value is a parameter.
     return f"""
-SELECT counted.total, page.distance_km, page.id, page.created_at, page.title,
-  page.description, page.quantity, page.quantity_reserved, page.unit_weight_kg,
-  page.unit_weight_measured, page.condition, page.status, page.published_at,
-  page.social_economy_opens_at, page.open_opens_at, page.available_until,
-  page.pickup_notes, page.width_cm, page.depth_cm, page.height_cm,
-  page.federal_window_days, page.social_economy_window_days, page.window_reason,
-  page.category_id, page.category_code, page.category_name_nl, page.category_name_fr,
-  page.category_name_de, page.category_name_en,
-  page.category_requires_data_sanitisation, page.category_unit_weight_kg,
-  page.site_id, page.site_name, page.site_street, page.site_postcode,
-  page.site_municipality, page.site_region, page.owner_id, page.owner_name,
-  page.owner_kind, page.photos, page.items
+SELECT counted.total, {", ".join(f"page.{name}" for name in CatalogueRow._fields[1:])}
 FROM (SELECT count(*) AS total FROM ({{counted}}) AS capped) AS counted
 LEFT JOIN (
-  SELECT ids.position, ids.distance_km, {", ".join(f"lot.{c}" for c in _PAGE_LOT_COLUMNS)},
-    category.code AS category_code, category.name_nl AS category_name_nl,
-    category.name_fr AS category_name_fr, category.name_de AS category_name_de,
-    category.name_en AS category_name_en,
-    category.requires_data_sanitisation AS category_requires_data_sanitisation,
-    category.unit_weight_kg AS category_unit_weight_kg,
-    site.name AS site_name, site.street AS site_street, site.postcode AS site_postcode,
-    site.municipality AS site_municipality, site.region AS site_region,
-    owner.name AS owner_name, owner.kind AS owner_kind,
+  SELECT ids.position, ids.distance_km,
+    {_catalogue_columns()},
     ARRAY(
       SELECT {_json_rows("photo", PHOTO_COLUMNS)} FROM {photo} AS photo
       WHERE photo.lot_id = lot.id ORDER BY photo.position, photo.id
@@ -298,15 +276,28 @@ LEFT JOIN (
       SELECT {_json_rows("item", ITEM_COLUMNS)} FROM {item} AS item
       WHERE item.lot_id = lot.id ORDER BY item.id
     ) AS items
-  FROM (
-    SELECT row_number() OVER () AS position, ids.* FROM ({{ids}}) AS ids(id, distance_km)
-  ) AS ids
+  FROM ({{ids}}) AS ids(id, distance_km, position)
   JOIN {lot} AS lot ON lot.id = ids.id
-  JOIN {category} AS category ON category.id = lot.category_id
-  JOIN {site} AS site ON site.id = lot.site_id
-  JOIN {owner} AS owner ON owner.id = lot.owner_id
+  {joins}
 ) AS page ON true
 ORDER BY page.position"""  # noqa: S608
+
+
+# A page's ids (an array in page order), or its (id, distance) rows, numbered in that
+# order: the ``{ids}`` of ``_catalogue_page_sql``. The array of an ordered query keeps
+# its order (as the photos' arrays do).
+_PAGE_IDS = (
+    "SELECT ids.id, NULL::float8, ids.position "
+    "FROM unnest({ids}) WITH ORDINALITY AS ids(id, position)"
+)
+_PAGE_IDS_AND_DISTANCES = (
+    "SELECT ids.id, ids.distance_km, ids.position FROM ROWS FROM "
+    "(unnest({pairs}) AS (id bigint, distance_km float8)) WITH ORDINALITY "
+    "AS ids(id, distance_km, position)"
+)
+# The id and distance of a lot as one value: what the ordered query of a list with a
+# distance selects, one column, for the array of its page.
+_ID_AND_DISTANCE = Func(F("pk"), F("distance_km"), function="ROW", output_field=Field())
 
 
 class CataloguePage:
@@ -356,13 +347,14 @@ class CataloguePage:
             )
             if tuple(queryset.query.order_by) == CLOSING_SOON:
                 ids = KeyOrdered(queryset, own_organisation_id=self.own_organisation_id)._ids(index)
-                ids_sql, ids_params = "SELECT unnest(%s::bigint[]), NULL::float8", (ids,)
+                ids_sql, ids_params = _PAGE_IDS.format(ids="%s::bigint[]"), (ids,)
             elif "distance_km" in queryset.query.annotations:
-                ids = queryset.values_list("pk", "distance_km")[index]
-                ids_sql, ids_params = ids.query.sql_with_params()
+                pairs = queryset.values_list(_ID_AND_DISTANCE)[index]
+                ids_sql, ids_params = pairs.query.sql_with_params()
+                ids_sql = _PAGE_IDS_AND_DISTANCES.format(pairs=f"ARRAY({ids_sql})")
             else:
                 ids_sql, ids_params = queryset.values_list("pk")[index].query.sql_with_params()
-                ids_sql = f"SELECT ids.id, NULL::float8 FROM ({ids_sql}) AS ids(id)"  # noqa: S608
+                ids_sql = _PAGE_IDS.format(ids=f"ARRAY({ids_sql})")
         except EmptyResultSet:
             return 0, []
         sql = _catalogue_page_sql().format(counted=counted, ids=ids_sql)
