@@ -1,12 +1,13 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.validation import AllErrorsInputSerializer
-from exchange.categories.models import Category
+from exchange.categories.models import Category, name_in_active_language
 from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
 from exchange.lots.dimensions import DIMENSION_MAX_CM
 from exchange.lots.eligibility import next_tier, tier_at
@@ -212,37 +213,22 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
     of ``CataloguePage`` (the lot's columns with its category, site, owner, photos
     and devices) instead of model instances: the same fields in the same order and
     types, for the same rules (tier, next tier, weight, category name in the active
-    language). The test suite holds the two equal for every filter and ordering."""
+    language). The test suite holds the two equal for every filter and ordering. The
+    moment (of the tiers), the time zone and the language are the page's."""
+    now = timezone.now()
+    moment = _moments_in(timezone.get_current_timezone())
     shaped: dict = {}
-
-    def once(kind: str, pk: int, shape):
-        """The output of a category, site or owner, shaped once per page."""
-        if (kind, pk) not in shaped:
-            shaped[kind, pk] = shape()
-        return shaped[kind, pk]
-
     output = []
     for row in rows:
-        category = once(
-            "category",
-            row.category_id,
-            lambda row=row: _category_output(
-                Category(
-                    id=row.category_id,
-                    code=row.category_code,
-                    name_nl=row.category_name_nl,
-                    name_fr=row.category_name_fr,
-                    name_de=row.category_name_de,
-                    name_en=row.category_name_en,
-                    requires_data_sanitisation=row.category_requires_data_sanitisation,
-                )
-            ),
-        )
-        site = once("site", row.site_id, lambda row=row: _related_row_output(row, "site"))
-        owner = once("owner", row.owner_id, lambda row=row: _related_row_output(row, "owner"))
+        if (category := shaped.get(("category", row.category_id))) is None:
+            category = shaped["category", row.category_id] = _category_row_output(row)
+        if (site := shaped.get(("site", row.site_id))) is None:
+            site = shaped["site", row.site_id] = _related_row_output(row, "site")
+        if (owner := shaped.get(("owner", row.owner_id))) is None:
+            owner = shaped["owner", row.owner_id] = _related_row_output(row, "owner")
         weight = effective_unit_weight_kg(row.unit_weight_kg, row.category_unit_weight_kg)
-        tier = tier_at(row)
-        upcoming = next_tier(row)
+        tier = tier_at(row, now)
+        upcoming = next_tier(row, now)
         distance = row.distance_km
         output.append(
             {
@@ -261,7 +247,7 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
                 "tier": None if tier is None else str(tier),
                 # as get_next_tier: the moment as the JSON renderer writes it (UTC)
                 "next_tier": {"tier": upcoming[0], "opens_at": upcoming[1]} if upcoming else None,
-                "published_at": _moment(row.published_at),
+                "published_at": moment(row.published_at),
                 "available_until": _day(row.available_until),
                 "pickup_notes": row.pickup_notes,
                 "width_cm": row.width_cm,
@@ -273,18 +259,36 @@ def catalogue_rows_output(rows: list[CatalogueRow], *, request) -> list[dict]:
                 "photos": [_photo_row_output(row.id, photo, request) for photo in row.photos],
                 "items": row.items,  # json_build_object of ITEM_COLUMNS: the output itself
                 "distance_km": None if distance is None else round(distance, 1),
-                "created_at": _moment(row.created_at),
+                "created_at": moment(row.created_at),
             }
         )
     return output
 
 
+def _category_row_output(row: CatalogueRow) -> dict:
+    """``_category_output`` of a catalogue row's category."""
+
+    def name_in(language: str) -> str | None:
+        return getattr(row, f"category_name_{language}", None)
+
+    return {
+        "id": row.category_id,
+        "code": row.category_code,
+        "name": str(name_in_active_language(name_in)),
+        "requires_data_sanitisation": row.category_requires_data_sanitisation,
+    }
+
+
+# Per relation, (output key, CatalogueRow field) of its columns.
+_RELATED_ROW_FIELDS = {
+    relation: [(column, f"{relation}_{column}") for column in columns]
+    for relation, columns in CATALOGUE_RELATED_COLUMNS.items()
+}
+
+
 def _related_row_output(row: CatalogueRow, relation: str) -> dict:
     """A site's or owner's output from a catalogue row: its columns as read."""
-    return {
-        column: getattr(row, f"{relation}_{column}")
-        for column in CATALOGUE_RELATED_COLUMNS[relation]
-    }
+    return {column: getattr(row, field) for column, field in _RELATED_ROW_FIELDS[relation]}
 
 
 def _photo_row_output(lot_id: int, photo: dict, request) -> dict:
@@ -308,6 +312,13 @@ _DATE = serializers.DateField()
 
 def _moment(value) -> str | None:
     return None if value is None else _DATETIME.to_representation(value)
+
+
+def _moments_in(zone):
+    """``_moment`` for moments shown in ``zone`` (the current time zone, looked up once
+    for a page instead of once a moment)."""
+    field = serializers.DateTimeField(default_timezone=zone)
+    return lambda value: None if value is None else field.to_representation(value)
 
 
 def _day(value) -> str | None:

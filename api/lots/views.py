@@ -100,6 +100,11 @@ class LotViewSet(
         super().initial(request, *args, **kwargs)
         request.acting_membership = self.actor  # for the request-scoped filters
 
+    def filter_queryset(self, queryset):
+        if self.filterset_class is LotFilter and not LotFilter.named(self.request.query_params):
+            return LotFilter.plain(queryset)  # the plain catalogue: no filter set to build
+        return super().filter_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         # On PostgreSQL a page of the catalogue is one statement (CataloguePage), shaped
         # straight from its rows (no docstring: the schema shows the class's).

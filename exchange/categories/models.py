@@ -1,8 +1,17 @@
+from collections.abc import Callable
+
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from exchange.common.models import TimeStampedModel
+
+
+def name_in_active_language(name_in: Callable[[str], str | None]) -> str:
+    """A category's name in the active language, English where the language is unknown
+    (``Category.name``; a catalogue page's rows): ``name_in(language)`` is the name in a
+    language, None for a language it has no name in."""
+    return name_in((translation.get_language() or "en")[:2]) or name_in("en")
 
 
 class Category(TimeStampedModel):
@@ -52,8 +61,7 @@ class Category(TimeStampedModel):
     @property
     def name(self) -> str:
         """The name in the active language (English where the language is unknown)."""
-        language = (translation.get_language() or "en")[:2]
-        return getattr(self, f"name_{language}", None) or self.name_en
+        return name_in_active_language(lambda language: getattr(self, f"name_{language}", None))
 
     def names(self) -> dict[str, str]:
         return {"nl": self.name_nl, "fr": self.name_fr, "de": self.name_de, "en": self.name_en}

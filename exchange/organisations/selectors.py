@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from exchange.accounts.models import ApiToken
 from exchange.accounts.services import api_token_authenticate, api_token_live, api_token_used
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.prepared import prepared_cursor
 from exchange.common.rows import ModelColumns
 from exchange.organisations.models import Membership, Organisation, Site
 
@@ -54,7 +55,7 @@ def api_token_with_membership(*, key: str) -> tuple[ApiToken, Membership | None]
         return None if token is None else (token, membership_for_user(user=token.user))
     now = timezone.now()
     statement, parts = _token_and_membership()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # prepared once per connection
         cursor.execute(statement, api_token_live(key=key, now=now))
         row = cursor.fetchone()
     if row is None:

@@ -593,6 +593,32 @@ def test_a_page_of_the_list_is_two_queries_with_a_token(
         assert client.get(URL, {"ordering": "closing_soon"}).status_code == 200
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL")
+def test_the_token_and_the_page_are_prepared_once_on_the_connection(client_for, every_shape):
+    """The token with its membership and a catalogue page are prepared statements on the
+    connection: prepared at their first run, run again as they are, prepared again once
+    a rollback made the connection forget them (psycopg's rule), the same answer."""
+    from django.db import transaction
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [statement for (statement,) in cursor.fetchall()]
+
+    client = client_for(every_shape.user)
+    first = client.get(URL, {"page_size": 3}).content
+    for _ in range(3):
+        assert client.get(URL, {"page_size": 3}).content == first
+    statements = prepared()
+    assert sum("counted.total" in statement for statement in statements) == 1
+    assert sum("key_digest" in statement for statement in statements) == 1
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        Lot.objects.filter(pk=0).update(quantity=1)
+        raise ZeroDivisionError  # rolled back to its savepoint: every statement forgotten
+    assert client.get(URL, {"page_size": 3}).content == first
+    assert sum("counted.total" in statement for statement in prepared()) == 1
+
+
 def test_the_api_needs_a_signed_in_user(api_client):
     assert api_client.get(URL).status_code == 401
 
