@@ -120,6 +120,7 @@ class LotViewSet(
                 queryset,
                 expected=slice(start, start + page_size),
                 own_organisation_id=self.actor and self.actor.organisation_id,
+                prepared=not LotFilter.named(request.query_params),
             ),
             request,
             view=self,

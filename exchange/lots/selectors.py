@@ -321,14 +321,25 @@ class CataloguePage:
     for, read together with the count; another slice is read again.
 
     Closing soon, the page's ids come from ``KeyOrdered`` first (two narrow queries);
-    every other order from the ordered query itself, inside the statement."""
+    every other order from the ordered query itself, inside the statement.
+
+    ``prepared``: the list is filtered by nothing but the visibility rule, so its
+    statement is prepared once per connection (``exchange.common.prepared``) and keeps
+    one plan; a filtered list's best plan depends on the filters' values, and its
+    statement is planned for each page."""
 
     ordered = True
 
     def __init__(
-        self, queryset: QuerySet[Lot], *, expected: slice, own_organisation_id: int | None = None
+        self,
+        queryset: QuerySet[Lot],
+        *,
+        expected: slice,
+        own_organisation_id: int | None = None,
+        prepared: bool = False,
     ):
         self.queryset = queryset
+        self.prepared = prepared
         self.expected = expected
         self.own_organisation_id = own_organisation_id
         self.cap = 0
@@ -370,7 +381,7 @@ class CataloguePage:
         except EmptyResultSet:
             return 0, []
         sql = _catalogue_page_sql().format(counted=counted, ids=ids_sql)
-        with prepared_cursor(binary=True) as cursor:  # prepared once per connection
+        with prepared_cursor(binary=True, prepare=self.prepared) as cursor:
             cursor.execute(sql, (*counted_params, *ids_params))
             rows = cursor.fetchall()
         total = rows[0][0]
