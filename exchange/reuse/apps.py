@@ -7,6 +7,7 @@ class ReuseConfig(AppConfig):
 
     def ready(self) -> None:
         from exchange.impact.sections import statistics_section_register
+        from exchange.reuse import receivers  # noqa: F401  (claims from a check's matches count)
         from exchange.reuse.presenters import reuse_dashboard_section, reuse_report_section
 
         statistics_section_register(

@@ -11,6 +11,7 @@ from exchange.lots.models import Lot
 from exchange.matching.errors import MatchingError
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.wanted import wanted_claimed_quantity
+from exchange.matching.signals import match_claimed
 from exchange.organisations.access import require_writer
 from exchange.organisations.models import Membership
 
@@ -90,6 +91,12 @@ def match_claim(*, actor: Membership, match: Match, note: str = ""):
     )
     match.status, match.claim = MatchStatus.CLAIMED, claim
     match.save(update_fields=["status", "claim", "updated_at"])
+    # A reuse check whose request this is counts the claim at once (robust: a listener's
+    # failure is logged, never undoes a committed claim; the check's periodic job adopts it)
+    transaction.on_commit(
+        lambda: match_claimed.send(sender=Match, match=match, claim=claim, actor=actor),
+        robust=True,
+    )
     if wanted_claimed_quantity(wanted) >= wanted.quantity:
         WantedRequest.objects.filter(pk=wanted.pk, status=WantedStatus.OPEN).update(
             status=WantedStatus.FULFILLED, updated_at=timezone.now()

@@ -286,6 +286,26 @@ def _match_claims_adopt(check: ReuseCheck) -> None:
     )
 
 
+@transaction.atomic
+def reuse_check_match_claimed(*, actor: Membership, wanted_id: int) -> ReuseCheck | None:
+    """A claim made from a match of a check's wanted request counts for the check at
+    once: recorded as one of its claims, and the check closes, with its attestation,
+    once its claims cover it. Nothing for a request that is no check's, or for a check
+    closed meanwhile. Returns the check, or None."""
+    check = (
+        ReuseCheck.objects.select_for_update(of=("self",))
+        .filter(wanted_id=wanted_id, status=CheckStatus.OPEN)
+        .select_related("wanted")
+        .first()
+    )
+    if check is None:
+        return None
+    _match_claims_adopt(check)
+    if reuse_check_claimed_quantity(check) >= check.quantity:
+        _close(check, reason=CloseReason.FULLY_CLAIMED, actor=actor)
+    return check
+
+
 def _close(check: ReuseCheck, *, reason: str, actor: Membership | None) -> ReuseCheck:
     _match_claims_adopt(check)
     now = timezone.now()
