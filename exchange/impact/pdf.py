@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -40,6 +40,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
 from exchange.impact.presenters.numbers import written_figure, written_number
 from exchange.impact.presenters.reports import REPORT_COLUMNS
@@ -55,6 +56,8 @@ FONT, BOLD = "Helvetica", "Helvetica-Bold"
 # The narrowest a column of figures may be; the group column takes what is left.
 MIN_FIGURE_WIDTH = 17 * mm
 PADDING = 4
+# Above and below a cell's text.
+CELL_PADDING = 3
 # Charts show at most this many groups (the heaviest); the table gives every one.
 CHART_ROWS = 12
 
@@ -186,6 +189,25 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
+class CellParagraph(Paragraph):
+    """A paragraph in a table cell. The table lays it out at its column's width when it
+    measures the row and again when it draws it, and a header row again on every page
+    the table runs over; its lines depend on the width alone, so those of the last
+    width are kept."""
+
+    _wrapped_at = None
+
+    def wrap(self, availWidth, availHeight):
+        if self._wrapped_at != availWidth:
+            self._wrapped = super().wrap(availWidth, availHeight)
+            self._wrapped_at = availWidth
+        return self._wrapped
+
+
+def _cell_p(text: str, style: ParagraphStyle) -> CellParagraph:
+    return CellParagraph(escape(str(text)), style)
+
+
 class ReportTable(Table):
     """A table that never leaves a single body row at the foot or the head of a page:
     where a split would, it moves one more row over, or the whole table."""
@@ -207,6 +229,61 @@ class ReportTable(Table):
             heights = first._rowHeights
             return self.split(availWidth, sum(heights[:-1]) + 0.1)
         return parts
+
+    # Plain-string cells (the figures, the labels on one line) are written into one
+    # text object per table, where the table makes one per cell: each string where
+    # the table writes it (``Table._drawCell``: at the padding, its baseline a font
+    # size below the top; right-aligned by its width), in its cell style's font and
+    # colour. The table draws its lines after its cells: the text goes out first.
+
+    def draw(self):
+        self._text = self._text_style = None
+        super().draw()
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if not self._plain(cellval, cellstyle):
+            super()._drawCell(cellval, cellstyle, pos, size)
+            return
+        text = self._text
+        if text is None:
+            text = self._text = self.canv.beginText()
+        current = self._text_style
+        if current is None or (cellstyle.fontname, cellstyle.fontsize, cellstyle.color) != (
+            current.fontname,
+            current.fontsize,
+            current.color,
+        ):
+            text.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
+            text.setFillColor(cellstyle.color)
+            self._text_style = cellstyle
+        (colpos, rowpos), (colwidth, rowheight) = pos, size
+        y = rowpos + rowheight - cellstyle.topPadding - cellstyle.fontsize
+        if cellstyle.alignment == "LEFT":
+            x = colpos + cellstyle.leftPadding
+        else:
+            width = stringWidth(cellval, cellstyle.fontname, cellstyle.fontsize)
+            x = colpos + colwidth - cellstyle.rightPadding - width
+        text.setTextOrigin(x, y)
+        text._textOut(cellval)
+
+    @staticmethod
+    def _plain(cellval, cellstyle) -> bool:
+        """A one-line string in a top-aligned cell, left or right, with nothing else."""
+        return (
+            isinstance(cellval, str)
+            and "\n" not in cellval
+            and cellstyle.valign == "TOP"
+            and cellstyle.alignment in ("LEFT", "RIGHT")
+            and not (
+                cellstyle.href or cellstyle.destination or cellstyle.direction or cellstyle.shaping
+            )
+        )
+
+    def _drawLines(self):
+        if getattr(self, "_text", None) is not None:
+            self.canv.drawText(self._text)
+            self._text = None
+        super()._drawLines()
 
 
 class NumberedCanvas(pdf_canvas.Canvas):
@@ -290,16 +367,25 @@ def _bar_chart(rows: list[dict], language: str) -> Drawing:
     return drawing
 
 
-def _table_style(rows: int) -> TableStyle:
+def _table_lines() -> TableStyle:
+    """The grid, and the header row's background."""
     return TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b8c2cc")),
             ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
+        ]
+    )
+
+
+def _table_style(rows: int) -> TableStyle:
+    return TableStyle(
+        [
+            *_table_lines().getCommands(),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
             ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ]
     )
 
@@ -337,34 +423,67 @@ def _section_table(section: dict, data: dict, styles) -> Table:
         for row in section["rows"]
     ]
     figures = figure_column_widths(data, texts)
-    head = [_p(section["group_header"], styles["head"])] + [
-        _p(title, styles["head_number"]) for _name, title in data["columns"]
+    head = [_cell_p(section["group_header"], styles["head"])] + [
+        _cell_p(title, styles["head_number"]) for _name, title in data["columns"]
     ]
     # The figures are plain strings in the number style: their columns are as wide as
     # the widest figure, so none wraps, and a paragraph per figure would cost most of
-    # the document's time (thousands of cells laid out word by word).
+    # the document's time (thousands of cells laid out word by word). So are the labels
+    # that fit on one line (most of them): a paragraph only where one must wrap.
+    label_width = WIDTH - sum(figures) - 2 * PADDING
     body = [
-        [_p(row["label"], styles["cell"]), *row_texts]
+        [_label_cell(row["label"], styles["cell"], label_width), *row_texts]
         for row, row_texts in zip(section["rows"], texts, strict=True)
     ]
-    table = ReportTable([head, *body], colWidths=[WIDTH - sum(figures), *figures], repeatRows=1)
-    table.setStyle(_table_style(len(body)))
-    table.setStyle(_figure_cells_style(styles["number"]))
+    # Every cell of a kind shares one cell style (the table would make one a cell and
+    # set each of them by every command: thousands of cells), and a row of plain
+    # strings is one line high (the table would measure each of its cells).
+    head_style = _cell_style("head")
+    label_style = _cell_style("label", styles["cell"])
+    figure_style = _cell_style("figure", styles["number"])
+    line = styles["cell"].leading + 2 * CELL_PADDING
+    table = ReportTable(
+        [head, *body],
+        colWidths=[WIDTH - sum(figures), *figures],
+        rowHeights=[None] + [line if isinstance(cells[0], str) else None for cells in body],
+        repeatRows=1,
+        cellStyles=[[head_style] * len(head)]
+        + [[label_style] + [figure_style] * len(figures)] * len(body),
+    )
+    table.setStyle(_table_lines())
     return table
 
 
-def _figure_cells_style(style: ParagraphStyle) -> TableStyle:
-    """The body's figure cells (every column but the first) set as ``style`` sets a
-    paragraph: its font, size, leading and alignment."""
-    cells = (1, 1), (-1, -1)
-    return TableStyle(
-        [
-            ("FONTNAME", *cells, style.fontName),
-            ("FONTSIZE", *cells, style.fontSize),
-            ("LEADING", *cells, style.leading),
-            ("ALIGN", *cells, {TA_RIGHT: "RIGHT"}[style.alignment]),
-        ]
-    )
+def _cell_style(name: str, style: ParagraphStyle | None = None) -> CellStyle:
+    """The cell style ``_table_style`` gives every cell (at the top, padded); with
+    ``style``, plain-string cells set as ``style`` sets a paragraph: its font, size,
+    leading and alignment."""
+    cell = CellStyle(name)
+    cell.valign = "TOP"
+    cell.leftPadding = cell.rightPadding = PADDING
+    cell.topPadding = cell.bottomPadding = CELL_PADDING
+    if style is not None:
+        cell.fontname, cell.fontsize, cell.leading = style.fontName, style.fontSize, style.leading
+        cell.alignment = {TA_RIGHT: "RIGHT", TA_LEFT: "LEFT"}[style.alignment]
+    return cell
+
+
+def _label_cell(text, style: ParagraphStyle, width: float) -> str | CellParagraph:
+    """A table cell of ``text`` in ``style`` (left-aligned, ``width`` inside the
+    padding): the text itself where it fits on one line as it is written (the table
+    draws a string where the paragraph draws its one line: at the padding, its
+    baseline a font size below the top), else a paragraph, which wraps it."""
+    text = str(text)
+    if (
+        text
+        and "\u00ad" not in text
+        and text == " ".join(text.split())
+        # a hair of room: where the paragraph's sum of words and spaces might round
+        # the other way, it decides
+        and stringWidth(text, style.fontName, style.fontSize) < width - 0.01
+    ):
+        return text
+    return _cell_p(text, style)
 
 
 def _title_page(data: dict, styles) -> list:

@@ -89,6 +89,9 @@ def written_number(value, language: str, *, decimals: int = 0) -> str:
     if value is None:
         return "–"
     thousands, decimal_sign, _space = _style(language)
+    if not decimals and type(value) is int:  # a rounded figure (most): the same digits
+        text = f"{abs(value):,}".replace(",", thousands)
+        return "-" + text if value < 0 else text
     number = _decimal(value).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     sign = "-" if number < 0 else ""
     whole, _dot, fraction = f"{abs(number):f}".partition(".")
