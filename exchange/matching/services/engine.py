@@ -5,6 +5,7 @@ things were last matched. Every job is idempotent: a pair is matched once (uniqu
 constraint) and notified once."""
 
 import datetime
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from django.db.models.base import ModelState
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from exchange.categories.models import Category
 from exchange.lots.eligibility import accreditation_lapsed_condition, tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
@@ -218,18 +220,83 @@ def _save_matches(
 _LOT_TEXTS = ("description", "pickup_notes", "search_document", "search_vector")
 
 
+def _lots_to_match() -> QuerySet[Lot]:
+    """The lots as match_lot reads them: without their texts, with their category and
+    whether they have matches."""
+    return (
+        Lot.objects.select_related("category")
+        .defer(*_LOT_TEXTS)
+        .annotate(has_matches=Exists(Match.objects.filter(lot_id=OuterRef("pk"))))
+        .order_by()
+    )
+
+
+@dataclass(frozen=True)
+class _LotRead:
+    """``_lots_to_match()`` of one lot as SQL text and parameters, compiled by the ORM
+    once per process (the lot's id in place of ``LOT_ID``), and where each value of its
+    row goes: the lot's fields, its category's, whether it has matches."""
+
+    LOT_ID = -918_273_645  # no lot's id
+
+    sql: str
+    params: tuple
+    lot_fields: tuple[str, ...]
+    lot_columns: tuple[int, ...]
+    category_fields: tuple[str, ...]
+    category_columns: tuple[int, ...]
+    has_matches_column: int
+
+
+@functools.cache
+def _lot_read(alias: str) -> _LotRead:
+    compiler = _lots_to_match().filter(pk=_LotRead.LOT_ID).query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    if list(params).count(_LotRead.LOT_ID) != 1:
+        raise ValueError(f"the lot read takes {params!r}")
+    (category_info,) = compiler.klass_info["related_klass_infos"]
+
+    def fields(columns):
+        return tuple(compiler.select[column][0].target.attname for column in columns)
+
+    return _LotRead(
+        sql=sql,
+        params=tuple(params),
+        lot_fields=fields(compiler.klass_info["select_fields"]),
+        lot_columns=tuple(compiler.klass_info["select_fields"]),
+        category_fields=fields(category_info["select_fields"]),
+        category_columns=tuple(category_info["select_fields"]),
+        has_matches_column=compiler.annotation_col_map["has_matches"],
+    )
+
+
+def _lot_to_match(lot_id: int) -> Lot | None:
+    """The lot of ``_lots_to_match()``. On PostgreSQL (whose values need no conversion)
+    from the statement made once per process (``_lot_read``): building and compiling
+    the queryset cost more than the query itself, on every lot published."""
+    if connection.vendor != "postgresql":
+        return _lots_to_match().filter(pk=lot_id).first()
+    read = _lot_read(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [lot_id if p == read.LOT_ID else p for p in read.params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    lot = Lot.from_db(connection.alias, read.lot_fields, [row[i] for i in read.lot_columns])
+    category = Category.from_db(
+        connection.alias, read.category_fields, [row[i] for i in read.category_columns]
+    )
+    Lot._meta.get_field("category").set_cached_value(lot, category)
+    lot.has_matches = row[read.has_matches_column]
+    return lot
+
+
 def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
     """Match one lot against the open requests of organisations that may claim it now:
     it becomes a match of each request whose K best it enters, pushing that request's
     K-th match out. Returns the new matches, best first."""
     now = now or timezone.now()
-    lot = (
-        Lot.objects.select_related("category")
-        .defer(*_LOT_TEXTS)
-        .annotate(has_matches=Exists(Match.objects.filter(lot_id=OuterRef("pk"))))
-        .filter(pk=lot_id)
-        .first()
-    )
+    lot = _lot_to_match(lot_id)
     if lot is None:
         return []
     fits, organisations, floors = lot_fits(
@@ -262,7 +329,10 @@ def matches_lots_repair(*, lot_ids, now=None, matched_before=None) -> int:
     for start in range(0, len(lot_ids), REMATCH_CHUNK):
         chunk = lot_ids[start : start + REMATCH_CHUNK]
         matched = set(
-            Match.objects.filter(lot_id__in=chunk).values_list("lot_id", flat=True).distinct()
+            Match.objects.filter(lot_id__in=chunk)
+            .order_by()
+            .values_list("lot_id", flat=True)
+            .distinct()
         )
         entering, organisations = [], {}
         for lot in Lot.objects.select_related("category").filter(pk__in=chunk):
@@ -574,9 +644,13 @@ def matches_rematch_plan(*, now=None, full: bool = False) -> RematchPlan:
     expired = WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__lt=today).update(
         status=WantedStatus.EXPIRED, updated_at=now
     )
+    # Unordered: sorted by the matches' ordering (score) every ranked match of the
+    # catalogue was joined and sorted, and the plan's cost crossed PostgreSQL's
+    # threshold for compiling it (JIT, ~90 ms a night).
     stale = list(
         Match.objects.filter(ranked=True)
         .filter(~Q(lot__status=LotStatus.PUBLISHED) | ~Q(wanted__status=WantedStatus.OPEN))
+        .order_by()
         .values_list("pk", "status", "wanted__organisation_id", "wanted_id", "wanted__status")
     )
     with transaction.atomic():

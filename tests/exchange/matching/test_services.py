@@ -298,3 +298,32 @@ def test_editing_a_request_keeps_the_matches_that_still_fit(world):
     assert Match.objects.get(pk=after[dismissed_lot.pk]).status == MatchStatus.DISMISSED
     assert Match.objects.get(pk=after[good.pk]).status == MatchStatus.SEEN
     assert cabinet.pk in after
+
+
+def test_match_lot_reads_the_lot_its_category_and_whether_it_has_matches_as_the_orm_does(world):
+    # given a published lot with a match, and one without
+    from exchange.matching.services.engine import _LOT_TEXTS, _lot_to_match, _lots_to_match
+
+    wanted_for(world["federal"], world["federal_site"], world["furniture"], max_distance_km=200)
+    matched = LotFactory(site=world["owner_site"], category=world["desk"], published=True)
+    alone = LotFactory(
+        site=world["owner_site"],
+        category=Category.objects.get(code="monitor"),
+        published=True,
+        width_cm=40,
+    )
+    assert match_lot(lot_id=matched.pk)
+    for lot_id in (matched.pk, alone.pk):
+        # when match_lot reads it (on PostgreSQL: from the statement made once)
+        lot = _lot_to_match(lot_id)
+        # then every field, its category and the flag are the queryset's
+        expected = _lots_to_match().get(pk=lot_id)
+        for field in Lot._meta.concrete_fields:
+            if field.attname not in _LOT_TEXTS:
+                assert getattr(lot, field.attname) == getattr(expected, field.attname), field
+        assert lot.get_deferred_fields() == expected.get_deferred_fields()
+        assert lot.category.path == expected.category.path
+        assert lot.category.name == expected.category.name
+        assert lot.has_matches is expected.has_matches is (lot_id == matched.pk)
+        assert lot.tier_at() == expected.tier_at() and lot.size == expected.size
+    assert _lot_to_match(alone.pk + 1000) is None
