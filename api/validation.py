@@ -12,6 +12,15 @@ from rest_framework.fields import SkipField, get_error_detail
 
 from exchange.common.errors import ApplicationError
 
+# The largest id a row can have (a signed 64-bit integer): a larger one is a 400 with the
+# field, not an overflow in SQLite's driver (a 500).
+ID_MAX = 2**63 - 1
+
+
+def id_field(**options) -> serializers.IntegerField:
+    """An input field that names a row by its id: 1 to ``ID_MAX``."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **options)
+
 
 class AllErrorsInputSerializer(serializers.Serializer):
     """A subclass says how to ask its service in ``service_rules``; the view passes

@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from api.validation import id_field
 from exchange.organisations.models import Membership
 
 
@@ -75,6 +76,6 @@ class MeUpdateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    current_organisation = serializers.IntegerField(
+    current_organisation = id_field(
         required=False, help_text="One of your organisations: the one you act for by default."
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.validation import AllErrorsInputSerializer
+from api.validation import AllErrorsInputSerializer, id_field
 from exchange.categories.models import Category, name_in_active_language
 from exchange.common.limits import DESCRIPTION_MAX, NOTE_MAX, REASON_MAX, TITLE_MAX
 from exchange.lots.dimensions import DIMENSION_MAX_CM
@@ -529,7 +529,7 @@ class ImportOutputSerializer(serializers.Serializer):
 
 class PublishSelectedInputSerializer(serializers.Serializer):
     lots = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         min_length=1,
         max_length=100,
         help_text="Ids of your organisation's drafts to publish.",

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.mixins import ScopedViewMixin
+from api.validation import id_field
 from exchange.notifications.models import Notification
 from exchange.notifications.services import (
     notification_list,
@@ -20,8 +21,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
 
 class NotificationReadInputSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        # ids the database can hold (SQLite refuses larger integers with an error)
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=id_field(),
         max_length=1000,
         required=False,
         help_text="Notifications to mark read; all of yours when left out.",

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.validation import AllErrorsInputSerializer
+from api.validation import AllErrorsInputSerializer, id_field
 from exchange.categories.models import Category
 from exchange.lots.models import Condition
 from exchange.matching.models import MAX_DISTANCE_KM
@@ -58,9 +58,7 @@ class ReuseCheckUpdateInputSerializer(serializers.Serializer):
 
 
 class ReuseCheckClaimInputSerializer(serializers.Serializer):
-    lot = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="A lot among the check's results."
-    )
+    lot = id_field(help_text="A lot among the check's results.")
     quantity = serializers.IntegerField(
         required=False,
         allow_null=True,

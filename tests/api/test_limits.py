@@ -184,3 +184,20 @@ def test_a_claims_note_beyond_its_bound_is_refused_by_the_service(federal, owner
     assert refused.value.field == "note"
     assert str(NOTE_MAX) in refused.value.message
     assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("post", "/api/v1/lots/publish-selected/", {"lots": [2**64]}, "lots.0"),
+        ("patch", "/api/v1/me/", {"current_organisation": 2**64}, "current_organisation"),
+        ("post", "/api/v1/notifications/read/", {"ids": [2**64]}, "ids.0"),
+    ],
+)
+def test_an_id_beyond_what_the_database_holds_is_400_naming_the_field(
+    client_for, owner, method, url, body, field
+):
+    # an id of 2**64 (beyond a 64-bit integer), which SQLite's driver cannot even send
+    response = getattr(client_for(owner.user), method)(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"], response.json()
