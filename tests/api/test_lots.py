@@ -416,6 +416,21 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
+def _ready_and_waiting_photos(lot) -> None:
+    """A lot's two photos: one with its sizes made and described, one still being made."""
+    LotPhoto.objects.create(
+        lot=lot,
+        original="o.jpg",
+        web="w.jpg",
+        thumbnail="t.jpg",
+        width=4,
+        height=3,
+        status="ready",
+        alt_text="Front",
+    )
+    LotPhoto.objects.create(lot=lot, original="p.jpg", width=4, height=3, position=1)
+
+
 def test_each_listed_lot_shows_what_its_declared_fields_give(client_for, owner):
     # given lots of every shape: a draft, a federal-tier lot with a weighed unit, devices
     # and photos (one ready, one processing), an open-tier lot of another organisation
@@ -427,17 +442,7 @@ def test_each_listed_lot_shows_what_its_declared_fields_give(client_for, owner):
         unit_weight_kg=Decimal("1.875"),
         items=[ItemInput(serial_number="SN-1", asset_tag="A-1"), ItemInput(serial_number="SN-2")],
     )
-    LotPhoto.objects.create(
-        lot=devices,
-        original="o.jpg",
-        web="w.jpg",
-        thumbnail="t.jpg",
-        width=4,
-        height=3,
-        status="ready",
-        alt_text="Front",
-    )
-    LotPhoto.objects.create(lot=devices, original="p.jpg", width=4, height=3, position=1)
+    _ready_and_waiting_photos(devices)
     devices.items.filter(serial_number="SN-1").update(
         erasure_method="purge",
         erasure_tool="Blancco 7.4",
@@ -498,17 +503,7 @@ def every_shape(owner):
     devices.items.filter(serial_number="SN-1").update(
         erasure_method="purge", erasure_verified=True, erasure_date=datetime.date(2026, 3, 9)
     )
-    LotPhoto.objects.create(
-        lot=devices,
-        original="o.jpg",
-        web="w.jpg",
-        thumbnail="t.jpg",
-        width=4,
-        height=3,
-        status="ready",
-        alt_text="Front",
-    )
-    LotPhoto.objects.create(lot=devices, original="p.jpg", width=4, height=3, position=1)
+    _ready_and_waiting_photos(devices)
     for days in (1, 12, 25):
         claimed = LotFactory(
             site=theirs,

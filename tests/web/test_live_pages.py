@@ -115,14 +115,19 @@ def test_a_photo_tile_follows_its_sizes_until_they_are_made(client, seeker, sett
     assert "The photos are ready." in status_region(gallery.content.decode(), "gallery-status")
 
 
-def test_the_report_job_page_shows_the_download_once_built(client, seeker):
-    job = ReportJob.objects.create(
-        requested_by=seeker.user,
-        organisation=seeker.organisation,
+def _report_job(member) -> ReportJob:
+    """This year's report in CSV, asked for by ``member`` and not built yet."""
+    return ReportJob.objects.create(
+        requested_by=member.user,
+        organisation=member.organisation,
         year=timezone.localdate().year,
         file_format="csv",
         language="en",
     )
+
+
+def test_the_report_job_page_shows_the_download_once_built(client, seeker):
+    job = _report_job(seeker)
     client.force_login(seeker.user)
     url = reverse("impact:report-job", args=[job.pk])
     page = client.get(url).content.decode()
@@ -154,13 +159,7 @@ def test_a_page_that_waits_long_asks_less_often_and_says_the_wait_is_longer_than
         page_url = poll_url = reverse("matching:matches", args=[wanted.pk])
         poll, status_id, usual = {"part": "matches"}, "matches-status", 2
     elif part == "report":
-        job = ReportJob.objects.create(
-            requested_by=seeker.user,
-            organisation=seeker.organisation,
-            year=timezone.localdate().year,
-            file_format="csv",
-            language="en",
-        )
+        job = _report_job(seeker)
         started = ReportJob.objects.filter(pk=job.pk)
         page_url = poll_url = reverse("impact:report-job", args=[job.pk])
         poll, status_id, usual = {"part": "job"}, "report-job-status", 5  # "a minute or two"
