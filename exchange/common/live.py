@@ -31,10 +31,14 @@ LIVE_FIRST_MOMENTS = datetime.timedelta(seconds=30)
 LIVE_USUAL_WAIT = datetime.timedelta(minutes=2)
 LIVE_PACE_FIRST, LIVE_PACE_WAITING, LIVE_PACE_LATE = 1, 5, 30
 
-LIVE_LATE_TEXT = _(
-    "This is taking longer than usual. The page keeps looking, every 30 seconds; "
-    "you may also leave it and come back later."
-)
+
+def live_late_text() -> str:
+    """The status region's sentence once the wait is longer than usual, with the pace
+    the page then keeps."""
+    return _(
+        "This is taking longer than usual. The page keeps looking, every %(seconds)s "
+        "seconds; you may also leave it and come back later."
+    ) % {"seconds": LIVE_PACE_LATE}
 
 
 @dataclass(frozen=True)

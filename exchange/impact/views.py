@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.common.live import (
-    LIVE_LATE_TEXT,
+    live_late_text,
     live_pace,
     live_pace_kept,
     live_part_asked,
@@ -152,7 +152,7 @@ def report_job(request, pk: int):
     job = get_object_or_404(report_job_list(user=request.user), pk=pk)
     building = job.status == ReportJob.Status.PENDING
     pace = live_pace(job.created_at, usual=REPORT_USUAL_WAIT)
-    building_text = LIVE_LATE_TEXT if pace.late else _("Still preparing your report…")
+    building_text = live_late_text() if pace.late else _("Still preparing your report…")
     if live_part_asked(request, "job"):
         if building and live_pace_kept(request, pace):
             return live_still_running()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.forms import add_application_error
 from exchange.common.live import (
-    LIVE_LATE_TEXT,
+    live_late_text,
     live_pace,
     live_pace_kept,
     live_part_asked,
@@ -119,7 +119,7 @@ def _photos_waiting(photos) -> list:
 def _photos_status(waiting: list) -> str:
     """The status region's sentence while photos are being prepared."""
     if any(photo.pace.late for photo in waiting):
-        return LIVE_LATE_TEXT
+        return live_late_text()
     return _("Preparing the photos…")
 
 

@@ -19,8 +19,8 @@ from exchange.claims.models import ClaimStatus
 from exchange.common.errors import ApplicationError
 from exchange.common.forms import add_application_error
 from exchange.common.live import (
-    LIVE_LATE_TEXT,
     LivePace,
+    live_late_text,
     live_pace,
     live_pace_kept,
     live_part_asked,
@@ -236,15 +236,21 @@ def matches_view(request, actor: Membership, pk: int):
     if polled and searching and live_pace_kept(request, pace):
         return live_still_running()
     show_dismissed = request.GET.get("show") == "dismissed"
-    matches, counts = wanted_match_list(actor=actor, wanted_id=wanted.pk, dismissed=show_dismissed)
-    paginator = Paginator(matches, MATCHES_PAGE_SIZE)
-    # The counts above are the paginator's too: no second COUNT query.
-    paginator.count = counts["dismissed"] if show_dismissed else counts["shown"]
-    page = paginator.get_page(request.GET.get("page"))
-    _prepare_matches(page.object_list, actor, wanted)
-    new_ids = [m.pk for m in page.object_list if m.status == MatchStatus.NEW]
-    if new_ids:
-        match_mark_seen(actor=actor, match_ids=new_ids)
+    page, counts = None, None
+    if not searching:
+        # While the job runs the page shows no match (the earlier ones of a changed
+        # request may no longer fit): none is read, and none loses its "new" badge unseen.
+        matches, counts = wanted_match_list(
+            actor=actor, wanted_id=wanted.pk, dismissed=show_dismissed
+        )
+        paginator = Paginator(matches, MATCHES_PAGE_SIZE)
+        # The counts above are the paginator's too: no second COUNT query.
+        paginator.count = counts["dismissed"] if show_dismissed else counts["shown"]
+        page = paginator.get_page(request.GET.get("page"))
+        _prepare_matches(page.object_list, actor, wanted)
+        new_ids = [m.pk for m in page.object_list if m.status == MatchStatus.NEW]
+        if new_ids:
+            match_mark_seen(actor=actor, match_ids=new_ids)
     context = {
         "wanted": wanted,
         "page": page,
@@ -266,10 +272,14 @@ def matches_view(request, actor: Membership, pk: int):
     return render(request, "matching/matches.html", context)
 
 
-def _matches_status(wanted: WantedRequest, counts: dict, searching: bool, pace: LivePace) -> str:
+def _matches_status(
+    wanted: WantedRequest, counts: dict | None, searching: bool, pace: LivePace
+) -> str:
     """The page's status sentence: still searching, or what the search found."""
     if searching:
-        return LIVE_LATE_TEXT if pace.late else _("Still searching for lots that fit this request…")
+        if pace.late:
+            return live_late_text()
+        return _("Still searching for lots that fit this request…")
     if wanted.status != WantedStatus.OPEN:
         return ""
     return ngettext(

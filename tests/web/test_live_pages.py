@@ -89,6 +89,38 @@ def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_
     assert "Desks 160x80" in again and "Still searching" not in again
 
 
+def test_a_changed_request_keeps_its_new_matches_new_until_they_are_shown(
+    client, seeker, make_member
+):
+    # given a request whose search found a lot the seeker has not seen yet
+    desk = Category.objects.get(code="desk")
+    owner = make_member(kind="federal", name="FPS Alpha")
+    LotFactory(
+        site=SiteFactory(organisation=owner.organisation),
+        category=desk,
+        published=True,
+        title="Desks 160x80",
+        quantity=5,
+    )
+    wanted = wanted_for(seeker, desk, quantity=4, max_distance_km=50)
+    match_wanted(wanted_id=wanted.pk)
+    # when the seeker changes the request, and opens its page before the new search ran
+    WantedRequest.objects.filter(pk=wanted.pk).update(
+        quantity=3,
+        updated_at=timezone.now(),
+        matched_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    client.force_login(seeker.user)
+    url = reverse("matching:matches", args=[wanted.pk])
+    searching = client.get(url).content.decode()
+    assert "Still searching" in searching and "Desks 160x80" not in searching
+    # then, once the search ran, the lot is shown as new: it was never on the screen
+    match_wanted(wanted_id=wanted.pk)
+    shown = client.get(url).content.decode()
+    assert "Desks 160x80" in shown
+    assert 'class="badge new-matches"' in shown
+
+
 def test_a_photo_tile_follows_its_sizes_until_they_are_made(client, seeker, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     lot = LotFactory(site=seeker.site)
@@ -195,6 +227,10 @@ def test_a_page_that_waits_long_asks_less_often_and_says_the_wait_is_longer_than
     answer = client.get(poll_url, {**poll, "every": "5"}).content.decode()
     assert 'hx-trigger="every 30s"' in answer
     assert "This is taking longer than usual." in status_region(answer, status_id)
+    # the sentence names the pace the page keeps
+    said = re.search(r"every (\d+) seconds", status_region(answer, status_id))
+    asked = re.search(r'hx-trigger="every (\d+)s"', answer)
+    assert said is not None and said.group(1) == asked.group(1)
     assert client.get(poll_url, {**poll, "every": "30"}).status_code == 204
     page = client.get(page_url).content.decode()
     assert 'hx-trigger="every 30s"' in page
