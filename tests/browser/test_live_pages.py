@@ -146,7 +146,10 @@ def test_a_photo_tile_shows_its_thumbnail_once_made_without_a_reload(
     # then the thumbnail is there, the page was not reloaded, and the region said so
     assert same_document(page)
     assert "Photo 1 is ready." in page.locator("#photos-status").inner_text()
-    assert page.locator("#photo-list .photo-item img").evaluate("img => img.naturalWidth") > 0
+    # and its pixels load: they come a moment after the tile shows the image, which
+    # decode() waits for (and fails on an image that does not load)
+    thumbnail = page.locator("#photo-list .photo-item img")
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     shots(page, "photo-ready")
 
 
