@@ -222,6 +222,7 @@ def test_a_failed_send_is_logged_and_the_next_sends_do_not_wait_for_the_broker(
     caplog, django_capture_on_commit_callbacks
 ):
     # given a broker that refuses connections
+    caplog.set_level(logging.WARNING, logger="exchange.common.tasks")
     task = _Task()
     common_tasks.broker_pause_reset()
     # when three tasks are sent after a commit
