@@ -20,6 +20,18 @@ from exchange.celery import app as celery_app
 from exchange.organisations.models import MembershipRole
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
+# The longest tests: a browser journey or page tour takes tens of seconds, a test that
+# starts a Celery worker or the platform's processes several.
+LONG_TESTS = ("browser", "worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests run first, the others after them in their usual order: the
+    workers of a parallel run take tests in this order, so a run ends on short tests and
+    no worker waits at the end for another's long one (the wall time is the slowest
+    worker's)."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_TESTS))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_broker(tmp_path_factory):

@@ -72,6 +72,7 @@ def process_group_alive(group: int) -> bool:
     return True
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_make_run_serves_many_connections_and_stops_on_ctrl_c(tmp_path):
     # given the platform started as `make run` starts it, in a session of its own
