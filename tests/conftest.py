@@ -142,6 +142,21 @@ def _flush_by_delete():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """PostgreSQL commits a test's writes without waiting for the server to flush its
+    write-ahead log to disk (``synchronous_commit=off``): ~4 ms less per commit on this
+    box, where transactional tests, live servers and workers commit thousands of times.
+    The server still writes every commit, in order; only a crash of the server could
+    lose the last ones, of a test database that is thrown away."""
+    from django.db import connections
+
+    for connection in connections.all():
+        if connection.vendor == "postgresql":
+            options = connection.settings_dict.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 def _categories_reload(sender, **kwargs):
     if sender.label == "categories":
         from exchange.categories.services import categories_load
