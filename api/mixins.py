@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 
+from api.authentication import ORGANISATION_HEADER
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
 from exchange.organisations.models import Membership
-from exchange.organisations.selectors import membership_for_user
-
-ORGANISATION_HEADER = "HTTP_X_ORGANISATION"
+from exchange.organisations.selectors import membership_for_user, membership_named
 
 
 class ScopedViewMixin:
@@ -63,8 +62,10 @@ class ScopedViewMixin:
         if not user.is_authenticated:
             return None
         named = self.request.META.get(ORGANISATION_HEADER)
-        if named in (None, "") and hasattr(self.request.auth, "acting_membership"):
-            return self.request.auth.acting_membership  # read with the API token
+        if hasattr(self.request.auth, "acting_membership"):  # read with the API token
+            return membership_named(
+                organisation_id=named, membership=self.request.auth.acting_membership
+            )
         return membership_for_user(user=user, organisation_id=named)
 
     def require_actor(self) -> Membership:

@@ -11,10 +11,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import SkipField, get_error_detail
 
 from exchange.common.errors import ApplicationError
-
-# The largest id a row can have (a signed 64-bit integer): a larger one is a 400 with the
-# field, not an overflow in SQLite's driver (a 500).
-ID_MAX = 2**63 - 1
+from exchange.common.limits import ID_MAX
 
 
 def id_field(**options) -> serializers.IntegerField:

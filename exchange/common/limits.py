@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 
 from exchange.common.errors import ApplicationError, CommonError
 
+# The largest id a row can have (a signed 64-bit integer): a larger one names no row, and
+# is refused as such, not an overflow in SQLite's driver (a 500).
+ID_MAX = 2**63 - 1
 # A lot's title, a site's name: what fits on one line of a list.
 TITLE_MAX = 200
 # A lot's description: a page of text, enough for make, model, dimensions and defects.

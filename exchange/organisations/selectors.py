@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.accounts.models import ApiToken
-from exchange.accounts.services import api_token_authenticate, api_token_live, api_token_used
+from exchange.accounts.services import api_token_live, api_token_used
 from exchange.common.errors import ApplicationError, CommonError, ErrorKind
+from exchange.common.limits import ID_MAX
 from exchange.common.prepared import prepared_cursor
 from exchange.common.rows import ModelColumns
 from exchange.organisations.models import Membership, Organisation, Site
@@ -22,20 +23,10 @@ def membership_for_user(*, user, organisation_id=None) -> Membership | None:
     organisation, else their first one; None when they belong to none.
     """
     memberships = Membership.objects.select_related("organisation", "user").filter(user=user)
-    if organisation_id not in (None, ""):
-        try:
-            wanted = int(organisation_id)
-        except (TypeError, ValueError):
-            wanted = None
-        membership = memberships.filter(organisation_id=wanted).first() if wanted else None
-        if membership is None:
-            raise ApplicationError(
-                code=CommonError.NOT_A_MEMBER,
-                kind=ErrorKind.FORBIDDEN,
-                field="X-Organisation",
-                message=_("You are not a member of organisation %(id)s.") % {"id": organisation_id},
-            )
-        return membership
+    wanted = organisation_named(organisation_id)
+    if wanted is not None:
+        found = memberships.filter(organisation_id=wanted).first() if wanted else None
+        return membership_named(organisation_id=organisation_id, membership=found)
     if user.current_organisation_id:
         membership = memberships.filter(organisation_id=user.current_organisation_id).first()
         if membership:
@@ -43,20 +34,55 @@ def membership_for_user(*, user, organisation_id=None) -> Membership | None:
     return memberships.order_by("created_at", "id").first()
 
 
-def api_token_with_membership(*, key: str) -> tuple[ApiToken, Membership | None] | None:
-    """The live token with this key and its user (``api_token_authenticate``, renewed by
-    the use), and the membership the user acts through when no organisation is named
-    (``membership_for_user``): on PostgreSQL in one statement, elsewhere in two. None:
-    no live token with this key."""
+def organisation_named(organisation_id) -> int | None:
+    """The organisation that ``organisation_id`` (a header's or a form's text) names:
+    None when it names none (absent or empty), 0 when it names one nobody can belong to
+    (not a whole number, or beyond the ids a row can have)."""
+    if organisation_id in (None, ""):
+        return None
+    try:
+        wanted = int(organisation_id)
+    except (TypeError, ValueError):
+        return 0
+    return wanted if 0 < wanted <= ID_MAX else 0
+
+
+def membership_named(*, organisation_id, membership: Membership | None) -> Membership | None:
+    """``membership_for_user``'s answer from ``membership``, the user's membership read
+    for ``organisation_id`` (that organisation's first, else their choice without it):
+    with an organisation named, that organisation's membership or 403."""
+    wanted = organisation_named(organisation_id)
+    if wanted is None:
+        return membership
+    if not wanted or membership is None or membership.organisation_id != wanted:
+        raise ApplicationError(
+            code=CommonError.NOT_A_MEMBER,
+            kind=ErrorKind.FORBIDDEN,
+            field="X-Organisation",
+            message=_("You are not a member of organisation %(id)s.") % {"id": organisation_id},
+        )
+    return membership
+
+
+def api_token_with_membership(
+    *, key: str, organisation_id=None
+) -> tuple[ApiToken, Membership | None] | None:
+    """The live token with this key (``api_token_live``, renewed by the use:
+    ``api_token_used``), its user, and the membership they act through
+    (``membership_for_user``: the one of ``organisation_id`` when it names one of theirs,
+    else their current organisation's, else their first), in one statement made once
+    per process (on PostgreSQL prepared once per connection). Whether the organisation
+    named is theirs is for ``membership_named`` to say. None: no live token with this key.
+    """
     if not key:
         return None
-    if connection.vendor != "postgresql":
-        token = api_token_authenticate(key=key)
-        return None if token is None else (token, membership_for_user(user=token.user))
     now = timezone.now()
     statement, parts = _token_and_membership()
+    digest, moment = api_token_live(key=key, now=now)
+    parameters = (organisation_named(organisation_id), digest)
+    parameters += (connection.ops.adapt_datetimefield_value(moment),)
     with prepared_cursor() as cursor:  # prepared once per connection
-        cursor.execute(statement, api_token_live(key=key, now=now))
+        cursor.execute(statement, parameters)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -75,8 +101,10 @@ def api_token_with_membership(*, key: str) -> tuple[ApiToken, Membership | None]
 def _token_and_membership() -> tuple[str, tuple[ModelColumns, ...]]:
     """The statement of ``api_token_with_membership`` (made once per process): the token
     live by ``api_token_live`` (its digest and the moment as parameters), its user, and
-    ``membership_for_user``'s choice: the membership of the user's current organisation,
-    else the first."""
+    ``membership_for_user``'s choice: the membership of the organisation named (the
+    first parameter, NULL for none), else of the user's current organisation, else the
+    first. PostgreSQL reads it with a lateral join, SQLite (which has none) by the id
+    the same ordered subquery finds."""
     user_model = get_user_model()
     parts = (
         ModelColumns(ApiToken, "token"),
@@ -84,17 +112,28 @@ def _token_and_membership() -> tuple[str, tuple[ModelColumns, ...]]:
         ModelColumns(Membership, "membership"),
         ModelColumns(Organisation, "organisation"),
     )
+
+    def chosen(person: str, join: str = "") -> str:
+        return f"""FROM {Membership._meta.db_table} AS choice {join}
+  WHERE choice.user_id = person.id
+  ORDER BY (choice.organisation_id = %s) IS TRUE DESC,
+    (choice.organisation_id = {person}.current_organisation_id) IS TRUE DESC,
+    choice.created_at, choice.id
+  LIMIT 1"""  # noqa: S608 - names of the models
+
+    if connection.vendor == "postgresql":
+        membership = f"LATERAL (SELECT * {chosen('person')}) AS membership ON true"
+    else:  # SQLite: a subquery's ORDER BY cannot name the outer person, so its own
+        own = f"JOIN {user_model._meta.db_table} AS chooser ON chooser.id = choice.user_id"
+        membership = (
+            f"{Membership._meta.db_table} AS membership "
+            f"ON membership.id = (SELECT choice.id {chosen('chooser', own)})"
+        )
     statement = f"""
 SELECT {", ".join(part.columns for part in parts)}
 FROM {ApiToken._meta.db_table} AS token
 JOIN {user_model._meta.db_table} AS person ON person.id = token.user_id
-LEFT JOIN LATERAL (
-  SELECT * FROM {Membership._meta.db_table} AS membership
-  WHERE membership.user_id = person.id
-  ORDER BY (membership.organisation_id = person.current_organisation_id) IS TRUE DESC,
-    membership.created_at, membership.id
-  LIMIT 1
-) AS membership ON true
+LEFT JOIN {membership}
 LEFT JOIN {Organisation._meta.db_table} AS organisation
   ON organisation.id = membership.organisation_id
 WHERE token.key_digest = %s AND token.expires_at > %s"""  # noqa: S608 - names of the models

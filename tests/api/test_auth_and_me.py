@@ -71,14 +71,35 @@ def test_a_token_acts_for_the_current_organisation_else_the_first(client_for):
     assert client.post("/api/v1/lots/", {}).status_code == 403
 
 
+def test_a_token_reads_the_membership_of_the_organisation_named_with_it(
+    client_for, django_assert_num_queries
+):
+    """The token, its person and the membership they act through (the organisation the
+    request names, else their current one) are one query: ``me`` costs that, the
+    person's groups and their memberships, whichever organisation acts."""
+    # given a person in two organisations, the first one current
+    first = MembershipFactory(role="viewer")
+    person = first.user
+    second = MembershipFactory(user=person, role="admin")
+    person.current_organisation = first.organisation
+    person.save(update_fields=["current_organisation"])
+    for named, acting in ((None, first), (second, second), (first, first)):
+        client = client_for(person, organisation=named and named.organisation)
+        with django_assert_num_queries(3):
+            body = client.get("/api/v1/me/").json()
+        assert body["acting_organisation"] == acting.organisation_id
+
+
 def test_acting_for_an_organisation_i_do_not_belong_to_is_forbidden(fed_admin, client_for):
     stranger = OrganisationFactory()
-    client = client_for(fed_admin.user, organisation=stranger)
-    for url in ("/api/v1/me/", "/api/v1/sites/", "/api/v1/organisations/"):
-        response = client.get(url)
-        assert response.status_code == 403, url
-        assert response.json()["code"] == "not_a_member"
-        assert response.json()["errors"]["X-Organisation"]
+    for named in (stranger.pk, "0", "-1", "x", str(2**64)):
+        client = client_for(fed_admin.user)
+        client.credentials(**client._credentials, HTTP_X_ORGANISATION=str(named))
+        for url in ("/api/v1/me/", "/api/v1/sites/", "/api/v1/organisations/"):
+            response = client.get(url)
+            assert response.status_code == 403, (named, url)
+            assert response.json()["code"] == "not_a_member"
+            assert response.json()["errors"]["X-Organisation"]
     response = client_for(fed_admin.user).patch(
         "/api/v1/me/", {"current_organisation": stranger.pk}
     )
