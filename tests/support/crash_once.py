@@ -14,6 +14,11 @@ from exchange.celery import app
 
 __all__ = ["app"]
 
+# The pool process dies before it publishes any result: the worker need not wait
+# Celery's default 10 s for one before it declares the job lost and the message goes
+# to the next process.
+app.conf.worker_lost_wait = 1.0
+
 
 @worker_process_init.connect
 def _crash_in_the_middle_of_the_first_write(**kwargs):
