@@ -381,7 +381,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.JSONRenderer",  # DRF's bytes, written by orjson
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }

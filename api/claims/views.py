@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.claims.serializers import (
@@ -24,7 +23,7 @@ from api.claims.serializers import (
 )
 from api.idempotency import idempotent
 from api.mixins import ScopedViewMixin
-from api.renderers import FileAnswersMixin, PDFRenderer
+from api.renderers import FileAnswersMixin, JSONRenderer, PDFRenderer
 from exchange.claims import selectors, services, talk
 from exchange.claims.documents import claim_has_document, claim_transfer_document
 from exchange.claims.errors import ClaimError

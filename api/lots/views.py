@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
@@ -30,7 +29,7 @@ from api.lots.serializers import (
 )
 from api.mixins import ScopedViewMixin
 from api.pagination import CappedPageNumberPagination
-from api.renderers import AnyFileRenderer, FileAnswersMixin, PDFRenderer
+from api.renderers import AnyFileRenderer, FileAnswersMixin, JSONRenderer, PDFRenderer
 from exchange.common.storage import private_file_response
 from exchange.lots import selectors
 from exchange.lots.models import Lot, SanitisationAttestation

@@ -573,6 +573,32 @@ def test_each_filter_and_ordering_lists_what_the_orm_and_the_declared_fields_giv
     assert bool(seen) == (shape != {"q": "nothing matches this"})
 
 
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_list_is_written_byte_for_byte_as_drfs_json_renderer_wrote_it(
+    client_for, owner, language
+):
+    """The API writes its JSON with orjson (api/renderers.py): a page with text beyond
+    ASCII, a line separator, quotes and backslashes, a weight and empty sizes is the same
+    bytes DRF's renderer writes of the same data, text as UTF-8, weights as strings."""
+    title = "Bureaustoelen – café «Ærø» ✓ 🪑"
+    LotFactory(
+        site=owner.site,
+        title=title,
+        description="Eerste regel\u2028tweede regel",
+        pickup_notes='Dock "B", \\ trap 3',
+        unit_weight_kg=Decimal("12.5"),
+        published=True,
+    )
+    response = client_for(owner.user).get(URL, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.content == JSONRenderer().render(response.data)
+    lot = json.loads(response.content)["results"][0]
+    assert lot["title"] == title and title.encode() in response.content
+    assert b"regel\\u2028tweede" in response.content
+    assert lot["unit_weight_kg"] == "12.500"
+    assert (lot["width_cm"], lot["photos"]) == (None, [])
+    assert lot["next_tier"]["tier"] == "social_economy"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL")
 def test_a_page_of_the_list_is_two_queries_with_a_token(
     client_for, every_shape, django_assert_num_queries
