@@ -126,4 +126,4 @@ class LotFilter(django_filters.FilterSet):
             )
         if ordering == "closing_soon":
             return queryset.order_by(*selectors.CLOSING_SOON)
-        return queryset.order_by("-published_at", "-id")
+        return queryset.order_by(*selectors.NEWEST)

@@ -106,24 +106,24 @@ class LotViewSet(
 
     def list(self, request, *args, **kwargs):
         # On PostgreSQL a page of the catalogue is one statement (CataloguePage), shaped
-        # straight from its rows (no docstring: the schema shows the class's).
-        queryset = self.filter_queryset(self.get_queryset())
+        # straight from its rows (no docstring: the schema shows the class's). Filtered
+        # by nothing, its statement is compiled once per process (CataloguePage.newest).
         if not selectors.lot_catalogue_in_one_statement():
-            page = self.paginate_queryset(queryset)
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         page_size = self.paginator.get_page_size(request)
         number = request.query_params.get(self.paginator.page_query_param, "1")
         start = (int(number) - 1) * page_size if number.isdigit() and int(number) > 0 else 0
-        rows = self.paginator.paginate_queryset(
-            selectors.CataloguePage(
-                queryset,
-                expected=slice(start, start + page_size),
+        expected = slice(start, start + page_size)
+        if LotFilter.named(request.query_params):
+            lots = selectors.CataloguePage(
+                self.filter_queryset(self.get_queryset()),
+                expected=expected,
                 own_organisation_id=self.actor and self.actor.organisation_id,
-                prepared=not LotFilter.named(request.query_params),
-            ),
-            request,
-            view=self,
-        )
+            )
+        else:
+            lots = selectors.CataloguePage.newest(actor=self.actor, expected=expected)
+        rows = self.paginator.paginate_queryset(lots, request, view=self)
         return self.get_paginated_response(catalogue_rows_output(rows, request=request))
 
     def paginate_queryset(self, queryset):

@@ -20,7 +20,13 @@ from exchange.lots.models import Lot, LotPhoto
 from exchange.lots.selectors import lot_list
 from exchange.lots.services.lots import ItemInput
 from tests.exchange.lots.conftest import image_bytes
-from tests.factories import LotFactory, MembershipFactory, OrganisationFactory, SiteFactory
+from tests.factories import (
+    LotFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    SiteFactory,
+    UserFactory,
+)
 from tests.support.hostile_files import pdf_clean
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
@@ -571,6 +577,43 @@ def test_each_filter_and_ordering_lists_what_the_orm_and_the_declared_fields_giv
         assert read.content == expected.content  # fields, order, types, count and links
         seen += json.loads(read.content)["results"]
     assert bool(seen) == (shape != {"q": "nothing matches this"})
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the page in one statement is PostgreSQL's"
+)
+def test_the_plain_list_is_compiled_once_and_shows_each_reader_their_own_lots(
+    client_for, every_shape, make_member, monkeypatch
+):
+    """Filtered by nothing, a page's statement is compiled by the ORM once per process;
+    each reader still gets what the ORM's page gives them: the owner their drafts and
+    closed lots, another organisation's member and a person of no organisation the
+    published lots only."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from exchange.lots import selectors
+
+    readers = {
+        "owner": client_for(every_shape.user),
+        "other": client_for(make_member(kind="federal").user),
+        "nobody": client_for(UserFactory()),
+    }
+    query = {"page_size": 3, "page": 2}
+    for client in readers.values():
+        client.get(URL, query)  # the page's shape, compiled once
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda *args, **kwargs: compiled.append(1) or as_sql(*args, **kwargs)
+    )
+    read = {name: client.get(URL, query) for name, client in readers.items()}
+    assert compiled == []
+    monkeypatch.setattr(selectors, "lot_catalogue_in_one_statement", lambda: False)
+    for name, client in readers.items():
+        assert read[name].status_code == 200
+        assert read[name].content == client.get(URL, query).content, name
+    seen = {name: json.loads(answer.content)["count"] for name, answer in read.items()}
+    assert seen["owner"] > seen["other"] == seen["nobody"] == 4  # the 4 published
 
 
 @pytest.mark.parametrize("language", ["nl", "fr"])
