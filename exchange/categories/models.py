@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from exchange.common.models import TimeStampedModel
 
 
-def name_in_active_language(name_in: Callable[[str], str | None]) -> str:
-    """A category's name in the active language, English where the language is unknown
-    (``Category.name``; a catalogue page's rows): ``name_in(language)`` is the name in a
-    language, None for a language it has no name in."""
-    return name_in((translation.get_language() or "en")[:2]) or name_in("en")
+def name_in_active_language(name_in: Callable[[str], str | None], active: str | None = None) -> str:
+    """A category's name in the active language (``active``, else the one active now),
+    English where the language is unknown (``Category.name``; a catalogue page's rows):
+    ``name_in(language)`` is the name in a language, None for a language it has no
+    name in."""
+    return name_in((active or translation.get_language() or "en")[:2]) or name_in("en")
 
 
 class Category(TimeStampedModel):

@@ -179,11 +179,17 @@ def window_open(
 
 def next_tier(lot: Lot, moment: datetime.datetime | None = None):
     """(window, when) of the next window to open, or None once everyone may claim."""
+    return tier_and_next(lot, moment)[1]
+
+
+def tier_and_next(lot: Lot, moment: datetime.datetime | None = None):
+    """``tier_at`` and ``next_tier`` of the lot at ``moment`` together, the window open
+    worked out once."""
     current = tier_at(lot, moment)
     if current is None or current == TIERS[-1]:
-        return None
+        return current, None
     upcoming = TIERS[TIERS.index(current) + 1]
-    return upcoming, window_opens_at(lot, upcoming)
+    return current, (upcoming, getattr(lot, OPENS_AT_FIELD[upcoming]))
 
 
 def claim_windows(lot: Lot, moment: datetime.datetime | None = None) -> list[dict]:

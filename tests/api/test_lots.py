@@ -616,6 +616,53 @@ def test_the_plain_list_is_compiled_once_and_shows_each_reader_their_own_lots(
     assert seen["owner"] > seen["other"] == seen["nobody"] == 4  # the 4 published
 
 
+@pytest.mark.parametrize(
+    "zone", ["Europe/Brussels", "UTC", "Europe/London", "America/St_Johns", "Asia/Kathmandu"]
+)
+def test_a_page_writes_its_moments_as_the_declared_datetime_field_does(zone):
+    """A catalogue page writes its moments itself (orjson, ~8 times faster than the
+    field): the same text as DRF's DateTimeField in the page's zone, with or without
+    microseconds, "Z" for UTC, and an offset of seconds (local mean time) as the field
+    writes it."""
+    from zoneinfo import ZoneInfo
+
+    from api.lots.serializers import _moments_in
+
+    page_zone = ZoneInfo(zone)
+    field = serializers.DateTimeField(default_timezone=page_zone)
+    utc = datetime.UTC
+    moments = [
+        datetime.datetime(2026, 12, 6, 4, 1, 56, 885321, tzinfo=utc),
+        datetime.datetime(2026, 7, 1, 12, 0, tzinfo=utc),  # summer, no microseconds
+        datetime.datetime(2026, 3, 29, 1, 0, 0, 250, tzinfo=utc),  # the hour clocks move
+        datetime.datetime(1850, 1, 1, 12, 0, tzinfo=utc),  # local mean time
+        datetime.datetime(2026, 1, 1, 9, 30, tzinfo=ZoneInfo("Europe/Brussels")),
+        datetime.datetime(2026, 1, 1, 9, 30),  # naive
+    ]
+    moment = _moments_in(page_zone)
+    assert [moment(value) for value in moments] == [
+        field.to_representation(value) for value in moments
+    ]
+    assert moment(None) is None
+
+
+def test_a_first_page_links_its_next_page_as_drf_does(client_for, owner, monkeypatch):
+    from rest_framework.utils.urls import replace_query_param
+
+    from api.pagination import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)
+    for n in range(3):
+        LotFactory(site=owner.site, title=f"Chairs {n}", published=True)
+    client = client_for(owner.user)
+    assert client.get(URL).json()["next"] == replace_query_param(
+        "http://testserver/api/v1/lots/", "page", 2
+    )
+    assert client.get(URL, {"page_size": 1, "page": 2}).json()["next"] == (
+        "http://testserver/api/v1/lots/?page=3&page_size=1"
+    )
+
+
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_the_list_is_written_byte_for_byte_as_drfs_json_renderer_wrote_it(
     client_for, owner, language
