@@ -10,6 +10,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_next_link(self):
+        """DRF's link; for a request with no query (a list's first page as it comes) its
+        address and ``?page=``, written directly: what DRF's parsing and encoding of the
+        address again would give."""
+        if self.request.META.get("QUERY_STRING") or not self.page.has_next():
+            return super().get_next_link()
+        page = self.page.next_page_number()
+        return f"{self.request.build_absolute_uri()}?{self.page_query_param}={page}"
+
 
 class CappedCountPaginator(Paginator):
     """Counts at most ``cap`` + 1 rows: on a catalogue of 100 000 lots, counting every

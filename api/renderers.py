@@ -14,6 +14,7 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _DEFAULT = _DRFEncoder().default
 # JSON that is also JavaScript: DRF escapes these two line separators, so do we.
 _LINE_SEPARATORS = ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")
+_LINE_SEPARATOR_LEAD = b"\xe2"  # the first byte of both in UTF-8 (and of other characters)
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -38,8 +39,8 @@ class JSONRenderer(renderers.JSONRenderer):
             content = orjson.dumps(data, default=_DEFAULT, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
-        for raw, escaped in _LINE_SEPARATORS:
-            if raw in content:
+        if _LINE_SEPARATOR_LEAD in content:  # one fast scan for most answers (ASCII)
+            for raw, escaped in _LINE_SEPARATORS:
                 content = content.replace(raw, escaped)
         return content
 
