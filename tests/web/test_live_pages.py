@@ -29,16 +29,9 @@ def seeker(make_member, categories):
     return member
 
 
-def status_region(page: str, status_id: str) -> str:
-    found = re.search(rf'<p id="{status_id}"[^>]*role="status"[^>]*>(.*?)</p>', page, re.S)
-    assert found is not None, f"no status region #{status_id}"
-    return found.group(1)
-
-
-def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_matches(
-    client, seeker, make_member
-):
-    # given desks of another federal service nearby
+@pytest.fixture
+def desk_nearby(make_member, categories) -> Category:
+    """Five published desks ("Desks 160x80") of another federal service: their category."""
     desk = Category.objects.get(code="desk")
     owner = make_member(kind="federal", name="FPS Alpha")
     LotFactory(
@@ -48,6 +41,20 @@ def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_
         title="Desks 160x80",
         quantity=5,
     )
+    return desk
+
+
+def status_region(page: str, status_id: str) -> str:
+    found = re.search(rf'<p id="{status_id}"[^>]*role="status"[^>]*>(.*?)</p>', page, re.S)
+    assert found is not None, f"no status region #{status_id}"
+    return found.group(1)
+
+
+def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_matches(
+    client, seeker, desk_nearby
+):
+    # given desks of another federal service nearby
+    desk = desk_nearby
     client.force_login(seeker.user)
     # when the seeker saves a request for desks
     response = client.post(
@@ -90,18 +97,10 @@ def test_the_matches_page_says_still_searching_until_the_job_ran_then_shows_the_
 
 
 def test_a_changed_request_keeps_its_new_matches_new_until_they_are_shown(
-    client, seeker, make_member
+    client, seeker, desk_nearby
 ):
     # given a request whose search found a lot the seeker has not seen yet
-    desk = Category.objects.get(code="desk")
-    owner = make_member(kind="federal", name="FPS Alpha")
-    LotFactory(
-        site=SiteFactory(organisation=owner.organisation),
-        category=desk,
-        published=True,
-        title="Desks 160x80",
-        quantity=5,
-    )
+    desk = desk_nearby
     wanted = wanted_for(seeker, desk, quantity=4, max_distance_km=50)
     match_wanted(wanted_id=wanted.pk)
     # when the seeker changes the request, and opens its page before the new search ran
