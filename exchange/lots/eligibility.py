@@ -189,7 +189,7 @@ def tier_and_next(lot: Lot, moment: datetime.datetime | None = None):
     if current is None or current == TIERS[-1]:
         return current, None
     upcoming = TIERS[TIERS.index(current) + 1]
-    return current, (upcoming, getattr(lot, OPENS_AT_FIELD[upcoming]))
+    return current, (upcoming, window_opens_at(lot, upcoming))
 
 
 def claim_windows(lot: Lot, moment: datetime.datetime | None = None) -> list[dict]:
