@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from exchange.categories.models import Category
 from exchange.celery import app as celery_app
@@ -223,7 +224,7 @@ def test_a_lot_with_four_mistakes_shows_the_four_at_once_in_the_browser(
     page.get_by_role("button", name="Save as draft").click()
     summary = page.get_by_role("alert")
     links = summary.get_by_role("link")
-    assert links.count() == 4
+    expect(links).to_have_count(4)  # waits for the answer to arrive; a bare count() raced it
     text = summary.inner_text()
     for label in ("Quantity", "Unit weight (kg)", "Available until", "Federal window (days)"):
         assert label in text
