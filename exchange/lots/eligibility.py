@@ -13,7 +13,9 @@ organisation and one lot, and a query filter, for many, built from the same tabl
 - may this organisation claim this lot now: ``organisation_may_claim`` /
   ``claimable_lots``;
 - may this organisation claim in this window: ``organisation_admitted`` /
-  ``organisations_admitted``.
+  ``organisations_admitted``;
+- from which window on may this organisation claim: ``claim_window_from`` /
+  ``claim_window_index``.
 """
 
 import datetime
@@ -21,7 +23,7 @@ import functools
 import operator
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -283,8 +285,8 @@ def claim_window_from(organisation: Organisation, now: datetime.datetime) -> str
     claim a published lot, other than its own: the opening of the first window its
     eligibility kind is admitted to; "" when every published lot is open to it (the
     first window opens at publication); None when it may claim nothing (not verified).
-    ``claimable_lots`` is this as a query filter; the matching engine applies it to
-    arrays of lots."""
+    ``claimable_lots`` is this as a query filter, ``claim_window_index`` as a column of
+    many organisations (the matching engine applies it to arrays of lots)."""
     if not organisation.is_verified:
         return None
     first = first_tier(eligibility_kind(organisation, timezone.localdate(now)))
@@ -316,3 +318,19 @@ def organisations_admitted(tier: str, on: datetime.date, prefix: str = "") -> Q:
     if kinds == frozenset(OrganisationKind):  # no condition on the kind at all
         return verified
     return verified & _any(eligibility_kind_condition(kind, on, prefix) for kind in sorted(kinds))
+
+
+def claim_window_index(on: datetime.date, prefix: str = "") -> Case:
+    """``claim_window_from`` as a query's column, for many organisations on ``on``: the
+    position in ``TIERS`` of the first window that admits the organisation
+    (``organisations_admitted``; its field is that tier's ``OPENS_AT_FIELD``, the
+    first opening at publication), -1 when none does (not verified). ``prefix``: the
+    path to the organisation, e.g. ``"organisation__"``."""
+    return Case(
+        *(
+            When(organisations_admitted(tier, on, prefix), then=Value(position))
+            for position, tier in enumerate(TIERS)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )

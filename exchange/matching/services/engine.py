@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from exchange.categories.models import Category
+from exchange.common.sql import array_literal
 from exchange.lots.eligibility import accreditation_lapsed_condition, tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import LotMatchState, Match, MatchStatus, WantedRequest, WantedStatus
@@ -76,13 +77,6 @@ _INSERT_MATCHES = """
 PLAIN_INSERT_PAIRS = 1000
 
 
-def _array_text(values) -> str:
-    """A PostgreSQL array literal of numbers or booleans (``{1,2,3}``): built by one
-    join, where psycopg's binary arrays cost microseconds an element in Python. A
-    float's repr is the shortest text that reads back as the same double."""
-    return "{" + ",".join(map(repr, values)) + "}"
-
-
 def _insert_matches_postgresql(fits: list[Fit], notified: list[bool], now) -> list[tuple]:
     """One INSERT ... SELECT FROM unnest(...) RETURNING: the columns as array literals,
     the reasons as one JSON array (one json.dumps for all, each row's element taken by
@@ -92,9 +86,9 @@ def _insert_matches_postgresql(fits: list[Fit], notified: list[bool], now) -> li
     params = {
         "now": now,
         "status": MatchStatus.NEW.value,
-        "lot_ids": _array_text([f[0] for f in fits]),
-        "wanted_ids": _array_text([f[1] for f in fits]),
-        "scores": _array_text([f[2] for f in fits]),
+        "lot_ids": array_literal([f[0] for f in fits]),
+        "wanted_ids": array_literal([f[1] for f in fits]),
+        "scores": array_literal([f[2] for f in fits]),
         "notified": "{" + ",".join("t" if told else "f" for told in notified) + "}",
         "reasons": json.dumps([f[3] for f in fits]),
     }

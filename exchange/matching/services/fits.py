@@ -4,6 +4,8 @@ windows), and only those few are scored in Python. A request's best fits are its
 fitting lots (EXCHANGE_MATCHES_PER_REQUEST). Reads only: the engine writes the matches."""
 
 import datetime
+import gc
+from contextlib import contextmanager
 
 import numpy as np
 from django.conf import settings
@@ -25,6 +27,7 @@ from django.utils import timezone
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition, subtrees
 from exchange.common.geo import distance_km, distance_km_array
+from exchange.common.sql import array_literal
 from exchange.lots.dimensions import (
     MAX_SIZE_FIELDS,
     SIZE_FIELDS,
@@ -35,10 +38,9 @@ from exchange.lots.dimensions import (
     wanted_size_limit,
 )
 from exchange.lots.eligibility import (
-    ELIGIBILITY_FIELDS,
     OPENS_AT_FIELD,
     TIERS,
-    claim_window_from,
+    claim_window_index,
     claimable_lots,
     organisations_admitted,
 )
@@ -53,7 +55,6 @@ from exchange.matching.scoring import (
     rounded_score_array,
     score_rounded,
 )
-from exchange.organisations.models import Organisation
 
 # --- Candidates ------------------------------------------------------------------
 
@@ -397,10 +398,24 @@ _UNITS = 10**SCORE_PLACES
 _WINDOW_FIELDS = tuple(OPENS_AT_FIELD[tier] for tier in TIERS[1:])
 
 
+def value_rows(query: QuerySet) -> list[tuple]:
+    """``list(query)`` of a ``values_list`` query. On PostgreSQL the rows as the driver
+    reads them, each value already of its Python type (a cast to double precision a
+    float, a date a date), without Django converting every value of every row in
+    Python: for the thousands of rows the set-based engine reads, that cost more than
+    the query."""
+    if connection.vendor != "postgresql":
+        return list(query)
+    sql, params = query.query.get_compiler(query.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _lot_arrays(lots: QuerySet[Lot], now) -> dict[str, np.ndarray]:
     """The published lots with something left, one array a column, in the order of
     their ids (so that an index into them orders as the ids do)."""
-    rows = list(
+    rows = value_rows(
         lots.filter(status=LotStatus.PUBLISHED, quantity__gt=F("quantity_reserved"))
         .annotate(
             lat=Cast("latitude", FloatField()),
@@ -444,20 +459,10 @@ def _lot_arrays(lots: QuerySet[Lot], now) -> dict[str, np.ndarray]:
     # Row 0: every published lot (the first window opens at publication); then one row
     # for each later window: whether it had opened by now.
     opened = [np.ones(len(rows), dtype=bool)]
-    opened += [
-        np.array([bool(v) for v in columns[9 + i]], dtype=bool) for i in range(len(_WINDOW_FIELDS))
-    ]
+    opened += [np.array(columns[9 + i], dtype=bool) for i in range(len(_WINDOW_FIELDS))]
     arrays["opened"] = np.vstack(opened)
     arrays["size"] = size_array([row[-len(SIZE_FIELDS) :] for row in rows])
     return arrays
-
-
-def _window_row(field: str | None) -> int:
-    """The row of _lot_arrays' "opened" that says which lots an organisation may claim
-    (claim_window_from's field), -1: none."""
-    if field is None:
-        return -1
-    return 0 if field == "" else 1 + _WINDOW_FIELDS.index(field)
 
 
 # (request index, lot index, score in units of the last place, distance or None)
@@ -601,19 +606,41 @@ def ids_condition(ids: list[int], table: str) -> Q:
     """``pk__in=ids`` for many ids, with the ids' range too: where the ids lie close together (a run
     of new requests or lots), PostgreSQL reads that range of the primary key instead
     of the whole table. On PostgreSQL the ids go as one array: a list of thousands of
-    parameters costs more to build and parse than the query takes to run."""
+    parameters costs more to build and parse than the query takes to run (and one
+    array literal less than psycopg's dumping of the list, element by element)."""
     if not ids:
         return Q(pk__in=[])
     if isinstance(ids, range) and ids.step == 1:  # a run of ids: their range says it all
         return Q(pk__gte=ids.start, pk__lt=ids.stop)
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids) == len(set(ids)):  # every id of a run, as a list
+        return Q(pk__gte=low, pk__lte=high)
     if connection.vendor == "postgresql":
         condition = f'"{table}"."id" = ANY(%s::bigint[])'  # a model's table, ids bound
-        listed = Q(RawSQL(condition, (list(ids),), BooleanField()))  # noqa: S611
+        listed = Q(RawSQL(condition, (array_literal(ids),), BooleanField()))  # noqa: S611
     else:
         listed = Q(pk__in=ids)
-    return listed & Q(pk__gte=min(ids), pk__lte=max(ids))
+    return listed & Q(pk__gte=low, pk__lte=high)
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector paused, then resumed as it was. The set-based engine
+    makes tens of thousands of tuples, lists and dictionaries (rows, fits, reasons)
+    that all live until it returns: their count alone set off the collector's passes
+    over every object of the process, a full one in nearly every call (half the
+    engine's CPU on 2 000 requests). Reference counting still frees at once what the
+    engine drops; the collector looks again once resumed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, int, list[Fit]]]:
     """The K best fitting lots of many open requests at once (``wanted_best`` of each,
     among ``lot_ids`` if given): (request id, its organisation, its fits best first),
@@ -634,12 +661,15 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
     wanted_ids = list(wanted_ids)
     if not wanted_ids:
         return []
-    request_rows = list(
+    # Each request's organisation's window (claim_window_from), as the row of
+    # _lot_arrays' "opened" that says which lots it may claim (-1: none).
+    request_rows = value_rows(
         WantedRequest.objects.filter(status=WantedStatus.OPEN, valid_until__gte=today)
         .filter(ids_condition(wanted_ids, WantedRequest._meta.db_table))
         .annotate(
             site_lat=Cast("site__latitude", FloatField()),
             site_lon=Cast("site__longitude", FloatField()),
+            window=claim_window_index(today, "organisation__"),
         )
         .order_by("pk")
         .values_list(
@@ -658,17 +688,12 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
             "site_lat",
             "site_lon",
             *MAX_SIZE_FIELDS,
+            "window",
         )
     )
     if not request_rows:
         return []
     columns = list(zip(*request_rows, strict=True))
-    windows = {
-        organisation.pk: _window_row(claim_window_from(organisation, now))
-        for organisation in Organisation.objects.filter(pk__in=set(columns[1])).only(
-            *ELIGIBILITY_FIELDS
-        )
-    }
     nan = float("nan")
     requests = {
         "id": np.array(columns[0], dtype=np.int64),
@@ -676,7 +701,7 @@ def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, i
         "category": np.array(columns[2], dtype=np.int64),
         "quantity": np.array(columns[4], dtype=np.int64),
         "min_rank": np.array(columns[5], dtype=np.int64),
-        "window": np.array([windows.get(pk, -1) for pk in columns[1]], dtype=np.int64),
+        "window": np.array(columns[17], dtype=np.int64),
         "max_size": size_array([row[14:17] for row in request_rows]),
     }
     for position, name in enumerate(

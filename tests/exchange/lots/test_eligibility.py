@@ -8,8 +8,11 @@ import pytest
 from django.utils import timezone
 
 from exchange.lots.eligibility import (
+    OPENS_AT_FIELD,
     TIERS,
     accreditation_lapsed_condition,
+    claim_window_from,
+    claim_window_index,
     claim_windows,
     claimable_lots,
     eligibility_kind,
@@ -129,6 +132,31 @@ def test_who_may_claim_in_each_window_by_check_and_by_query(organisations, tier)
         [pk for pk, site in sites.items() if site in set(through.values_list("pk", flat=True))],
     )
     assert by_check == by_query == by_relation == ADMITTED[tier]
+
+
+@pytest.mark.parametrize("on", [0, 1])
+def test_from_which_window_each_may_claim_by_check_and_by_query(organisations, on):
+    # given today, and tomorrow (the accreditation that runs until today has lapsed)
+    now = timezone.now() + days(on)
+    # when the matching engine asks for many requests at once (through each one's
+    # organisation) and the check asks for each organisation
+    sites = {SiteFactory(organisation=o).pk: name for name, o in organisations.items()}
+    by_query = dict(
+        Site.objects.filter(pk__in=sites)
+        .annotate(window=claim_window_index(timezone.localdate(now), prefix="organisation__"))
+        .values_list("pk", "window")
+    )
+    fields = ["", *(OPENS_AT_FIELD[tier] for tier in TIERS[1:])]
+    by_check = {name: claim_window_from(o, now) for name, o in organisations.items()}
+    # then both name the same window: the first that admits the organisation
+    assert {sites[pk]: None if i < 0 else fields[i] for pk, i in by_query.items()} == by_check
+    assert by_check["federal"] == ""  # from publication on
+    assert by_check["accredited"] == "social_economy_opens_at"
+    assert by_check["accredited until today"] == (
+        "social_economy_opens_at" if on == 0 else "open_opens_at"
+    )
+    assert by_check["public"] == by_check["nonprofit"] == "open_opens_at"
+    assert by_check["unverified federal"] is None
 
 
 @pytest.fixture

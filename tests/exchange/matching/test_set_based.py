@@ -13,11 +13,11 @@ from django.utils import timezone
 from devtools.load.lots import lots_generate_load
 from devtools.load.wanted import generated_wanted, wanted_generate_load
 from exchange.lots.models import Lot
-from exchange.matching.models import Match
+from exchange.matching.models import Match, WantedRequest
 from exchange.matching.scoring import match_score, match_score_array, rounded_score_array
 from exchange.matching.services import engine
 from exchange.matching.services.engine import matches_rematch
-from exchange.matching.services.fits import wanted_best, wanted_best_many
+from exchange.matching.services.fits import ids_condition, wanted_best, wanted_best_many
 from exchange.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,19 @@ def test_many_requests_at_once_get_what_each_gets_alone(generated):
     assert together == alone
     assert sum(len(fits) for fits in alone.values()) > 100  # the comparison compared something
     assert any(len(fits) == 5 for fits in alone.values())  # and K cut some requests
+
+
+def test_the_requests_asked_for_by_id_are_exactly_those(generated):
+    # given ids as a run, with a gap, backwards, and with one twice (as many as a run)
+    ids = sorted(wanted.pk for wanted in generated)
+    run = ids[10:20]
+    assert run == list(range(run[0], run[-1] + 1))
+    asked = [run, run[:4] + run[5:], run[::-1], [run[0], run[0], run[2]], range(run[0], run[4])]
+    for given in asked:
+        # when they are read by ids_condition
+        found = WantedRequest.objects.filter(ids_condition(given, WantedRequest._meta.db_table))
+        # then those and only those come back
+        assert set(found.values_list("pk", flat=True)) == set(given)
 
 
 def test_among_given_lots_only(generated):
