@@ -7,6 +7,7 @@ constraint) and notified once."""
 import datetime
 import functools
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,6 @@ from django.db.models.base import ModelState
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from exchange.categories.models import Category
 from exchange.common.sql import array_literal
 from exchange.lots.eligibility import accreditation_lapsed_condition, tier_opened_condition
 from exchange.lots.models import Lot, LotStatus
@@ -226,63 +226,94 @@ def _lots_to_match() -> QuerySet[Lot]:
 
 
 @dataclass(frozen=True)
-class _LotRead:
-    """``_lots_to_match()`` of one lot as SQL text and parameters, compiled by the ORM
-    once per process (the lot's id in place of ``LOT_ID``), and where each value of its
-    row goes: the lot's fields, its category's, whether it has matches."""
+class _RowRead:
+    """A queryset of one row by its id as SQL text and parameters, compiled by the ORM
+    once per process (the id in place of ``ID``), and where each value of its row goes:
+    the model's fields, each related model's (``select_related``, one level: its model,
+    fields, columns, the column of its id, and how it is set), each annotation's."""
 
-    LOT_ID = -918_273_645  # no lot's id
+    ID = -918_273_645  # no row's id
 
+    model: type
     sql: str
     params: tuple
-    lot_fields: tuple[str, ...]
-    lot_columns: tuple[int, ...]
-    category_fields: tuple[str, ...]
-    category_columns: tuple[int, ...]
-    has_matches_column: int
+    fields: tuple[str, ...]
+    columns: tuple[int, ...]
+    related: tuple[tuple, ...]
+    annotations: tuple[tuple[str, int], ...]
 
 
 @functools.cache
-def _lot_read(alias: str) -> _LotRead:
-    compiler = _lots_to_match().filter(pk=_LotRead.LOT_ID).query.get_compiler(alias)
+def _row_read(queryset: Callable[[], QuerySet], alias: str) -> _RowRead:
+    compiler = queryset().filter(pk=_RowRead.ID).query.get_compiler(alias)
     sql, params = compiler.as_sql()
-    if list(params).count(_LotRead.LOT_ID) != 1:
-        raise ValueError(f"the lot read takes {params!r}")
-    (category_info,) = compiler.klass_info["related_klass_infos"]
+    if list(params).count(_RowRead.ID) != 1:
+        raise ValueError(f"the read takes {params!r}")
 
     def fields(columns):
         return tuple(compiler.select[column][0].target.attname for column in columns)
 
-    return _LotRead(
+    related = []
+    for info in compiler.klass_info["related_klass_infos"]:
+        if info["related_klass_infos"] or info["reverse"]:
+            raise ValueError(f"{info['field']}: one level of forward relations only")
+        names = fields(info["select_fields"])
+        related.append(
+            (
+                info["model"],
+                names,
+                tuple(info["select_fields"]),
+                names.index(info["model"]._meta.pk.attname),
+                info["local_setter"],
+            )
+        )
+    return _RowRead(
+        model=compiler.query.model,
         sql=sql,
         params=tuple(params),
-        lot_fields=fields(compiler.klass_info["select_fields"]),
-        lot_columns=tuple(compiler.klass_info["select_fields"]),
-        category_fields=fields(category_info["select_fields"]),
-        category_columns=tuple(category_info["select_fields"]),
-        has_matches_column=compiler.annotation_col_map["has_matches"],
+        fields=fields(compiler.klass_info["select_fields"]),
+        columns=tuple(compiler.klass_info["select_fields"]),
+        related=tuple(related),
+        annotations=tuple(compiler.annotation_col_map.items()),
     )
 
 
-def _lot_to_match(lot_id: int) -> Lot | None:
-    """The lot of ``_lots_to_match()``. On PostgreSQL (whose values need no conversion)
-    from the statement made once per process (``_lot_read``): building and compiling
-    the queryset cost more than the query itself, on every lot published."""
+def _row(queryset: Callable[[], QuerySet], pk: int):
+    """``queryset().filter(pk=pk).first()``. On PostgreSQL (whose values need no
+    conversion) from the statement made once per process (``_row_read``): building and
+    compiling the queryset cost more than the query itself, on every lot published and
+    every request made. Related models come as ``select_related`` sets them (None where
+    the relation is empty), annotations as attributes."""
     if connection.vendor != "postgresql":
-        return _lots_to_match().filter(pk=lot_id).first()
-    read = _lot_read(connection.alias)
+        return queryset().filter(pk=pk).first()
+    read = _row_read(queryset, connection.alias)
     with connection.cursor() as cursor:
-        cursor.execute(read.sql, [lot_id if p == read.LOT_ID else p for p in read.params])
+        cursor.execute(read.sql, [pk if p == read.ID else p for p in read.params])
         row = cursor.fetchone()
     if row is None:
         return None
-    lot = Lot.from_db(connection.alias, read.lot_fields, [row[i] for i in read.lot_columns])
-    category = Category.from_db(
-        connection.alias, read.category_fields, [row[i] for i in read.category_columns]
+    alias = connection.alias
+    instance = read.model.from_db(alias, read.fields, [row[i] for i in read.columns])
+    for model, names, columns, pk_column, setter in read.related:
+        values = [row[i] for i in columns]
+        setter(instance, None if values[pk_column] is None else model.from_db(alias, names, values))
+    for name, column in read.annotations:
+        setattr(instance, name, row[column])
+    return instance
+
+
+def _lot_to_match(lot_id: int) -> Lot | None:
+    """The lot of ``_lots_to_match()`` (``_row``)."""
+    return _row(_lots_to_match, lot_id)
+
+
+def _wanted_to_match() -> QuerySet[WantedRequest]:
+    """The open requests as match_wanted reads them: with their site and organisation."""
+    return (
+        WantedRequest.objects.select_related("site", "organisation")
+        .filter(status=WantedStatus.OPEN)
+        .order_by()
     )
-    Lot._meta.get_field("category").set_cached_value(lot, category)
-    lot.has_matches = row[read.has_matches_column]
-    return lot
 
 
 def match_lot(*, lot_id: int, now=None, matched_before=None) -> list[Match]:
@@ -352,11 +383,7 @@ def match_wanted(*, wanted_id: int, now=None) -> list[Match]:
     """Match one open request against the lots its organisation may claim now: its
     matches become its K best fitting lots. Returns the new matches, best first."""
     now = now or timezone.now()
-    wanted = (
-        WantedRequest.objects.select_related("site", "organisation")
-        .filter(pk=wanted_id, status=WantedStatus.OPEN)
-        .first()
-    )
+    wanted = _row(_wanted_to_match, wanted_id)
     if wanted is None or wanted.valid_until < timezone.localdate(now):
         return []
     with _matching_transaction():

@@ -9,7 +9,7 @@ from exchange.categories.models import Category
 from exchange.common.errors import ApplicationError, ErrorKind
 from exchange.common.geo import distance_km
 from exchange.lots.models import Lot
-from exchange.matching.models import Match, MatchStatus, WantedStatus
+from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.claiming import match_claim, match_dismiss
 from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
 from exchange.matching.services.notices import matches_digest_send
@@ -298,6 +298,40 @@ def test_editing_a_request_keeps_the_matches_that_still_fit(world):
     assert Match.objects.get(pk=after[dismissed_lot.pk]).status == MatchStatus.DISMISSED
     assert Match.objects.get(pk=after[good.pk]).status == MatchStatus.SEEN
     assert cabinet.pk in after
+
+
+def test_match_wanted_reads_the_request_its_site_and_organisation_as_the_orm_does(world):
+    # given a request within a distance of a site, one anywhere in a region, one withdrawn
+    from exchange.matching.services.engine import _row, _wanted_to_match
+
+    near = wanted_for(world["federal"], world["federal_site"], world["desk"], max_width_cm=90)
+    region = wanted_for(
+        world["social"], None, world["furniture"], max_distance_km=None, region="VLG"
+    )
+    closed = wanted_for(world["federal"], world["federal_site"], world["furniture"])
+    WantedRequest.objects.filter(pk=closed.pk).update(status=WantedStatus.WITHDRAWN)
+    for wanted in (near, region):
+        # when match_wanted reads it (on PostgreSQL: from the statement made once)
+        read = _row(_wanted_to_match, wanted.pk)
+        # then every field, its site (or none) and its organisation are the queryset's
+        expected = _wanted_to_match().get(pk=wanted.pk)
+        for field in WantedRequest._meta.concrete_fields:
+            assert getattr(read, field.attname) == getattr(expected, field.attname), field
+        assert read.get_deferred_fields() == expected.get_deferred_fields() == set()
+        assert (read.site is None) is (expected.site is None) is (wanted is region)
+        if read.site is not None:
+            assert (read.site.latitude, read.site.longitude) == (
+                expected.site.latitude,
+                expected.site.longitude,
+            )
+        assert read.organisation.pk == expected.organisation.pk
+        assert read.organisation.accreditation_valid_until == (
+            expected.organisation.accreditation_valid_until
+        )
+        assert read.organisation.kind == expected.organisation.kind
+    # a withdrawn request, or none, is not read
+    assert _row(_wanted_to_match, closed.pk) is None
+    assert _row(_wanted_to_match, closed.pk + 1000) is None
 
 
 def test_match_lot_reads_the_lot_its_category_and_whether_it_has_matches_as_the_orm_does(world):
