@@ -42,7 +42,7 @@ def test_checks_list_what_is_wrong_with_a_page(browser):
         assert "label (critical)" in report
         assert "scrolls sideways" in report and "td" in report
         assert "image does not load: " in report and "no-such-photo.jpg" in report
-        assert (checks.folder / "01-broken-page.png").exists()
+        assert (checks.folder / "01-broken-page.jpeg").read_bytes()[:3] == b"\xff\xd8\xff"
     finally:
         context.close()
 
