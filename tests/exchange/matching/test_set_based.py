@@ -4,6 +4,7 @@ with the same scores and reasons; and the score over arrays equal to ``match_sco
 
 import datetime
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -12,11 +13,11 @@ from django.utils import timezone
 
 from devtools.load.lots import lots_generate_load
 from devtools.load.wanted import generated_wanted, wanted_generate_load
-from exchange.lots.models import Lot
+from exchange.lots.models import Lot, LotStatus
 from exchange.matching.models import Match, WantedRequest
 from exchange.matching.scoring import match_score, match_score_array, rounded_score_array
 from exchange.matching.services import engine
-from exchange.matching.services.engine import matches_rematch
+from exchange.matching.services.engine import matches_rematch, matches_rematch_all
 from exchange.matching.services.fits import ids_condition, wanted_best, wanted_best_many
 from exchange.organisations.models import Organisation
 
@@ -140,6 +141,37 @@ def test_the_full_recomputation_writes_a_chunk_while_it_computes_the_next(genera
         assert sum(apart) == result["requests"] and len(apart) == -(-result["requests"] // 40) > 1
     else:  # SQLite: one connection, chunk after chunk
         assert apart == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_repair_asks_for_lost_lots_on_two_connections(generated, monkeypatch):
+    """On PostgreSQL the nightly repair asks for every other lot of a chunk in a thread
+    of its own (its own connection): every request still gets its K best, with their
+    scores and reasons, as match_lot would have made them one lot at a time."""
+    # given last night's matches, then lots published today whose matching jobs were lost
+    matches_rematch_all(full=True)
+    copies = []
+    for lot in Lot.objects.filter(status=LotStatus.PUBLISHED).order_by("?")[:60]:
+        lot.pk = lot.id = None
+        copies.append(lot)
+    copies = Lot.objects.bulk_create(copies)
+    monkeypatch.setattr(engine, "REMATCH_CHUNK", 25)
+    threads = set()
+    lots_entering = engine._lots_entering
+
+    def spied(lots, *args):
+        threads.add(threading.get_ident())
+        return lots_entering(lots, *args)
+
+    monkeypatch.setattr(engine, "_lots_entering", spied)
+    # when the nightly repair runs
+    result = matches_rematch_all()
+    # then it matched those lots, and each request's matches are its K best
+    assert result["lots"] == len(copies) and result["requests"] == 0
+    # (a lot may enter a request's K best and be pushed out by a later lot, unseen)
+    assert 10 < Match.objects.filter(lot__in=copies).count() <= result["created"]
+    _stored_as_computed(generated)
+    assert len(threads) == (2 if connection.vendor == "postgresql" else 1)
 
 
 def test_the_score_over_arrays_is_match_scores_to_the_last_bit():
