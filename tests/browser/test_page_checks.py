@@ -28,7 +28,7 @@ def test_checks_list_what_is_wrong_with_a_page(browser):
     try:
         page = context.new_page()
         page.set_content(BROKEN)
-        checks = PageChecks("page-checks", PHONE_WIDTH)
+        checks = PageChecks("page-checks-broken", PHONE_WIDTH)
 
         # when it is checked
         checks(page, "broken page")
@@ -52,7 +52,7 @@ def test_checks_pass_a_fine_page_and_see_a_reload(browser):
     try:
         page = context.new_page()
         page.set_content(FINE)
-        checks = PageChecks("page-checks", PHONE_WIDTH)
+        checks = PageChecks("page-checks-fine", PHONE_WIDTH)
         checks(page, "fine page")
         checks.assert_clean()
 
