@@ -102,6 +102,17 @@ def _cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language: a request of a person whose language
+    is French leaves French active in the thread that served it (the test's own)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _second_factor_optional(settings):
     """Most tests act as people without a second factor; the tests of that rule
     (tests/exchange/accounts/test_second_factor.py) switch it on."""
