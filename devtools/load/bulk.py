@@ -3,7 +3,6 @@ without the tables' secondary indexes and foreign keys, and with ids drawn from 
 sequence in one block; elsewhere with bulk_create."""
 
 import contextlib
-import gc
 
 import psycopg
 from django.db import connection, models
@@ -99,19 +98,6 @@ def historical_timestamps(*model_classes):
     finally:
         for field, auto_now, auto_now_add in saved:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Hundreds of thousands of short-lived model instances and SQL parameters make the
-    cyclic garbage collector run over and over for nothing: this halves the insert time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def copy_rows(model: type[models.Model], rows: list[dict]) -> None:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from devtools.load.bulk import Table, gc_paused, secondary_indexes_dropped, sequence_ids
+from devtools.load.bulk import Table, secondary_indexes_dropped, sequence_ids
 from devtools.load.lots import (
     Owner,
     SearchDocuments,
@@ -39,6 +39,7 @@ from exchange.categories.models import Category, CategoryFactor, FactorVersion
 from exchange.categories.selectors import factor_version_current
 from exchange.categories.services import categories_load
 from exchange.claims.models import Claim, ClaimStatus
+from exchange.common.collector import gc_paused
 from exchange.impact.figures import (
     KG,
     impact_record_values_for_handover,

@@ -25,13 +25,13 @@ from django.utils import timezone
 
 from devtools.load.bulk import (
     copy_rows,
-    gc_paused,
     historical_timestamps,
     secondary_indexes_dropped,
     sequence_ids,
 )
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
+from exchange.common.collector import gc_paused
 from exchange.lots.eligibility import platform_window_days, window_dates, window_open
 from exchange.lots.models import (
     Condition,

@@ -16,10 +16,11 @@ import time
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from devtools.load.bulk import gc_paused, historical_timestamps
+from devtools.load.bulk import historical_timestamps
 from devtools.load.lots import BATCH_SIZE, category_titles, generated_organisations
 from exchange.categories.models import Category
 from exchange.categories.services import categories_load
+from exchange.common.collector import gc_paused
 from exchange.lots.models import Condition, Lot
 from exchange.matching.models import Match, WantedRequest, WantedStatus
 from exchange.matching.services.wanted import WantedInput, wanted_values

@@ -4,8 +4,6 @@ windows), and only those few are scored in Python. A request's best fits are its
 fitting lots (EXCHANGE_MATCHES_PER_REQUEST). Reads only: the engine writes the matches."""
 
 import datetime
-import gc
-from contextlib import contextmanager
 
 import numpy as np
 from django.conf import settings
@@ -26,6 +24,7 @@ from django.utils import timezone
 
 from exchange.categories.models import Category
 from exchange.categories.selectors import subtree_condition, subtrees
+from exchange.common.collector import gc_paused
 from exchange.common.geo import distance_km, distance_km_array
 from exchange.common.sql import array_literal
 from exchange.lots.dimensions import (
@@ -623,24 +622,8 @@ def ids_condition(ids: list[int], table: str) -> Q:
     return listed & Q(pk__gte=low, pk__lte=high)
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused, then resumed as it was. The set-based engine
-    makes tens of thousands of tuples, lists and dictionaries (rows, fits, reasons)
-    that all live until it returns: their count alone set off the collector's passes
-    over every object of the process, a full one in nearly every call (half the
-    engine's CPU on 2 000 requests). Reference counting still frees at once what the
-    engine drops; the collector looks again once resumed."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collector_paused()
+# The cycle collector's passes were half the engine's CPU on 2 000 requests.
+@gc_paused()
 def wanted_best_many(wanted_ids, *, now=None, lot_ids=None) -> list[tuple[int, int, list[Fit]]]:
     """The K best fitting lots of many open requests at once (``wanted_best`` of each,
     among ``lot_ids`` if given): (request id, its organisation, its fits best first),
