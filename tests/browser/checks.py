@@ -10,6 +10,7 @@ with the page it was found on, so one run lists everything to fix."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -22,6 +23,34 @@ DESKTOP_WIDTH = 1280
 BLOCKING_IMPACTS = ("serious", "critical")
 
 _axe = Axe()
+
+
+def kept_screenshots() -> Path | None:
+    """The folder EXCHANGE_SCREENSHOTS names (made if missing), where a test keeps the
+    screenshots of its pages for a person to look at; None when it is not set: then no
+    screenshot is taken (a full-page PNG costs Chromium more CPU than the page's checks,
+    for a file nobody keeps)."""
+    folder = os.environ.get("EXCHANGE_SCREENSHOTS")
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
+
+
+def at_both_widths(page, name: str, *, sideways_checked: bool = True) -> None:
+    """The page at 1280 and at 390 px: a full-page screenshot of each kept in
+    ``kept_screenshots()``, and the page does not scroll sideways (unless
+    ``sideways_checked`` is False); the page is left at 1280 px."""
+    folder = kept_screenshots()
+    for width in (DESKTOP_WIDTH, PHONE_WIDTH):
+        page.set_viewport_size({"width": width, "height": 900})
+        if folder:
+            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        if sideways_checked:
+            scrolls = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not scrolls, f"{name} scrolls sideways at {width} px"
+    page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 900})
+
 
 # The elements that stick out to the right of the viewport, innermost first: what a
 # person fixing a sideways scroll wants to know.

@@ -4,47 +4,20 @@ right code), corrects it, checks it again, imports the checked file without choo
 again, and publishes the drafts in one step from My lots; at 1280 and 390 px."""
 
 import io
-import os
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from exchange.lots.models import Lot, LotStatus
+from tests.browser.checks import at_both_widths
 from tests.factories import SiteFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-@pytest.fixture
-def shots() -> Path | None:
-    """Where the screenshots go: EXCHANGE_SCREENSHOTS to keep them, else none is taken
-    (a full-page PNG costs Chromium more CPU than the page's checks)."""
-    folder = os.environ.get("EXCHANGE_SCREENSHOTS")
-    if not folder:
-        return None
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return Path(folder)
-
-
-def _no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _shots(page, folder: Path | None, name: str, *, sideways_checked: bool = True) -> None:
-    """The page at 1280 and 390 px (saved for people to look at); no sideways scroll."""
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        if folder:
-            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-        if sideways_checked:
-            assert _no_sideways_scroll(page), f"{name} scrolls sideways at {width} px"
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
-    browser, page_for, make_member, categories, shots
+    browser, page_for, make_member, categories
 ):
     # given an officer of a verified federal service with a site, reading French
     officer = make_member("admin", kind="federal", name="SPF Démo Logistique")
@@ -59,7 +32,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
     page.wait_for_url("**/lots/import/")
     main = page.get_by_role("main")
     assert "Titre court" in main.inner_text()  # the column list in French
-    _shots(page, shots, "import-page")
+    at_both_widths(page, "import-page")
 
     # and fill in the XLSX template, typing "chaise" as the category of the first row
     template = page.request.get("/lots/import/template.xlsx")
@@ -105,7 +78,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
     assert "1 problème" in alert.inner_text()
     problems = page.get_by_role("table", name="Problèmes dans le fichier")
     assert "Vouliez-vous dire office-chair ou wooden-chair\u00a0?" in problems.inner_text()
-    _shots(page, shots, "import-problems")
+    at_both_widths(page, "import-problems")
     assert not Lot.objects.exists()
 
     # when they correct it and check again
@@ -114,7 +87,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
 
     # then the file is kept: they import it without choosing it again
     assert "Les 2 lignes sont correctes." in page.get_by_role("status").inner_text()
-    _shots(page, shots, "import-checked")
+    at_both_widths(page, "import-checked")
     page.get_by_role("button", name=re.compile("Importer le fichier vérifié")).click()
     page.wait_for_url(re.compile(r"/lots/mine/\?status=draft$"))
     assert "2 lots sont importés comme brouillons." in page.get_by_role("main").inner_text()
@@ -122,7 +95,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
     assert Lot.objects.get(title="Bureaux 160x80").size == (160, 80, 75)
     # (My lots' wide table becomes stacked cards at 390 px in the phones work of #12;
     # the day journeys check its sideways scroll)
-    _shots(page, shots, "my-drafts", sideways_checked=False)
+    at_both_widths(page, "my-drafts", sideways_checked=False)
 
     # when they tick both drafts with the keyboard and publish them in one step
     for title in ("Chaises de bureau noires", "Bureaux 160x80"):
@@ -136,7 +109,7 @@ def test_an_officer_imports_a_spreadsheet_and_publishes_the_drafts(
     # then both are published, and the catalogue card shows the desks' size
     assert "2 lots sont publiés" in page.get_by_role("main").inner_text()
     assert set(Lot.objects.values_list("status", flat=True)) == {LotStatus.PUBLISHED}
-    _shots(page, shots, "my-lots-published", sideways_checked=False)
+    at_both_widths(page, "my-lots-published", sideways_checked=False)
     page.goto("/lots/")
     card = page.get_by_role("listitem").filter(has_text="Bureaux 160x80")
     assert "160 × 80 × 75 cm" in card.inner_text()

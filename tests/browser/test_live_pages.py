@@ -7,11 +7,9 @@ set, screenshots at 1280 and 390 px go there (a full-page PNG costs Chromium mor
 than the page's checks, for a file nobody keeps otherwise)."""
 
 import datetime
-import os
 import re
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,7 +17,7 @@ from playwright.sync_api import expect
 
 from exchange.categories.models import Category
 from exchange.celery import app as celery_app
-from tests.browser.checks import axe_blocking_violations
+from tests.browser.checks import at_both_widths, axe_blocking_violations
 from tests.conftest import worker_thread
 from tests.factories import LotFactory, SiteFactory
 from tests.web.test_lots_pages import jpeg
@@ -37,18 +35,9 @@ def worker():
 
 @pytest.fixture
 def shots():
-    folder = os.environ.get("EXCHANGE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-
     def take(page, name):
         assert axe_blocking_violations(page) == []
-        for width in (1280, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            if folder:
-                page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
+        at_both_widths(page, name)
 
     return take
 

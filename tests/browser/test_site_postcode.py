@@ -1,13 +1,12 @@
 """A site typed in a browser (issue #12): the postcode fills in the municipality and the
 point, which the person may correct; a corrected point is kept."""
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from exchange.organisations.models import Site
+from tests.browser.checks import kept_screenshots
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -31,10 +30,10 @@ def test_an_admin_adds_a_site_by_its_postcode_and_corrects_the_point(
         "3.7142",
     )
     assert "9000" in page.locator("#site-postcode-status").inner_text()
-    if folder := os.environ.get("EXCHANGE_SCREENSHOTS"):  # for a person to look at
+    if folder := kept_screenshots():  # for a person to look at
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
-            form.screenshot(path=str(Path(folder) / f"site-form-{width}.png"))
+            form.screenshot(path=str(folder / f"site-form-{width}.png"))
         page.set_viewport_size({"width": 1280, "height": 900})
     # the person moves the point to the depot's gate
     latitude.fill("51.0401")
