@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext as _
 
@@ -367,12 +367,20 @@ def stats_timeseries(
         )
     source = _source(selection)
     rows = source.rows if outcomes is None else source.rows.filter(outcome__in=list(outcomes))
-    rows = (
-        rows.annotate(period=INTERVALS[interval](source.date))
-        .values("period")
-        .annotate(**measures(source.items))
-        .order_by("period")
-    )
+    if isinstance(source, FromMonthlyTotals):
+        # A total's month is its first day already: its rows are grouped by it as it is
+        # (DATE_TRUNC over a date casts every row to a moment in the session's zone,
+        # which cost PostgreSQL as much as the sums themselves), and quarters and years
+        # are added up from the months.
+        months = rows.values(period=F("month")).annotate(**measures(source.items))
+        rows = _months_by_interval(months.order_by("period"), interval)
+    else:
+        rows = (
+            rows.annotate(period=INTERVALS[interval](source.date))
+            .values("period")
+            .annotate(**measures(source.items))
+            .order_by("period")
+        )
     result = []
     for row in rows:
         row = finish(dict(row))
@@ -380,6 +388,31 @@ def stats_timeseries(
         row["period"] = moment.date().isoformat() if hasattr(moment, "date") else moment.isoformat()
         result.append(row)
     return result
+
+
+def _period_start(month: datetime.date, interval: str) -> datetime.date:
+    """The first day of the month, quarter or year that ``month`` (a first day) is in."""
+    if interval == "year":
+        return month.replace(month=1)
+    if interval == "quarter":
+        return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    return month
+
+
+def _months_by_interval(months: Iterable[dict], interval: str) -> list[dict]:
+    """Rows of sums per month, in order, added up per ``interval`` (exact: the sums are
+    integers and Decimals)."""
+    periods: list[dict] = []
+    for row in months:
+        start = _period_start(row["period"], interval)
+        if periods and periods[-1]["period"] == start:
+            added = periods[-1]
+            for key, value in row.items():
+                if key != "period":
+                    added[key] += value
+        else:
+            periods.append({**row, "period": start})
+    return periods
 
 
 def stats_record_count(selection: Selection) -> int:

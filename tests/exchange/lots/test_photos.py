@@ -210,3 +210,48 @@ def test_the_web_size_and_thumbnail_look_like_the_photo():
             assert max(difference.mean) < 3, difference.mean
             red, green, blue = derived.getpixel((size[0] // 10, size[1] // 10))
             assert red > 200 and green < 60 and blue < 60
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        (6000, 4000),
+        (4000, 6000),
+        (1500, 1000),
+        (1281, 1),
+        (1, 1281),
+        (2999, 1999),
+        (1280, 1280),
+        (1281, 1281),
+        (3001, 17),
+        (800, 600),
+        (1280, 853),
+    ],
+)
+def test_the_web_size_is_the_size_pillows_thumbnail_gives(size):
+    from exchange.lots.services.photos import WEB_SIZE, fitted_size
+
+    image = Image.new("1", size)
+    image.thumbnail(WEB_SIZE, Image.Resampling.NEAREST, reducing_gap=None)
+    assert fitted_size(size, WEB_SIZE) == (None if image.size == size else image.size)
+
+
+@pytest.mark.parametrize("size", [(1500, 1000), (3000, 2000), (1000, 1500)])
+def test_the_two_halves_make_one_picture(size):
+    """The web size is resized in two halves at once: together they are the picture one
+    resize of the whole gives (a pixel may round the other way where the scale's last
+    digit does), with no seam, even on noise with a sharp line across the middle."""
+    from PIL import ImageChops, ImageStat
+
+    from exchange.lots.services.photos import WEB_SIZE, _scaled_down, fitted_size
+
+    noise = Image.effect_noise(size, 60)
+    photo = Image.merge("RGB", (noise, noise.transpose(Image.Transpose.FLIP_TOP_BOTTOM), noise))
+    photo.paste((250, 10, 10), (0, size[1] // 2 - 3, size[0], size[1] // 2 + 3))
+    target = fitted_size(size, WEB_SIZE)
+    whole = photo.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    halves = _scaled_down(photo, target)
+    assert halves.size == whole.size == target
+    difference = ImageChops.difference(halves, whole)
+    assert max(high for _low, high in difference.getextrema()) <= 1
+    assert max(ImageStat.Stat(difference).mean) < 0.01
