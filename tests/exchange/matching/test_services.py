@@ -12,6 +12,7 @@ from exchange.lots.models import Lot
 from exchange.matching.models import Match, MatchStatus, WantedRequest, WantedStatus
 from exchange.matching.services.claiming import match_claim, match_dismiss
 from exchange.matching.services.engine import match_lot, match_wanted, matches_rematch_all
+from exchange.matching.services.fits import lot_fits
 from exchange.matching.services.notices import matches_digest_send
 from exchange.matching.services.wanted import WantedInput, wanted_create, wanted_update
 from exchange.notifications.models import Notification
@@ -361,3 +362,20 @@ def test_match_lot_reads_the_lot_its_category_and_whether_it_has_matches_as_the_
         assert lot.has_matches is expected.has_matches is (lot_id == matched.pk)
         assert lot.tier_at() == expected.tier_at() and lot.size == expected.size
     assert _lot_to_match(alone.pk + 1000) is None
+
+
+def test_a_lot_reaches_each_request_whose_region_or_distance_holds_it_once(world):
+    federal, liege = world["federal"], world["federal_site"]
+    anywhere_here = wanted_for(federal, None, world["desk"], max_distance_km=None, region="BRU")
+    anywhere_else = wanted_for(federal, None, world["desk"], max_distance_km=None, region="WAL")
+    near = wanted_for(federal, liege, world["furniture"], max_distance_km=100)
+    near_naming_the_region = wanted_for(
+        federal, liege, world["desk"], max_distance_km=100, region="BRU"
+    )
+    too_far = wanted_for(federal, liege, world["desk"], max_distance_km=50)
+    lot = LotFactory(site=world["owner_site"], category=world["desk"], published=True)
+    reached = sorted([anywhere_here.pk, near.pk, near_naming_the_region.pk])
+    fits, _organisations, _floors = lot_fits(Lot.objects.get(pk=lot.pk))
+    assert sorted(fit[1] for fit in fits) == reached  # each once
+    assert sorted(m.wanted_id for m in match_lot(lot_id=lot.pk)) == reached
+    assert anywhere_else.pk and too_far.pk
