@@ -31,6 +31,27 @@ def pytest_collection_modifyitems(config, items):
     no worker waits at the end for another's long one (the wall time is the slowest
     worker's)."""
     items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_TESTS))
+    _xdist_groups_named(config, items)
+
+
+def _xdist_groups_named(config, items):
+    """``xdist_group`` puts its tests on one worker (``make test`` runs ``--dist
+    loadgroup``): pytest-xdist's scheduler reads the group from the end of each test's
+    node id (``…::test_x@name``), which pytest-xdist 3.8 writes into ``item._nodeid``,
+    an attribute that pytest 9 no longer reads (it keeps the id in ``item._id``), so
+    without this every group was silently spread over the workers. The suffix is
+    written the way pytest 9 keeps the id, on the workers of a loadgroup run only."""
+    if not config.getvalue("loadgroup"):  # set on the workers of a --dist loadgroup run
+        return
+    for item in items:
+        names = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if names and "@" not in item.nodeid:
+            item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,6 +10,7 @@ both widths."""
 
 import datetime
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,11 @@ from exchange.matching.services.wanted import WantedInput, wanted_create
 from exchange.organisations.models import MembershipRole
 from tests.factories import LotFactory, OrganisationFactory, SiteFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.browser,
+    pytest.mark.xdist_group("phones"),
+]
 
 PHONE, DESKTOP = 390, 1280
 PASSWORD = "correct horse battery"
@@ -42,6 +47,22 @@ SIDEWAYS_BOXES = """() => [...document.querySelectorAll('body *')].filter((eleme
     && element.scrollWidth > element.clientWidth + 1
     && element.getClientRects().length && !element.closest(left_alone);
 }).map((box) => `${box.tagName.toLowerCase()}.${box.className} ${box.scrollWidth}px`)"""
+
+
+# Each label of a card (td[data-label]::before) against the widest word it holds, measured
+# in the label's own font: a label narrower than one of its words breaks inside it.
+BROKEN_LABEL_WORDS = """() => {
+  const pen = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('main table.stack td[data-label]')].flatMap((cell) => {
+    const label = getComputedStyle(cell, '::before');
+    if (label.display === 'none' || !cell.getClientRects().length) return [];
+    pen.font = `${label.fontWeight} ${label.fontSize} ${label.fontFamily}`;
+    const room = parseFloat(label.width);
+    return cell.dataset.label.split(/[\\s\\u00ad]+|(?<=-)/)  // soft and hard hyphens break too
+      .filter((word) => pen.measureText(word).width > room + 0.5)
+      .map((word) => `${word} (${Math.round(pen.measureText(word).width)}px in ${room}px)`);
+  });
+}"""
 
 
 @pytest.fixture
@@ -172,13 +193,18 @@ def world(make_member, moderator, categories):
     }
 
 
-def _signed_in(browser, live_server, user, width):
+def _signed_in(browser, live_server, user, width, state=None):
+    """A browser context at ``width`` and its page, signed in as ``user`` (nobody: None),
+    or with the cookies of ``state`` (a signed-in context's storage_state)."""
     context = browser.new_context(
-        base_url=live_server.url, locale="en", viewport={"width": width, "height": 844}
+        base_url=live_server.url,
+        locale="en",
+        viewport={"width": width, "height": 844},
+        storage_state=state,
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    if user is not None:
+    if user is not None and state is None:
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
@@ -194,28 +220,102 @@ def _screenshot(page, who, path, width):
         page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
-@pytest.mark.parametrize("width", [PHONE, DESKTOP])
-def test_no_page_scrolls_sideways(browser, live_server, world, width):
-    wide = []
+# The people who read pages of cards in the languages of long words (English has none
+# longer than a label).
+CARD_READERS = ("federal officer", "social-economy enterprise")
+CARD_LANGUAGES = ("nl", "de", "fr")
+CARD_CELLS = "main table.stack td[data-label]"
+
+
+@dataclass
+class Walk:
+    """What one walk through every page found, for the tests to assert each their own
+    part of: per width, the pages that answered a server error, scrolled sideways, or
+    showed (phone) or hid (desktop) a table's header row; the pages of cards of each
+    card reader, and their labels broken inside a word in any of the languages."""
+
+    server_errors: dict = field(default_factory=lambda: {PHONE: [], DESKTOP: []})
+    wide: dict = field(default_factory=lambda: {PHONE: [], DESKTOP: []})
+    headers: dict = field(default_factory=lambda: {PHONE: [], DESKTOP: []})
+    card_pages: dict = field(default_factory=dict)
+    broken: list = field(default_factory=list)
+
+
+def _read(page, walk, who, path, width):
+    """One page at ``width``: its answer, its width and scrolling boxes, its tables."""
+    answer = page.goto(path)
+    if answer.status >= 500:
+        walk.server_errors[width].append(f"{who} {path}: {answer.status}")
+    if path == "/api/docs/":
+        page.locator(".swagger-ui .info .title").wait_for()
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    boxes = page.evaluate(SIDEWAYS_BOXES)
+    if page_width > width or boxes:
+        walk.wide[width].append(f"{who} {path}: page {page_width}px, {boxes}")
+    headers = page.locator("main table.stack thead")
+    if headers.count():
+        # on a phone the rows are cards (the header row hidden), on a desktop a table
+        shown = headers.first.evaluate("head => head.getBoundingClientRect().height > 1")
+        if shown != (width == DESKTOP):
+            walk.headers[width].append(f"{who} {path}: header row {'shown' if shown else 'hidden'}")
+    if width == PHONE and who in CARD_READERS and page.locator(CARD_CELLS).count():
+        walk.card_pages.setdefault(who, []).append(path)
+    _screenshot(page, who, path, width)
+
+
+def _walk(browser, live_server, world) -> Walk:
+    """Every page of every kind of person, in English on a phone and on a desktop (one
+    sign-in, its cookies reused at the other width); then each card reader's pages of
+    cards on a phone in each language of long words: a page shows cards or not whatever
+    its language, so the pages without any are not read three times more."""
+    walk = Walk()
     for who, (user, paths) in world.items():
-        context, page = _signed_in(browser, live_server, user, width)
+        context, page = _signed_in(browser, live_server, user, PHONE)
         for path in paths:
-            answer = page.goto(path)
-            assert answer.status < 500, (who, path)
-            if path == "/api/docs/":
-                page.locator(".swagger-ui .info .title").wait_for()
-            page_width = page.evaluate("document.documentElement.scrollWidth")
-            boxes = page.evaluate(SIDEWAYS_BOXES)
-            if page_width > width or boxes:
-                wide.append(f"{who} {path}: page {page_width}px, {boxes}")
-            headers = page.locator("main table.stack thead")
-            if headers.count():
-                # on a phone the rows are cards (the header row hidden), on a desktop a table
-                shown = headers.first.evaluate("head => head.getBoundingClientRect().height > 1")
-                assert shown == (width == DESKTOP), (who, path)
-            _screenshot(page, who, path, width)
+            _read(page, walk, who, path, PHONE)
+        state = context.storage_state() if user is not None else None
+        desktop, desktop_page = _signed_in(browser, live_server, user, DESKTOP, state)
+        for path in paths:
+            _read(desktop_page, walk, who, path, DESKTOP)
+        desktop.close()
+        if who in CARD_READERS:
+            for language in CARD_LANGUAGES:
+                user.language = language
+                user.save(update_fields=["language"])
+                for path in walk.card_pages.get(who, []):
+                    page.goto(path)
+                    found = page.evaluate(BROKEN_LABEL_WORDS)
+                    walk.broken += [f"{who} {language} {path}: {word}" for word in found]
         context.close()
-    assert wide == []
+    return walk
+
+
+# One walk per test process: the tests of this module run on one worker (xdist_group),
+# and each of the three that read every page asserts its own part of the same walk.
+_WALKS: dict[str, Walk] = {}
+
+
+@pytest.fixture
+def walk(request) -> Walk:
+    """The walk through every page: made by the first test that asks for it (in its own
+    database and live server), read by the others."""
+    if "walk" not in _WALKS:
+        _WALKS["walk"] = _walk(
+            request.getfixturevalue("browser"),
+            request.getfixturevalue("live_server"),
+            request.getfixturevalue("world"),
+        )
+    return _WALKS["walk"]
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_no_page_scrolls_sideways(walk, width):
+    # every page of every kind of person answers, without a server error
+    assert walk.server_errors[width] == []
+    # no page is wider than the screen, nor hides a wide table in a scrolling box
+    assert walk.wide[width] == []
+    # tables of cards: on a phone the rows are cards (no header row), on a desktop a table
+    assert walk.headers[width] == []
 
 
 def test_the_menu_folds_behind_a_button_on_a_phone(browser, live_server, world):
@@ -296,36 +396,9 @@ def test_the_catalogue_shows_results_first_on_a_phone(browser, live_server, worl
     context.close()
 
 
-# Each label of a card (td[data-label]::before) against the widest word it holds, measured
-# in the label's own font: a label narrower than one of its words breaks inside it.
-BROKEN_LABEL_WORDS = """() => {
-  const pen = document.createElement('canvas').getContext('2d');
-  return [...document.querySelectorAll('main table.stack td[data-label]')].flatMap((cell) => {
-    const label = getComputedStyle(cell, '::before');
-    if (label.display === 'none' || !cell.getClientRects().length) return [];
-    pen.font = `${label.fontWeight} ${label.fontSize} ${label.fontFamily}`;
-    const room = parseFloat(label.width);
-    return cell.dataset.label.split(/[\\s\\u00ad]+|(?<=-)/)  // soft and hard hyphens break too
-      .filter((word) => pen.measureText(word).width > room + 0.5)
-      .map((word) => `${word} (${Math.round(pen.measureText(word).width)}px in ${room}px)`);
-  });
-}"""
-
-
-def test_a_cards_labels_break_between_words_never_inside_one(browser, live_server, world):
+def test_a_cards_labels_break_between_words_never_inside_one(walk):
     # given the officer and the enterprise, each reading their pages of cards on a phone in
     # the languages of long words (English has none longer than a label)
-    broken = []
-    for who in ("federal officer", "social-economy enterprise"):
-        user, paths = world[who]
-        context, page = _signed_in(browser, live_server, user, PHONE)
-        for language in ("nl", "de", "fr"):
-            user.language = language
-            user.save(update_fields=["language"])
-            for path in paths:
-                page.goto(path)
-                # then no label of a card is narrower than one of its words
-                found = page.evaluate(BROKEN_LABEL_WORDS)
-                broken += [f"{who} {language} {path}: {word}" for word in found]
-        context.close()
-    assert broken == []
+    assert set(walk.card_pages) == set(CARD_READERS)
+    # then no label of a card is narrower than one of its words
+    assert walk.broken == []
