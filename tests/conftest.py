@@ -41,7 +41,7 @@ def _xdist_groups_named(config, items):
     an attribute that pytest 9 no longer reads (it keeps the id in ``item._id``), so
     without this every group was silently spread over the workers. The suffix is
     written the way pytest 9 keeps the id, on the workers of a loadgroup run only."""
-    if not config.getvalue("loadgroup"):  # set on the workers of a --dist loadgroup run
+    if not getattr(config.option, "loadgroup", False):  # on the workers of a loadgroup run
         return
     for item in items:
         names = sorted(
