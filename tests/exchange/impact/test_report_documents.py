@@ -271,36 +271,34 @@ def _overlaps(a: dict, b: dict, tolerance: float = 0.5) -> bool:
     )
 
 
-def pdf_layout_problems(content: bytes) -> list[str]:
+def pdf_layout_problems(pdf, words_of_pages: list[list[dict]]) -> list[str]:
     """Words that overlap another word, and words that leave the table cell they start
-    in, page by page."""
+    in, page by page (``pdf`` an open pdfplumber document, ``words_of_pages`` its words)."""
     problems = []
-    with pdfplumber.open(io.BytesIO(content)) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            words = page.extract_words()
-            for i, word in enumerate(words):
-                for other in words[i + 1 :]:
-                    if _overlaps(word, other):
-                        problems.append(f"page {number}: {word['text']!r} on {other['text']!r}")
-            for table in page.find_tables():
-                for word in words:
-                    x = (word["x0"] + word["x1"]) / 2
-                    y = (word["top"] + word["bottom"]) / 2
-                    for x0, top, x1, bottom in table.cells:
-                        if x0 <= x <= x1 and top <= y <= bottom:
-                            inside = (
-                                word["x0"] >= x0 - 0.5
-                                and word["x1"] <= x1 + 0.5
-                                and word["top"] >= top - 0.5
-                                and word["bottom"] <= bottom + 0.5
-                            )
-                            if not inside:
-                                problems.append(f"page {number}: {word['text']!r} leaves its cell")
-                            break
+    for number, (page, words) in enumerate(zip(pdf.pages, words_of_pages, strict=True), start=1):
+        for i, word in enumerate(words):
+            for other in words[i + 1 :]:
+                if _overlaps(word, other):
+                    problems.append(f"page {number}: {word['text']!r} on {other['text']!r}")
+        for table in page.find_tables():
+            for word in words:
+                x = (word["x0"] + word["x1"]) / 2
+                y = (word["top"] + word["bottom"]) / 2
+                for x0, top, x1, bottom in table.cells:
+                    if x0 <= x <= x1 and top <= y <= bottom:
+                        inside = (
+                            word["x0"] >= x0 - 0.5
+                            and word["x1"] <= x1 + 0.5
+                            and word["top"] >= top - 0.5
+                            and word["bottom"] <= bottom + 0.5
+                        )
+                        if not inside:
+                            problems.append(f"page {number}: {word['text']!r} leaves its cell")
+                        break
     return problems
 
 
-def pdf_tables(content: bytes) -> dict[str, dict[str, list[str]]]:
+def pdf_tables(pdf) -> dict[str, dict[str, list[str]]]:
     """{first header cell: {first cell: the other cells}}, the rows of tables split
     over pages gathered under their repeated header."""
     tables: dict[str, dict[str, list[str]]] = defaultdict(dict)
@@ -312,18 +310,22 @@ def pdf_tables(content: bytes) -> dict[str, dict[str, list[str]]]:
             joined += line if joined.endswith("-") else " " + line
         return joined.strip()
 
-    with pdfplumber.open(io.BytesIO(content)) as pdf:
-        for page in pdf.pages:
-            for table in page.extract_tables():
-                header, *rows = table
-                for row in rows:
-                    tables[text(header[0])][text(row[0])] = [text(c) for c in row[1:]]
+    for page in pdf.pages:
+        for table in page.extract_tables():
+            header, *rows = table
+            for row in rows:
+                tables[text(header[0])][text(row[0])] = [text(c) for c in row[1:]]
     return tables
 
 
-def pdf_words(content: bytes) -> list[list[str]]:
+def pdf_read(content: bytes):
+    """The layout problems, tables and words of each page of a PDF, read in one pass
+    (pdfplumber interprets each page once and the words are found once a page)."""
     with pdfplumber.open(io.BytesIO(content)) as pdf:
-        return [[w["text"] for w in page.extract_words()] for page in pdf.pages]
+        words = [page.extract_words() for page in pdf.pages]
+        problems = pdf_layout_problems(pdf, words)
+        tables = pdf_tables(pdf)
+    return problems, tables, [[w["text"] for w in page] for page in words]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -335,10 +337,10 @@ def test_the_pdf_is_laid_out_cleanly_and_gives_every_number_of_the_records(
 
     organisation = history.organisations["alpha"] if scope == "organisation" else None
     content = report(history, language, "pdf", organisation=organisation)
+    problems, tables, pages = pdf_read(content)
     # no two words overlap, no word leaves its cell
-    assert pdf_layout_problems(content) == []
+    assert problems == []
     # every figure of every breakdown is the records' sum, rounded by the rule
-    tables = pdf_tables(content)
     records = year_records(organisation)
     expected = expected_groups(records, language)
     with translation.override(language):
@@ -360,7 +362,6 @@ def test_the_pdf_is_laid_out_cleanly_and_gives_every_number_of_the_records(
     # no group is named by a code: no region code anywhere, no category code as a
     # group ("furniture" is also an English word of the prose)
     codes = {"BRU", "WAL", "VLG", *Category.objects.values_list("code", flat=True)}
-    pages = pdf_words(content)
     assert not [
         w for page in pages for w in page if w in {"BRU", "WAL", "VLG"} or "-" in w and w in codes
     ]
