@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from exchange.home.summary import menu_counts as _menu_counts
-from exchange.organisations.selectors import membership_for_user
+from exchange.organisations.web import web_actor
 
 
 def menu_counts(request) -> dict:
@@ -12,7 +12,7 @@ def menu_counts(request) -> dict:
         return {}
 
     def counts() -> dict:
-        return _menu_counts(user=user, actor=membership_for_user(user=user))
+        return _menu_counts(user=user, actor=web_actor(request))
 
     lazy_counts = SimpleLazyObject(counts)
     return {

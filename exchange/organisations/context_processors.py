@@ -1,5 +1,5 @@
-from exchange.common.errors import ApplicationError
-from exchange.organisations.selectors import membership_for_user, user_memberships
+from exchange.organisations.selectors import user_memberships
+from exchange.organisations.web import web_actor
 
 
 def acting_organisation(request) -> dict:
@@ -11,8 +11,4 @@ def acting_organisation(request) -> dict:
     def memberships():
         return list(user_memberships(user=user))
 
-    try:
-        acting = membership_for_user(user=user)
-    except ApplicationError:
-        acting = None
-    return {"acting_membership": acting, "my_memberships": memberships}
+    return {"acting_membership": web_actor(request), "my_memberships": memberships}

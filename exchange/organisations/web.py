@@ -12,10 +12,17 @@ from exchange.organisations.selectors import membership_for_user
 
 
 def web_actor(request) -> Membership | None:
-    """The membership the signed-in user acts through, or None."""
-    if not request.user.is_authenticated:
+    """The membership the signed-in user acts through, or None: read once a request
+    (the view, the header's context and the menu's counts all ask), again only when
+    the request changed the user's current organisation."""
+    user = request.user
+    if not user.is_authenticated:
         return None
-    return membership_for_user(user=request.user)
+    read_for = (user.pk, user.current_organisation_id)
+    known = getattr(request, "_web_actor", None)
+    if known is None or known[0] != read_for:
+        known = request._web_actor = (read_for, membership_for_user(user=user))
+    return known[1]
 
 
 def member_required(why):
