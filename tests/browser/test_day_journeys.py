@@ -32,7 +32,12 @@ from tests.browser.checks import DESKTOP_WIDTH, PHONE_WIDTH, NoReload, PageCheck
 from tests.conftest import worker_thread
 from tests.support.snapshot import DatabaseSnapshot
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+# One worker runs the day journeys (xdist_group): it seeds the demo once for all six.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.browser,
+    pytest.mark.xdist_group("journeys"),
+]
 
 WIDTHS = [pytest.param(DESKTOP_WIDTH, id="desk"), pytest.param(PHONE_WIDTH, id="phone")]
 
