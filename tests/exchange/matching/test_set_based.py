@@ -174,6 +174,29 @@ def test_the_nightly_repair_asks_for_lost_lots_on_two_connections(generated, mon
     assert len(threads) == (2 if connection.vendor == "postgresql" else 1)
 
 
+def _candidates_index_pages() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
+            [engine.WANTED_CANDIDATES_INDEX],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_full_recomputations_leave_the_candidate_index_as_small_as_a_fresh_one(generated):
+    """Every full recomputation writes each open request's floor and matched_at, which
+    the covering index of a lot's candidate requests carries: it is built anew at the
+    end, so that lots keep reading it alone instead of the table."""
+    matches_rematch_all(full=True)
+    fresh = _candidates_index_pages()
+    for _ in range(3):
+        result = matches_rematch_all(full=True)
+    assert result["requests"] == WantedRequest.objects.filter(status="open").count() > 100
+    assert _candidates_index_pages() == fresh
+
+
 def test_the_score_over_arrays_is_match_scores_to_the_last_bit():
     rng = random.Random(7)
     today = datetime.date(2026, 3, 2)

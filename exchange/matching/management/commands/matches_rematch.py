@@ -6,6 +6,7 @@ from exchange.matching.services.engine import (
     matches_rematch_all,
     matches_rematch_pending,
     matches_rematch_plan,
+    wanted_candidates_index_rebuild,
 )
 
 
@@ -46,5 +47,7 @@ class Command(BaseCommand):
             if time.monotonic() - started > timeout:
                 raise CommandError(f"{pending} requests and lots still to match after {timeout} s")
             time.sleep(1)
+        if full:
+            wanted_candidates_index_rebuild()
         summary = ", ".join(f"{name} {count}" for name, count in plan.summary.items())
         self.stdout.write(f"{summary}, chunks {chunks}: done in {time.monotonic() - started:.1f} s")
