@@ -47,8 +47,8 @@ def at_both_widths(page, name: str, *, sideways_checked: bool = True) -> None:
         if folder:
             page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
         if sideways_checked:
-            scrolls = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-            assert not scrolls, f"{name} scrolls sideways at {width} px"
+            overflow = sideways_overflow(page)
+            assert not overflow, f"{name} at {width} px: " + "\n".join(overflow)
     page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 900})
 
 
