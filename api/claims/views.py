@@ -61,6 +61,7 @@ class ClaimViewSet(
     organisation's business answers 404."""
 
     queryset_for_schema = Claim.objects.none()
+    object_query_compiled_once = True
     serializer_class = ClaimOutputSerializer
     filterset_class = ClaimFilter
 

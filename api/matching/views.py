@@ -142,6 +142,7 @@ class WantedViewSet(
     """What your organisation needs. Matching runs in the background on every change."""
 
     queryset_for_schema = WantedRequest.objects.none()
+    object_query_compiled_once = True
     serializer_class = WantedOutputSerializer
     filterset_class = WantedFilter
 
@@ -186,6 +187,7 @@ class MatchViewSet(
     """Lots that fit your organisation's wanted requests, best score first."""
 
     queryset_for_schema = Match.objects.none()
+    object_query_compiled_once = True
     serializer_class = MatchOutputSerializer
     filterset_class = MatchFilter
 
