@@ -61,7 +61,6 @@ class ClaimViewSet(
     organisation's business answers 404."""
 
     queryset_for_schema = Claim.objects.none()
-    object_query_compiled_once = True
     serializer_class = ClaimOutputSerializer
     filterset_class = ClaimFilter
 

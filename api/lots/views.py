@@ -82,7 +82,6 @@ class LotViewSet(
     every status. Only members of the owner change a lot."""
 
     queryset_for_schema = Lot.objects.none()
-    object_query_compiled_once = True  # by action: the catalogue, readable, own
     lookup_value_regex = r"[0-9]+"  # a lot's id: anything else is 404, never a 500
     serializer_class = LotOutputSerializer
     filterset_class = LotFilter

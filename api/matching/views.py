@@ -142,7 +142,6 @@ class WantedViewSet(
     """What your organisation needs. Matching runs in the background on every change."""
 
     queryset_for_schema = WantedRequest.objects.none()
-    object_query_compiled_once = True
     serializer_class = WantedOutputSerializer
     filterset_class = WantedFilter
 
@@ -187,7 +186,6 @@ class MatchViewSet(
     """Lots that fit your organisation's wanted requests, best score first."""
 
     queryset_for_schema = Match.objects.none()
-    object_query_compiled_once = True
     serializer_class = MatchOutputSerializer
     filterset_class = MatchFilter
 

@@ -197,7 +197,6 @@ class SiteViewSet(
     """The sites (addresses) of the organisation you act for."""
 
     queryset_for_schema = Site.objects.none()
-    object_query_compiled_once = True
     serializer_class = SiteOutputSerializer
 
     def scoped_queryset(self):
