@@ -73,6 +73,14 @@ def _isolated_broker(tmp_path_factory):
             "store_processed": False,
             "polling_interval": 0.05,
         }
+    elif str(celery_app.conf.broker_url).startswith(("redis://", "rediss://")):
+        # A worker thread of a test (worker_thread below) waits for the next message with
+        # a BRPOP of ``polling_interval`` seconds, and its stop waits for the one in
+        # flight to end: 1 s by default, in the teardown of every test with a worker.
+        celery_app.conf.broker_transport_options = {
+            **(celery_app.conf.broker_transport_options or {}),
+            "polling_interval": 0.1,
+        }
     celery_app.conf.task_default_queue = queue
     yield
 
@@ -350,7 +358,9 @@ def worker_thread():
     time of the ``with`` block. It stops at once when the block ends: a worker sees that
     it must stop only between two waits for the broker's next message (two seconds each
     on the file-system broker), and then waits once more; two control messages (a ping,
-    answered to nobody) end both waits, which would otherwise cost ~3.5 s a test."""
+    answered to nobody) end both waits, which would otherwise cost ~3.5 s a test. On
+    Redis the stop also waits for the BRPOP in flight to end, which ``_isolated_broker``
+    keeps to 0.1 s (1 s by default)."""
     with start_worker(
         celery_app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10
     ) as worker:
